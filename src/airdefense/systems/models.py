@@ -1,0 +1,150 @@
+"""Pydantic models of system presets: radars, threats, interceptor missiles, batteries.
+
+A preset is a named set of parameters with the public source of each figure in ``sources``
+(field name -> where it was reported, or "assumption: ..." where nothing public exists).
+A scenario names a preset and may override any of its parameters; the merged values are
+validated by the same model, so an override obeys the same bounds as the preset.
+Field names carry their units; values are SI apart from the unit named in the field.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Preset(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(description="Preset name, as a scenario refers to it.")
+    description: str = Field("", description="One line on what the preset stands for.")
+    sources: dict[str, str] = Field(
+        default_factory=dict,
+        description="Field name -> public source of its figure, or 'assumption: ...'.",
+    )
+
+
+class RadarPreset(_Preset):
+    """A pulsed radar, surveillance (rotating, 360 deg) or sector-scanning (phased array)."""
+
+    role: Literal["surveillance", "engagement"] = "surveillance"
+    scan: Literal["rotating", "sector"] = Field(
+        "rotating", description="rotating: the beam sweeps 360 deg; sector: it sweeps a sector."
+    )
+    sector_width_deg: float = Field(360.0, gt=0.0, le=360.0, description="Azimuth sector swept.")
+    frequency_hz: float = Field(gt=1e6, le=1e11, description="Carrier frequency.")
+    peak_power_w: float = Field(gt=0.0, le=1e8)
+    antenna_gain_db: float = Field(
+        gt=0.0, le=60.0, description="One-way gain (transmit = receive)."
+    )
+    pulse_width_s: float = Field(gt=0.0, le=1e-2, description="Uncompressed pulse width.")
+    range_resolution_m: float = Field(gt=0.0, le=10_000.0, description="After pulse compression.")
+    system_noise_temperature_k: float = Field(gt=0.0, le=1e5)
+    losses_db: float = Field(ge=0.0, le=40.0, description="Total system losses.")
+    pulses_integrated: int = Field(
+        1, ge=1, le=8096, description="Non-coherently integrated pulses."
+    )
+    pfa: float = Field(1e-6, gt=0.0, lt=1e-2, description="False-alarm probability per cell.")
+    scan_period_s: float = Field(gt=0.0, le=120.0, description="Time to sweep the scan once.")
+    azimuth_beamwidth_deg: float = Field(gt=0.0, le=30.0)
+    elevation_beamwidth_deg: float = Field(gt=0.0, le=90.0)
+    min_range_km: float = Field(0.5, ge=0.0)
+    max_range_km: float = Field(gt=0.0, le=5000.0, description="Instrumented range.")
+    min_elevation_deg: float = Field(-2.0, ge=-10.0, le=90.0)
+    max_elevation_deg: float = Field(60.0, gt=-10.0, le=90.0)
+    antenna_height_m: float = Field(
+        10.0, ge=0.0, le=1000.0, description="Phase centre above ground."
+    )
+    angle_sigma_floor_deg: float = Field(
+        0.05, ge=0.0, le=5.0, description="Bias-free angle noise floor."
+    )
+    range_sigma_floor_m: float = Field(5.0, ge=0.0, le=1000.0, description="Range noise floor.")
+
+    @model_validator(mode="after")
+    def _check_limits(self) -> RadarPreset:
+        if self.max_elevation_deg <= self.min_elevation_deg:
+            raise ValueError("max_elevation_deg must be > min_elevation_deg")
+        if self.max_range_km <= self.min_range_km:
+            raise ValueError("max_range_km must be > min_range_km")
+        if self.scan == "rotating" and self.sector_width_deg != 360.0:
+            raise ValueError("a rotating radar sweeps sector_width_deg = 360")
+        return self
+
+
+ThreatCategory = Literal["ballistic", "cruise", "drone", "aircraft", "civil"]
+
+
+class ThreatPreset(_Preset):
+    """An air object: its flight model, speed, signature and cost."""
+
+    category: ThreatCategory
+    motion: Literal["ballistic", "cruise", "waypoint"] = Field(
+        description="ballistic: powered boost then free flight; cruise: holds a height above "
+        "the ellipsoid; waypoint: constant speed between waypoints with bounded turn rate."
+    )
+    speed_mps: float = Field(
+        gt=0.0, le=8000.0, description="Cruise speed (burnout speed is solved)."
+    )
+    cruise_altitude_m: float = Field(ge=0.0, le=40_000.0, description="Height above the ellipsoid.")
+    max_turn_rate_deg_s: float = Field(3.0, gt=0.0, le=90.0)
+    rcs_m2: float = Field(gt=0.0, le=1e4, description="Mean radar cross section (X band nominal).")
+    swerling: Literal[0, 1, 2, 3, 4] = 1
+    max_range_km: float = Field(gt=0.0, le=20_000.0)
+    min_range_km: float = Field(0.0, ge=0.0)
+    cost_usd: float = Field(0.0, ge=0.0)
+    # ballistic only
+    loft_angle_deg: float = Field(
+        40.0, gt=0.0, lt=90.0, description="Flight-path angle at burnout (ballistic)."
+    )
+    boost_time_s: float = Field(0.0, ge=0.0, le=600.0, description="Motor burn time (ballistic).")
+    ballistic_coefficient_kg_m2: float = Field(
+        5000.0, gt=0.0, description="m / (Cd A) of the re-entering body (ballistic)."
+    )
+    transponder: bool = Field(False, description="Replies to secondary-radar interrogation.")
+
+    @model_validator(mode="after")
+    def _check_ranges(self) -> ThreatPreset:
+        if self.max_range_km <= self.min_range_km:
+            raise ValueError("max_range_km must be > min_range_km")
+        return self
+
+
+class MissilePreset(_Preset):
+    """A surface-to-air interceptor type (kinematics and envelope filled by the engage stage)."""
+
+    min_range_km: float = Field(ge=0.0)
+    max_range_km: float = Field(gt=0.0, le=1000.0)
+    min_altitude_m: float = Field(ge=0.0)
+    max_altitude_km: float = Field(gt=0.0, le=200.0)
+    max_speed_mps: float = Field(gt=0.0, le=5000.0)
+    boost_time_s: float = Field(gt=0.0, le=120.0)
+    max_flight_time_s: float = Field(gt=0.0, le=1000.0)
+    max_lateral_g: float = Field(gt=0.0, le=100.0, description="At sea level; falls with density.")
+    navigation_constant: float = Field(4.0, ge=2.0, le=6.0, description="PN N'.")
+    lethal_radius_m: float = Field(gt=0.0, le=200.0)
+    cost_usd: float = Field(ge=0.0)
+    per_launcher: int = Field(ge=1, le=64, description="Missiles carried by one launcher.")
+
+    @model_validator(mode="after")
+    def _check_ranges(self) -> MissilePreset:
+        if self.max_range_km <= self.min_range_km:
+            raise ValueError("max_range_km must be > min_range_km")
+        return self
+
+
+class BatteryPreset(_Preset):
+    """A fire unit: command post, radars, launchers and the limits doctrine works within."""
+
+    surveillance_radar: str = Field(description="RadarPreset name.")
+    engagement_radar: str = Field(description="RadarPreset name.")
+    missiles: list[str] = Field(
+        min_length=1, description="MissilePreset names the launchers carry."
+    )
+    launchers: int = Field(ge=1, le=64)
+    target_channels: int = Field(ge=1, le=1000, description="Targets engaged at once.")
+    missile_channels: int = Field(ge=1, le=2000, description="Missiles guided at once.")
+    launch_interval_s: float = Field(gt=0.0, le=60.0)
+    reload_time_s: float = Field(gt=0.0, le=36_000.0)
+    reaction_time_s: float = Field(ge=0.0, le=600.0, description="From track to first launch.")
+    readiness_time_s: float = Field(ge=0.0, le=36_000.0, description="March to combat readiness.")

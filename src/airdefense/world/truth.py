@@ -1,0 +1,102 @@
+"""World truth: every object's precomputed trajectory on the time grid, as arrays.
+
+Truth is a structure of arrays batched over objects: positions and velocities (T, N, 3) in
+the scenario's ENU frame, heights above the ellipsoid (T, N), and per-object metadata (N,).
+An object exists from ``start_s`` to ``end_s``; a kill moves ``end_s`` earlier (the only
+thing the loop ever changes). Between grid points states are interpolated by cubic Hermite
+polynomials on position and velocity, exact for constant-acceleration motion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Truth:
+    """Trajectories of N objects on a uniform grid of T times (t[k] = k * dt)."""
+
+    t: FloatArray  # (T,)
+    pos: FloatArray  # (T, N, 3) ENU m
+    vel: FloatArray  # (T, N, 3) ENU m/s
+    height: FloatArray  # (T, N) m above the WGS-84 ellipsoid
+    start_s: FloatArray  # (N,)
+    end_s: FloatArray  # (N,) mutable: a kill lowers it
+    end_reason: NDArray[np.object_]  # (N,) str: impact | landed | record_end | duration | killed
+    name: NDArray[np.object_]  # (N,) str
+    category: NDArray[np.object_]  # (N,) str: ballistic | cruise | drone | aircraft | civil
+    preset: NDArray[np.object_]  # (N,) str
+    raid: IntArray  # (N,) raid index, -1 for civil traffic
+    hostile: NDArray[np.bool_]  # (N,)
+    rcs_m2: FloatArray  # (N,)
+    swerling: IntArray  # (N,)
+    aim_asset: IntArray  # (N,) asset index, -1 for none
+    aim_enu: FloatArray  # (N, 3) aim point (NaN for none)
+    cost_usd: FloatArray  # (N,)
+
+    @property
+    def n(self) -> int:
+        """Number of objects."""
+        return int(self.start_s.shape[0])
+
+    @property
+    def dt(self) -> float:
+        """Grid step (s)."""
+        return float(self.t[1] - self.t[0]) if self.t.shape[0] > 1 else 1.0
+
+    def alive(self, t: float | FloatArray, idx: IntArray | None = None) -> NDArray[np.bool_]:
+        """True where the object exists at time t (start <= t <= end)."""
+        s = self.start_s if idx is None else self.start_s[idx]
+        e = self.end_s if idx is None else self.end_s[idx]
+        return (s <= t) & (t <= e)
+
+    def alive_between(self, t0: float, t1: float) -> NDArray[np.bool_]:
+        """True for objects that exist at some time in [t0, t1)."""
+        return (self.start_s < t1) & (self.end_s >= t0)
+
+    def state_at(
+        self, times: FloatArray, idx: IntArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Position (M, 3), velocity (M, 3) and height (M,) of objects idx (M,) at times (M,).
+
+        Cubic Hermite interpolation between grid points (position and velocity both known),
+        linear for the height; times are clamped to the grid.
+        """
+        times = np.asarray(times, dtype=np.float64)
+        idx = np.asarray(idx, dtype=np.int64)
+        dt = self.dt
+        last = self.t.shape[0] - 1
+        u = np.clip((times - self.t[0]) / dt, 0.0, float(last))
+        k = np.minimum(np.floor(u).astype(np.int64), max(last - 1, 0))
+        s = (u - k)[:, None]
+        k1 = np.minimum(k + 1, last)
+        p0, p1 = self.pos[k, idx], self.pos[k1, idx]
+        v0, v1 = self.vel[k, idx], self.vel[k1, idx]
+        s2, s3 = s * s, s * s * s
+        h00 = 2 * s3 - 3 * s2 + 1
+        h10 = s3 - 2 * s2 + s
+        h01 = -2 * s3 + 3 * s2
+        h11 = s3 - s2
+        pos = h00 * p0 + h10 * dt * v0 + h01 * p1 + h11 * dt * v1
+        dh00 = (6 * s2 - 6 * s) / dt
+        dh10 = 3 * s2 - 4 * s + 1
+        dh01 = (-6 * s2 + 6 * s) / dt
+        dh11 = 3 * s2 - 2 * s
+        vel = dh00 * p0 + dh10 * v0 + dh01 * p1 + dh11 * v1
+        sv = s[:, 0]
+        height = (1.0 - sv) * self.height[k, idx] + sv * self.height[k1, idx]
+        return pos, vel, height
+
+    def kill(self, idx: IntArray, t: float | FloatArray) -> None:
+        """End the trajectories of objects idx at time t (a kill); earlier ends stand."""
+        idx = np.asarray(idx, dtype=np.int64)
+        t_arr = np.broadcast_to(np.asarray(t, dtype=np.float64), idx.shape)
+        sooner = t_arr < self.end_s[idx]
+        self.end_s[idx[sooner]] = t_arr[sooner]
+        self.end_reason[idx[sooner]] = "killed"
