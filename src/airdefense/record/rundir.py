@@ -1,0 +1,289 @@
+"""The run directory: ``scenario.yaml``, ``run.duckdb`` and ``report.html``, written whole.
+
+Everything is written into a hidden temporary directory beside the destination and renamed
+into place when complete, so a crash or a Ctrl-C never leaves a directory that looks like a
+finished run. Tables are built as Arrow tables with deterministic row order, so the same
+scenario, seed and trial give identical tables.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import yaml
+
+from airdefense import __version__
+from airdefense.record.schema import SUMMARY_COLUMNS, TABLES
+from airdefense.scenario.load import position_to_map
+
+if TYPE_CHECKING:
+    from airdefense.sim.loop import RunResult
+
+
+class RunDirError(Exception):
+    """The run directory cannot be written (exists, not writable)."""
+
+
+def default_run_dir(scenario_name: str, root: Path = Path("runs")) -> Path:
+    """``runs/<scenario>-<UTC timestamp>``."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = root / f"{scenario_name}-{stamp}"
+    n = 1
+    while path.exists():
+        n += 1
+        path = root / f"{scenario_name}-{stamp}-{n}"
+    return path
+
+
+def check_destination(out: Path) -> None:
+    """Refuse a destination that exists and is not an empty directory."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise RunDirError(
+            f"{out}: already exists and is not empty (choose another --out or remove it)"
+        )
+
+
+def write_run(result: RunResult, out: Path, report: bool = True) -> Path:
+    """Write the run directory at ``out`` atomically and return its path."""
+    check_destination(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        write_scenario_yaml(result, tmp / "scenario.yaml")
+        write_database(result, tmp / "run.duckdb")
+        if report:
+            from airdefense.report import write_report
+
+            write_report(tmp)
+        if out.exists():
+            out.rmdir()
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def write_scenario_yaml(result: RunResult, path: Path) -> None:
+    """The scenario as resolved (defaults filled in, seed and trial recorded)."""
+    data = result.scenario.model_dump(mode="json", exclude_none=True)
+    header = f"# airdefense {__version__}: scenario as run (trial {result.trial})\n"
+    path.write_text(
+        header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
+
+
+def write_database(result: RunResult, path: Path) -> None:
+    """Create every table of the schema and fill those this stage produces."""
+    tables = build_tables(result)
+    con = duckdb.connect(str(path))
+    try:
+        for name, ddl in TABLES.items():
+            con.execute(f"CREATE TABLE {name} ({ddl})")
+        con.execute(
+            "CREATE TABLE summary ("
+            + ", ".join(f"{col} {typ}" for col, (typ, _) in SUMMARY_COLUMNS.items())
+            + ")"
+        )
+        for name, table in tables.items():
+            con.register("_src", table)
+            cols = ", ".join(table.column_names)
+            con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM _src")
+            con.unregister("_src")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    with contextlib.suppress(FileNotFoundError):
+        Path(str(path) + ".wal").unlink()
+
+
+def build_tables(result: RunResult) -> dict[str, pa.Table]:
+    """The run's tables as Arrow tables, in a deterministic row order."""
+    s = result.scenario
+    frame = result.frame
+    truth = result.truth
+    out: dict[str, pa.Table] = {}
+    meta = {
+        "scenario": s.name,
+        "description": s.description,
+        "seed": str(s.seed),
+        "trial": str(result.trial),
+        "duration_s": repr(float(s.duration_s)),
+        "dt_s": repr(float(s.time_step_s)),
+        "origin_lat_deg": repr(s.origin.lat_deg),
+        "origin_lon_deg": repr(s.origin.lon_deg),
+        "origin_alt_m": repr(s.origin.alt_m),
+        "area_radius_km": repr(s.area_radius_km),
+        "airdefense_version": __version__,
+    }
+    out["meta"] = pa.table({"key": list(meta), "value": list(meta.values())})
+
+    rows = []
+    for i, a in enumerate(s.assets):
+        e, n, h = position_to_map(frame, a.position)
+        x, y, z = frame.map_to_enu(e, n, h)
+        lat, lon = frame.map_to_geodetic(e, n)
+        rows.append(
+            (i, a.name, x, y, z, np.degrees(lat), np.degrees(lon), h, a.radius_km * 1000.0, a.value)
+        )
+    out["assets"] = _rows(
+        rows,
+        ["asset_id", "name", "x", "y", "z", "lat_deg", "lon_deg", "alt_m", "radius_m", "value"],
+    )
+
+    rows = []
+    for site in result.sites:
+        p = site.preset
+        x, y, z = site.position_enu
+        rows.append(
+            (
+                site.sensor_id,
+                site.name,
+                p.name,
+                p.role,
+                p.scan,
+                x,
+                y,
+                z,
+                site.lat_deg,
+                site.lon_deg,
+                site.ground_alt_m + p.antenna_height_m,
+                p.antenna_height_m,
+                site.boresight_rad,
+                np.radians(p.sector_width_deg),
+                p.scan_period_s,
+                p.max_range_km * 1000.0,
+                np.radians(p.min_elevation_deg),
+                np.radians(p.max_elevation_deg),
+            )
+        )
+    out["sensors"] = _rows(
+        rows,
+        [
+            "sensor_id", "name", "preset", "role", "scan", "x", "y", "z", "lat_deg", "lon_deg", "alt_m",
+            "antenna_height_m", "boresight_rad", "sector_width_rad", "scan_period_s", "max_range_m",
+            "min_elevation_rad", "max_elevation_rad",
+        ],
+    )  # fmt: skip
+
+    cov = []
+    for sid, (rr, hh, snr, pd, vis) in sorted(result.coverage.items()):
+        from airdefense.sim.loop import COVERAGE_RCS_M2
+
+        cov.append(
+            pa.table(
+                {
+                    "sensor_id": pa.array(np.full(rr.shape[0], sid, np.int32)),
+                    "rcs_m2": pa.array(np.full(rr.shape[0], COVERAGE_RCS_M2)),
+                    "ground_range_m": pa.array(rr),
+                    "height_m": pa.array(hh),
+                    "snr_db": pa.array(np.where(np.isfinite(snr), snr, np.nan)),
+                    "pd": pa.array(pd),
+                    "visible": pa.array(vis.astype(bool)),
+                }
+            )
+        )
+    if cov:
+        out["coverage"] = pa.concat_tables(cov)
+
+    out["objects"] = pa.table(
+        {
+            "object_id": pa.array(np.arange(truth.n, dtype=np.int32)),
+            "name": pa.array(truth.name.astype(str)),
+            "category": pa.array(truth.category.astype(str)),
+            "preset": pa.array(truth.preset.astype(str)),
+            "raid": pa.array(truth.raid.astype(np.int32)),
+            "hostile": pa.array(truth.hostile),
+            "rcs_m2": pa.array(truth.rcs_m2),
+            "swerling": pa.array(truth.swerling.astype(np.int32)),
+            "start_s": pa.array(truth.start_s),
+            "end_s": pa.array(truth.end_s),
+            "end_reason": pa.array(truth.end_reason.astype(str)),
+            "aim_asset": pa.array(truth.aim_asset.astype(np.int32)),
+            "aim_x": pa.array(truth.aim_enu[:, 0]),
+            "aim_y": pa.array(truth.aim_enu[:, 1]),
+            "aim_z": pa.array(truth.aim_enu[:, 2]),
+            "cost_usd": pa.array(truth.cost_usd),
+        }
+    )
+    out["truth"] = truth_table(result)
+
+    p = result.plots
+    out["detections"] = pa.table(
+        {
+            "t": pa.array(p.t),
+            "sensor_id": pa.array(p.sensor_id.astype(np.int32)),
+            "scan": pa.array(p.scan.astype(np.int32)),
+            "range_m": pa.array(p.range_m),
+            "azimuth_rad": pa.array(p.azimuth_rad),
+            "elevation_rad": pa.array(p.elevation_rad),
+            "sigma_range_m": pa.array(p.sigma_range_m),
+            "sigma_azimuth_rad": pa.array(p.sigma_azimuth_rad),
+            "sigma_elevation_rad": pa.array(p.sigma_elevation_rad),
+            "snr_db": pa.array(p.snr_db),
+            "x": pa.array(p.x),
+            "y": pa.array(p.y),
+            "z": pa.array(p.z),
+            "truth_id": pa.array(p.truth_id.astype(np.int32)),
+        }
+    )
+    out["events"] = result.events.table()
+    f = result.first
+    ids = np.flatnonzero(f.detected)
+    out["first_detections"] = pa.table(
+        {
+            "object_id": pa.array(ids.astype(np.int32)),
+            "t": pa.array(f.t[ids]),
+            "sensor_id": pa.array(f.sensor_id[ids].astype(np.int32)),
+            "range_m": pa.array(f.range_m[ids]),
+            "height_m": pa.array(f.height_m[ids]),
+        }
+    )
+    out["summary"] = pa.table({k: [result.summary.get(k)] for k in SUMMARY_COLUMNS})
+    return out
+
+
+def truth_table(result: RunResult) -> pa.Table:
+    """Truth on the time grid, one row per living object per step, time-major."""
+    truth = result.truth
+    t = truth.t
+    alive = (truth.start_s[None, :] <= t[:, None] + 1e-9) & (
+        t[:, None] <= truth.end_s[None, :] + 1e-9
+    )
+    k, i = np.nonzero(alive)
+    pos = truth.pos[k, i]
+    vel = truth.vel[k, i]
+    lat, lon, h = result.frame.enu_to_geodetic(pos)
+    return pa.table(
+        {
+            "t": pa.array(t[k]),
+            "object_id": pa.array(i.astype(np.int32)),
+            "x": pa.array(pos[:, 0]),
+            "y": pa.array(pos[:, 1]),
+            "z": pa.array(pos[:, 2]),
+            "vx": pa.array(vel[:, 0]),
+            "vy": pa.array(vel[:, 1]),
+            "vz": pa.array(vel[:, 2]),
+            "lat_deg": pa.array(np.degrees(lat)),
+            "lon_deg": pa.array(np.degrees(lon)),
+            "alt_m": pa.array(h),
+        }
+    )
+
+
+def _rows(rows: list[tuple], names: list[str]) -> pa.Table:
+    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
+    return pa.table({n: pa.array([_py(v) for v in c]) for n, c in zip(names, cols, strict=True)})
+
+
+def _py(v: object) -> object:
+    return v.item() if isinstance(v, np.generic) else float(v) if isinstance(v, np.ndarray) else v

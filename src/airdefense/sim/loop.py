@@ -1,0 +1,322 @@
+"""The time loop: moves time step by step and calls each stage in order.
+
+One step is the window [t_k, t_k+1) of the scenario's time grid. In each window the loop
+logs launches, asks every radar for the plots of the looks that fall inside the window,
+logs first detections, and logs the ends of trajectories (a threat that reaches its aim
+point is a leak; one that impacts inside a defended asset's radius also hits it). Later
+stages (tracking, engagement) slot in after the sensors, and a kill is applied to the
+world through :meth:`Truth.kill`, the only way downstream reaches back upstream.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from airdefense.geo import Frame
+from airdefense.record.events import EventLog
+from airdefense.record.schema import EventKind
+from airdefense.scenario.load import position_to_map, sensor_preset
+from airdefense.scenario.models import Scenario
+from airdefense.sensors import Plots, Radar
+from airdefense.sim.seeds import child_rngs, stage_seeds
+from airdefense.systems.models import RadarPreset
+from airdefense.world.build import build_truth
+from airdefense.world.truth import Truth
+
+#: Reference target of the coverage diagrams (m^2, Swerling 1): a small fighter.
+COVERAGE_RCS_M2 = 1.0
+#: Heights of the coverage diagram (m above the ellipsoid): fine near the ground, where the
+#: horizon bites, coarse above.
+COVERAGE_HEIGHTS_M = np.concatenate(
+    [
+        np.arange(0.0, 2000.0, 50.0),
+        np.arange(2000.0, 5000.0, 250.0),
+        np.arange(5000.0, 30001.0, 1000.0),
+    ]
+)
+COVERAGE_RANGES = 240
+
+
+@dataclass(frozen=True)
+class SensorSite:
+    """A radar placed in the scenario."""
+
+    sensor_id: int
+    name: str
+    preset: RadarPreset
+    radar: Radar
+    position_enu: np.ndarray  # antenna phase centre
+    lat_deg: float
+    lon_deg: float
+    ground_alt_m: float
+    boresight_rad: float
+
+
+@dataclass
+class FirstDetections:
+    """Per object: time, sensor, slant range and height of its first plot (inf/-1 if none)."""
+
+    t: np.ndarray
+    sensor_id: np.ndarray
+    range_m: np.ndarray
+    height_m: np.ndarray
+
+    @classmethod
+    def none(cls, n: int) -> FirstDetections:
+        return cls(
+            np.full(n, np.inf), np.full(n, -1, np.int64), np.full(n, np.nan), np.full(n, np.nan)
+        )
+
+    @property
+    def detected(self) -> np.ndarray:
+        return np.isfinite(self.t)
+
+
+@dataclass
+class RunResult:
+    """Everything one run produced, in memory; :mod:`airdefense.record` writes it."""
+
+    scenario: Scenario
+    trial: int
+    frame: Frame
+    truth: Truth
+    sites: list[SensorSite]
+    plots: Plots
+    events: EventLog
+    first: FirstDetections
+    coverage: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+    summary: dict[str, object]
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+
+def place_sensors(scenario: Scenario, frame: Frame) -> list[SensorSite]:
+    """Build every radar of the scenario at its site (antenna on its mast)."""
+    sites = []
+    for i, s in enumerate(scenario.sensors):
+        preset = sensor_preset(s, path=f"sensors[{i}]")
+        e, n, h = position_to_map(frame, s.position)
+        ground = frame.map_to_enu(e, n, h)
+        antenna = frame.map_to_enu(e, n, h + preset.antenna_height_m)
+        lat, lon = frame.map_to_geodetic(e, n)
+        boresight = float(np.radians(s.boresight_deg))
+        radar = Radar(
+            preset,
+            sensor_id=i,
+            name=s.name,
+            position_enu=antenna,
+            ground_height_m=float(h),
+            boresight_rad=boresight,
+            frame=frame,
+            phase_rad=float(np.radians(s.phase_deg)),
+        )
+        sites.append(
+            SensorSite(
+                sensor_id=i,
+                name=s.name,
+                preset=preset,
+                radar=radar,
+                position_enu=np.asarray(antenna),
+                lat_deg=float(np.degrees(lat)),
+                lon_deg=float(np.degrees(lon)),
+                ground_alt_m=float(h),
+                boresight_rad=boresight,
+            )
+        )
+        del ground
+    return sites
+
+
+def simulate(
+    scenario: Scenario,
+    trial: int = 0,
+    progress: Callable[[float], None] | None = None,
+) -> RunResult:
+    """Run the scenario once (trial ``trial``) and return what happened."""
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    frame = Frame.from_degrees(
+        scenario.origin.lat_deg, scenario.origin.lon_deg, scenario.origin.alt_m
+    )
+    seeds = stage_seeds(scenario.seed, trial)
+    truth = build_truth(scenario, frame, np.random.default_rng(seeds["world"]))
+    timings["world"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    sites = place_sensors(scenario, frame)
+    sensor_rngs = child_rngs(seeds["sensors"], len(sites))
+    events = EventLog()
+    first = FirstDetections.none(truth.n)
+    plots: list[Plots] = []
+    t = truth.t
+    steps = t.shape[0] - 1
+    report_every = max(steps // 100, 1)
+    for k in range(steps):
+        t0, t1 = float(t[k]), float(t[k + 1])
+        _log_launches(events, truth, t0, t1)
+        for site, rng in zip(sites, sensor_rngs, strict=True):
+            p = site.radar.scan_window(t0, t1, truth, rng)
+            if p.t.shape[0]:
+                plots.append(p)
+                _first_detections(first, p, truth)
+        _log_ends(events, truth, scenario, frame, t0, t1 if k < steps - 1 else np.inf)
+        if progress is not None and (k % report_every == 0 or k == steps - 1):
+            progress((k + 1) / steps)
+    all_plots = Plots.concat(plots) if plots else Plots.empty()
+    _log_first_detections(events, first, truth)
+    timings["sensors"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    coverage = {}
+    for site in sites:
+        max_r = site.preset.max_range_km * 1000.0
+        ground_r = np.linspace(0.0, max_r, COVERAGE_RANGES)
+        rr, hh = np.meshgrid(ground_r, COVERAGE_HEIGHTS_M)
+        snr, pd, visible = site.radar.coverage(rr.ravel(), hh.ravel(), COVERAGE_RCS_M2, 1)
+        coverage[site.sensor_id] = (
+            rr.ravel(),
+            hh.ravel(),
+            np.asarray(snr),
+            np.asarray(pd),
+            np.asarray(visible),
+        )
+    timings["coverage"] = time.perf_counter() - clock
+    summary = _summary(scenario, trial, truth, sites, all_plots, first, events)
+    return RunResult(
+        scenario, trial, frame, truth, sites, all_plots, events, first, coverage, summary, timings
+    )
+
+
+def _log_launches(events: EventLog, truth: Truth, t0: float, t1: float) -> None:
+    new = np.flatnonzero((truth.start_s >= t0) & (truth.start_s < t1))
+    if new.size:
+        pos, _, _ = truth.state_at(truth.start_s[new], new)
+        events.add(
+            EventKind.LAUNCH, truth.start_s[new], object_id=new, xyz=pos, detail=truth.category[new]
+        )
+
+
+def _first_detections(first: FirstDetections, p: Plots, truth: Truth) -> None:
+    real = p.truth_id >= 0
+    if not np.any(real):
+        return
+    ids = p.truth_id[real]
+    times = p.t[real]
+    order = np.lexsort((times, ids))
+    ids, pick = np.unique(ids[order], return_index=True)
+    rows = np.flatnonzero(real)[order][pick]
+    sooner = p.t[rows] < first.t[ids]
+    ids, rows = ids[sooner], rows[sooner]
+    if ids.size == 0:
+        return
+    _, _, height = truth.state_at(p.t[rows], ids)
+    first.t[ids] = p.t[rows]
+    first.sensor_id[ids] = p.sensor_id[rows]
+    first.range_m[ids] = p.range_m[rows]
+    first.height_m[ids] = height
+
+
+def _log_first_detections(events: EventLog, first: FirstDetections, truth: Truth) -> None:
+    ids = np.flatnonzero(first.detected)
+    if ids.size:
+        pos, _, _ = truth.state_at(first.t[ids], ids)
+        events.add(
+            EventKind.FIRST_DETECTION,
+            first.t[ids],
+            object_id=ids,
+            sensor_id=first.sensor_id[ids],
+            xyz=pos,
+            value=first.range_m[ids],
+        )
+
+
+def _asset_hit(
+    truth: Truth, scenario: Scenario, frame: Frame, ids: np.ndarray, where: np.ndarray
+) -> np.ndarray:
+    """Index of the defended asset each impact point lies inside (-1 for none)."""
+    hit = np.full(ids.shape[0], -1, np.int64)
+    if not scenario.assets:
+        return hit
+    centres = np.array(
+        [frame.map_to_enu(*position_to_map(frame, a.position)) for a in scenario.assets]
+    )
+    radii = np.array([a.radius_km * 1000.0 for a in scenario.assets])
+    d = np.linalg.norm(where[:, None, :2] - centres[None, :, :2], axis=-1)
+    inside = d <= radii[None, :]
+    any_in = inside.any(axis=1)
+    hit[any_in] = np.argmax(inside[any_in], axis=1)
+    return hit
+
+
+def _log_ends(
+    events: EventLog, truth: Truth, scenario: Scenario, frame: Frame, t0: float, t1: float
+) -> None:
+    ending = np.flatnonzero((truth.end_s >= t0) & (truth.end_s < t1))
+    if ending.size == 0:
+        return
+    reason = truth.end_reason[ending]
+    pos, _, _ = truth.state_at(truth.end_s[ending], ending)
+    arrived = truth.hostile[ending] & np.isin(reason, ["impact", "reached_aim"])
+    if np.any(arrived):
+        ids = ending[arrived]
+        events.add(
+            EventKind.LEAK,
+            truth.end_s[ids],
+            object_id=ids,
+            xyz=pos[arrived],
+            detail=reason[arrived],
+        )
+        impact = reason[arrived] == "impact"
+        hit = _asset_hit(truth, scenario, frame, ids, pos[arrived])
+        struck = impact & (hit >= 0)
+        if np.any(struck):
+            events.add(
+                EventKind.ASSET_HIT,
+                truth.end_s[ids[struck]],
+                object_id=ids[struck],
+                xyz=pos[arrived][struck],
+                value=hit[struck],
+                detail=np.array([scenario.assets[h].name for h in hit[struck]], dtype=object),
+            )
+    other = ~arrived
+    if np.any(other):
+        ids = ending[other]
+        events.add(
+            EventKind.END, truth.end_s[ids], object_id=ids, xyz=pos[other], detail=reason[other]
+        )
+
+
+def _summary(
+    scenario: Scenario,
+    trial: int,
+    truth: Truth,
+    sites: list[SensorSite],
+    plots: Plots,
+    first: FirstDetections,
+    events: EventLog,
+) -> dict[str, object]:
+    hostile = truth.hostile
+    detected = first.detected
+    warning = (truth.end_s - first.t)[hostile & detected]
+    return {
+        "scenario": scenario.name,
+        "seed": scenario.seed,
+        "trial": trial,
+        "duration_s": float(scenario.duration_s),
+        "objects": truth.n,
+        "threats": int(hostile.sum()),
+        "civil": int((~hostile).sum()),
+        "sensors": len(sites),
+        "detections": int(np.count_nonzero(plots.truth_id >= 0)),
+        "false_alarms": int(np.count_nonzero(plots.truth_id < 0)),
+        "threats_detected": int((hostile & detected).sum()),
+        "civil_detected": int((~hostile & detected).sum()),
+        "mean_warning_s": float(warning.mean()) if warning.size else None,
+        "leakers": events.count(EventKind.LEAK),
+        "assets_hit": events.count(EventKind.ASSET_HIT),
+        "civil_engaged": 0,
+        "interceptors_used": 0,
+    }

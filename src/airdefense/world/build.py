@@ -1,0 +1,217 @@
+"""Build the world's truth from a scenario: every raid member and every recorded flight.
+
+Raids draw their launch times, launch points and aim points from the world's random stream;
+each flight model (waypoint, cruise, ballistic, recorded) is computed batched over the
+objects that use it, and the results are stacked into one :class:`Truth`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from airdefense.geo import Frame
+from airdefense.scenario.load import position_to_map, raid_preset
+from airdefense.scenario.models import Raid, Scenario
+from airdefense.systems import catalog
+from airdefense.systems.models import ThreatPreset
+from airdefense.world.adsb import load_collection, place_flights
+from airdefense.world.ballistic import fly_ballistic
+from airdefense.world.truth import Truth
+from airdefense.world.waypoint import fly_waypoints
+
+#: Distance before the aim point where cruise missiles and drones start their terminal dive.
+TERMINAL_DIVE_M = 3000.0
+
+
+@dataclass
+class _Block:
+    """Trajectories and metadata of one group of objects, before stacking."""
+
+    pos: np.ndarray
+    vel: np.ndarray
+    height: np.ndarray
+    start_s: np.ndarray
+    end_s: np.ndarray
+    end_reason: np.ndarray
+    name: np.ndarray
+    category: np.ndarray
+    preset: np.ndarray
+    raid: np.ndarray
+    hostile: np.ndarray
+    rcs_m2: np.ndarray
+    swerling: np.ndarray
+    aim_asset: np.ndarray
+    aim_enu: np.ndarray
+    cost_usd: np.ndarray
+
+
+def time_grid(scenario: Scenario) -> np.ndarray:
+    """The run's time grid: 0, dt, 2 dt, ... up to and including the duration."""
+    steps = int(np.floor(scenario.duration_s / scenario.time_step_s + 1e-9))
+    return np.arange(steps + 1, dtype=np.float64) * scenario.time_step_s
+
+
+def build_truth(scenario: Scenario, frame: Frame, rng: np.random.Generator) -> Truth:
+    """Trajectories of every object of the scenario on its time grid."""
+    t = time_grid(scenario)
+    blocks = [_raid_block(scenario, frame, t, i, r, rng) for i, r in enumerate(scenario.raids)]
+    for c in scenario.civil_traffic:
+        blocks.append(_civil_block(frame, t, c, rng))
+    blocks = [b for b in blocks if b.start_s.shape[0] > 0]
+    if not blocks:
+        raise ValueError("the scenario has no objects inside its time grid")
+
+    def cat(field: str, axis: int = 0) -> np.ndarray:
+        return np.concatenate([getattr(b, field) for b in blocks], axis=axis)
+
+    end_s = cat("end_s")
+    end_reason = cat("end_reason")
+    over = end_s > t[-1]
+    end_reason[over] = "duration"
+    end_s = np.minimum(end_s, t[-1])
+    return Truth(
+        t=t,
+        pos=cat("pos", 1),
+        vel=cat("vel", 1),
+        height=cat("height", 1),
+        start_s=cat("start_s"),
+        end_s=end_s,
+        end_reason=end_reason,
+        name=cat("name"),
+        category=cat("category"),
+        preset=cat("preset"),
+        raid=cat("raid").astype(np.int64),
+        hostile=cat("hostile").astype(bool),
+        rcs_m2=cat("rcs_m2"),
+        swerling=cat("swerling").astype(np.int64),
+        aim_asset=cat("aim_asset").astype(np.int64),
+        aim_enu=cat("aim_enu"),
+        cost_usd=cat("cost_usd"),
+    )
+
+
+def _disc(rng: np.random.Generator, n: int, radius_m: float) -> np.ndarray:
+    """n points uniform in a disc of the given radius (east, north offsets)."""
+    r = radius_m * np.sqrt(rng.random(n))
+    a = rng.random(n) * 2.0 * np.pi
+    return np.stack([r * np.sin(a), r * np.cos(a)], axis=-1)
+
+
+def _raid_block(
+    s: Scenario, frame: Frame, t: np.ndarray, index: int, raid: Raid, rng: np.random.Generator
+) -> _Block:
+    p: ThreatPreset = raid_preset(raid)
+    n = raid.count
+    t0, t1 = raid.launch_window_s
+    launch_s = np.sort(t0 + (t1 - t0) * rng.random(n))
+    launch = np.array(position_to_map(frame, raid.launch.centre))
+    launch_xy = launch[:2] + _disc(rng, n, raid.launch.radius_km * 1000.0)
+    if raid.aim.asset is not None:
+        asset_index = [a.name for a in s.assets].index(raid.aim.asset)
+        aim = np.array(position_to_map(frame, s.assets[asset_index].position))
+    else:
+        asset_index = -1
+        assert raid.aim.point is not None
+        aim = np.array(position_to_map(frame, raid.aim.point))
+    aim_xy = aim[:2] + _disc(rng, n, raid.aim.spread_km * 1000.0)
+    aim_h = np.full(n, aim[2])
+    if p.motion == "ballistic":
+        launch_map = np.column_stack([launch_xy, np.full(n, launch[2])])
+        aim_map = np.column_stack([aim_xy, aim_h])
+        pos, vel, height, end_s, _ = fly_ballistic(
+            frame,
+            t,
+            launch_map,
+            aim_map,
+            launch_s,
+            np.full(n, np.radians(p.loft_angle_deg)),
+            np.full(n, p.boost_time_s),
+            np.full(n, p.ballistic_coefficient_kg_m2),
+        )
+        reason = "impact"
+    else:
+        h = p.cruise_altitude_m
+        route = [position_to_map(frame, w)[:2] for w in raid.route]
+        k = 2 + len(route) + (1 if p.category in ("cruise", "drone") else 0)
+        wps = np.empty((n, k, 3))
+        wps[:, 0, :2] = launch_xy
+        for j, (e, nn) in enumerate(route, start=1):
+            wps[:, j, :2] = (e, nn)
+        last = wps[:, len(route), :2]
+        if p.category in ("cruise", "drone"):
+            # level flight to a point short of the aim, then a dive onto it
+            leg = aim_xy - last
+            dist = np.linalg.norm(leg, axis=-1, keepdims=True)
+            frac = np.clip(1.0 - TERMINAL_DIVE_M / np.maximum(dist, 1.0), 0.0, 1.0)
+            wps[:, k - 2, :2] = last + frac * leg
+        wps[:, :, 2] = h
+        wps[:, k - 1, :2] = aim_xy
+        wps[:, k - 1, 2] = aim_h if p.category in ("cruise", "drone") else h
+        pos, vel, height, end_s = fly_waypoints(
+            frame,
+            t,
+            wps,
+            np.full(n, p.speed_mps),
+            launch_s,
+            np.full(n, np.radians(p.max_turn_rate_deg_s)),
+        )
+        reason = "impact" if p.category in ("cruise", "drone") else "reached_aim"
+    aim_enu = frame.map_to_enu(aim_xy[:, 0], aim_xy[:, 1], aim_h)
+    label = raid.name or f"raid{index}"
+    return _Block(
+        pos=pos,
+        vel=vel,
+        height=height,
+        start_s=launch_s,
+        end_s=end_s,
+        end_reason=np.array([reason] * n, dtype=object),
+        name=np.array([f"{label}-{j + 1:03d}" for j in range(n)], dtype=object),
+        category=np.array([p.category] * n, dtype=object),
+        preset=np.array([p.name] * n, dtype=object),
+        raid=np.full(n, index),
+        hostile=np.full(n, p.category != "civil"),
+        rcs_m2=np.full(n, p.rcs_m2),
+        swerling=np.full(n, p.swerling),
+        aim_asset=np.full(n, asset_index),
+        aim_enu=aim_enu,
+        cost_usd=np.full(n, p.cost_usd),
+    )
+
+
+def _civil_block(frame: Frame, t: np.ndarray, c, rng: np.random.Generator) -> _Block:
+    flights = load_collection(c.collection)
+    centre = None
+    if c.centre is not None:
+        centre = position_to_map(frame, c.centre)[:2]
+    pos, vel, height, start_s, end_s, callsign = place_flights(
+        frame,
+        flights,
+        t,
+        time_offset_s=c.time_offset_s,
+        max_flights=c.max_flights,
+        centre=centre,
+        rng=rng,
+    )
+    p: ThreatPreset = catalog.get("threat", c.preset)  # type: ignore[assignment]
+    n = start_s.shape[0]
+    reason = np.where(end_s < t[-1], "record_end", "duration").astype(object)
+    return _Block(
+        pos=pos,
+        vel=vel,
+        height=height,
+        start_s=start_s,
+        end_s=end_s,
+        end_reason=reason,
+        name=np.asarray(callsign, dtype=object),
+        category=np.array(["civil"] * n, dtype=object),
+        preset=np.array([p.name] * n, dtype=object),
+        raid=np.full(n, -1),
+        hostile=np.zeros(n, dtype=bool),
+        rcs_m2=np.full(n, p.rcs_m2),
+        swerling=np.full(n, p.swerling),
+        aim_asset=np.full(n, -1),
+        aim_enu=np.full((n, 3), np.nan),
+        cost_usd=np.zeros(n),
+    )
