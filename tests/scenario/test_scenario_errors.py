@@ -74,7 +74,11 @@ CORPUS: list[tuple[str, str | dict[str, Any], str]] = [
         "name: x\n  seed: 1\n",
         "line 2, column 7: invalid YAML (mapping values are not allowed here)",
     ),
-    ("bad-yaml-unclosed", "name: [x, y\nseed: 1\n", "invalid YAML"),
+    (
+        "bad-yaml-unclosed",
+        "name: [x, y\nseed: 1\n",
+        "line 2, column 5: invalid YAML (expected ',' or ']', but got ':')",
+    ),
     ("empty-file", "", "file is empty (a scenario is a YAML mapping)"),
     ("top-level-list", "- a\n- b\n", "must be a YAML mapping of scenario fields (got list)"),
     (
@@ -159,7 +163,7 @@ CORPUS: list[tuple[str, str | dict[str, Any], str]] = [
     (
         "window-backwards",
         mutate("raids.0.launch_window_s", [50, 10]),
-        "raids[0].launch_window_s: launch_window_s must be [first, last] with 0 <= first <= last",
+        "raids[0].launch_window_s: must be [first, last] with 0 <= first <= last (got [50, 10])",
     ),
     (
         "window-after-end",

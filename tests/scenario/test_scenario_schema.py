@@ -17,7 +17,9 @@ from airdefense.scenario.schema import MODELINE, SCHEMA_PATH, schema_text
 
 
 def test_shipped_schema_is_current() -> None:
-    assert SCHEMA_PATH.read_text() == schema_text(), "run: airdefense schema --out " + str(SCHEMA_PATH)
+    assert SCHEMA_PATH.read_text() == schema_text(), "run: airdefense schema --out " + str(
+        SCHEMA_PATH
+    )
 
 
 def test_schema_command_writes_the_schema(tmp_path: Path) -> None:

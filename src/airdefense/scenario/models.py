@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class _Model(BaseModel):
@@ -113,12 +113,13 @@ class Raid(_Model):
     rcs_m2: float | None = Field(None, gt=0.0, le=1e4)
     overrides: dict[str, Any] = Field(default_factory=dict, description="Any ThreatPreset field.")
 
-    @model_validator(mode="after")
-    def _window(self) -> Raid:
-        t0, t1 = self.launch_window_s
+    @field_validator("launch_window_s")
+    @classmethod
+    def _window(cls, value: tuple[float, float]) -> tuple[float, float]:
+        t0, t1 = value
         if t0 < 0.0 or t1 < t0:
-            raise ValueError("launch_window_s must be [first, last] with 0 <= first <= last")
-        return self
+            raise ValueError(f"must be [first, last] with 0 <= first <= last (got [{t0:g}, {t1:g}])")
+        return value
 
 
 class CivilTraffic(_Model):
