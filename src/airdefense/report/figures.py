@@ -1,0 +1,519 @@
+"""The report's figures, drawn with matplotlib and returned as PNG data URIs.
+
+Figures are built on :class:`matplotlib.figure.Figure` with an explicit Agg canvas, never
+through pyplot, so drawing a report leaves no global state behind; style is applied inside
+``rc_context``. PNGs are written without the ``Software`` metadata so that the same data
+always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Circle, Wedge
+from numpy.typing import NDArray
+
+from airdefense.geo import Frame
+from airdefense.report.rundata import RunData, SensorCoverage
+
+#: Colours of object categories; civil traffic is grey so that threats stand out.
+CATEGORY_COLORS: dict[str, str] = {
+    "ballistic": "#c0392b",
+    "cruise": "#e67e22",
+    "drone": "#8e44ad",
+    "aircraft": "#2471a3",
+    "civil": "#a6a6a6",
+}
+OTHER_COLOR = "#7d5a3c"
+SENSOR_COLORS = ("#1e8449", "#117a8b", "#6c3483", "#2e4053", "#b7950b", "#a04000")
+PLOT_COLOR = "#222222"
+FALSE_ALARM_COLOR = "#e8a1c4"
+DPI = 100
+
+_RC: dict[str, Any] = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "axes.edgecolor": "#888888",
+    "axes.grid": True,
+    "grid.color": "#e3e3e3",
+    "grid.linewidth": 0.6,
+    "legend.fontsize": 8,
+    "legend.framealpha": 0.9,
+    "svg.hashsalt": "airdefense-report",
+    "svg.fonttype": "path",
+    "path.simplify": True,
+}
+
+FloatArray = NDArray[np.float64]
+
+
+def category_color(category: str) -> str:
+    """Colour of an object category (unknown categories get one shared colour)."""
+    return CATEGORY_COLORS.get(category, OTHER_COLOR)
+
+
+@contextmanager
+def _style() -> Iterator[None]:
+    with matplotlib.rc_context(_RC):
+        yield
+
+
+def _new_figure(width_in: float, height_in: float) -> Figure:
+    fig = Figure(figsize=(width_in, height_in), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)  # explicit Agg canvas; no pyplot, no backend switching
+    return fig
+
+
+def to_png_uri(fig: Figure) -> str:
+    """Render a figure to a deterministic PNG and return it as a ``data:`` URI."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None}, facecolor="white")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+# --- helpers over the run's arrays ---------------------------------------------------------
+
+
+def _object_lookup(run: RunData) -> dict[int, tuple[str, bool, str]]:
+    o = run.objects
+    return {
+        int(oid): (str(cat), bool(h), str(name))
+        for oid, cat, h, name in zip(
+            o["object_id"], o["category"], o["hostile"], o["name"], strict=True
+        )
+    }
+
+
+def _segments(run: RunData) -> list[tuple[int, slice]]:
+    """(object_id, row slice) of each object's block in the truth arrays."""
+    oid = run.truth["object_id"].astype(np.int64)
+    if oid.size == 0:
+        return []
+    cuts = np.flatnonzero(oid[1:] != oid[:-1]) + 1
+    starts = np.r_[0, cuts]
+    ends = np.r_[cuts, oid.size]
+    return [(int(oid[s]), slice(int(s), int(e))) for s, e in zip(starts, ends, strict=True)]
+
+
+def _truth_height(run: RunData) -> FloatArray:
+    alt = run.truth["alt_m"].astype(np.float64)
+    z = run.truth["z"].astype(np.float64)
+    return np.where(np.isfinite(alt), alt, z)
+
+
+def _num_or(value: str | None, default: float) -> float:
+    try:
+        f = float(value) if value is not None else default
+    except ValueError:
+        return default
+    return f if np.isfinite(f) else default
+
+
+def _frame(run: RunData) -> Frame | None:
+    try:
+        return Frame.from_degrees(
+            float(run.meta["origin_lat_deg"]),
+            float(run.meta["origin_lon_deg"]),
+            float(run.meta.get("origin_alt_m", 0.0)),
+        )
+    except (KeyError, ValueError):
+        return None
+
+
+def detection_heights(run: RunData) -> FloatArray:
+    """Height above the ellipsoid of each measured plot (exact ENU -> geodetic when the
+    frame origin is known, else the ENU up coordinate)."""
+    d = run.detections
+    xyz = np.stack([d["x"], d["y"], d["z"]], axis=-1).astype(np.float64)
+    frame = _frame(run)
+    if frame is None or xyz.shape[0] == 0:
+        return xyz[:, 2] if xyz.shape[0] else np.zeros(0)
+    return np.asarray(frame.height_m(xyz), dtype=np.float64)
+
+
+def first_detection_points(run: RunData) -> dict[int, tuple[float, float, float]]:
+    """ENU position (x, y, height) of each object at its first detection, from truth."""
+    first: dict[int, float] = {}
+    fd = run.first_detections
+    for oid, t in zip(fd["object_id"], fd["t"], strict=True):
+        key = int(oid)
+        first[key] = min(first.get(key, float("inf")), float(t))
+    h = _truth_height(run)
+    tt = run.truth["t"].astype(np.float64)
+    out: dict[int, tuple[float, float, float]] = {}
+    for oid, sl in _segments(run):
+        if oid not in first:
+            continue
+        t0 = first[oid]
+        ts = tt[sl]
+        out[oid] = (
+            float(np.interp(t0, ts, run.truth["x"][sl].astype(np.float64))),
+            float(np.interp(t0, ts, run.truth["y"][sl].astype(np.float64))),
+            float(np.interp(t0, ts, h[sl])),
+        )
+    return out
+
+
+def _horizon_by_sensor(run: RunData) -> dict[int, SensorCoverage]:
+    return {c.sensor_id: c for c in run.coverage}
+
+
+# --- plan view -------------------------------------------------------------------------------
+
+
+def _bounds(points: list[tuple[float, float, float]]) -> tuple[float, float, float, float]:
+    """Square bounds (km) of (x, y, radius) items with a 6 % margin."""
+    arr = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+    x0 = float(np.min(arr[:, 0] - arr[:, 2]))
+    x1 = float(np.max(arr[:, 0] + arr[:, 2]))
+    y0 = float(np.min(arr[:, 1] - arr[:, 2]))
+    y1 = float(np.max(arr[:, 1] + arr[:, 2]))
+    half = 0.53 * max(x1 - x0, y1 - y0, 1.0)  # square, with a 6 % margin
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return cx - half, cx + half, cy - half, cy + half
+
+
+def plan_extents(run: RunData) -> tuple[tuple[float, ...], tuple[float, ...] | None]:
+    """The whole picture's extent and, when it is much larger, the defended area's (km)."""
+    defended: list[tuple[float, float, float]] = []
+    a, s = run.assets, run.sensors
+    for x, y, r in zip(a["x"], a["y"], a["radius_m"], strict=True):
+        defended.append((x / 1e3, y / 1e3, np.nan_to_num(r) / 1e3))
+    for x, y, r in zip(s["x"], s["y"], s["max_range_m"], strict=True):
+        defended.append((x / 1e3, y / 1e3, np.nan_to_num(r) / 1e3))
+    everything = list(defended)
+    tx = run.truth["x"].astype(np.float64) / 1e3
+    ty = run.truth["y"].astype(np.float64) / 1e3
+    ok = np.isfinite(tx) & np.isfinite(ty)
+    if ok.any():
+        everything += [
+            (float(tx[ok].min()), float(ty[ok].min()), 0.0),
+            (float(tx[ok].max()), float(ty[ok].max()), 0.0),
+        ]
+    if not everything:
+        everything = [(0.0, 0.0, 10.0)]
+    whole = _bounds(everything)
+    if not defended:
+        return whole, None
+    zoom = _bounds(defended)
+    span_whole = max(whole[1] - whole[0], whole[3] - whole[2])
+    span_zoom = max(zoom[1] - zoom[0], zoom[3] - zoom[2])
+    return whole, (zoom if span_whole > 1.6 * span_zoom else None)
+
+
+def plan_view(run: RunData, extent: tuple[float, ...], title: str) -> str:
+    """Plan view (east/north km) of assets, sensors, trajectories and plots; a PNG URI."""
+    with _style():
+        fig = _new_figure(11.0, 8.6)
+        ax = fig.add_subplot()
+        _draw_plan(ax, run)
+        ax.set_xlim(extent[0], extent[1])
+        ax.set_ylim(extent[2], extent[3])
+        ax.set_aspect("equal", adjustable="box")
+        ax.set_xlabel("east (km)")
+        ax.set_ylabel("north (km)")
+        ax.set_title(title)
+        return to_png_uri(fig)
+
+
+def _draw_plan(ax: Any, run: RunData) -> None:
+    lookup = _object_lookup(run)
+    # assets
+    a = run.assets
+    for name, x, y, r in zip(a["name"], a["x"], a["y"], a["radius_m"], strict=True):
+        rr = max(float(np.nan_to_num(r)), 0.0) / 1e3
+        ax.add_patch(
+            Circle((x / 1e3, y / 1e3), rr, facecolor="#f5cba7", edgecolor="#ca6f1e", alpha=0.55)
+        )
+        ax.annotate(
+            str(name),
+            (x / 1e3, y / 1e3 + rr),
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            color="#873600",
+        )
+    # sensors: max range, sector, horizon against a low flyer
+    cov = _horizon_by_sensor(run)
+    s = run.sensors
+    for i, sid in enumerate(s["sensor_id"]):
+        col = SENSOR_COLORS[i % len(SENSOR_COLORS)]
+        x, y = float(s["x"][i]) / 1e3, float(s["y"][i]) / 1e3
+        rmax = float(np.nan_to_num(s["max_range_m"][i])) / 1e3
+        width = float(np.nan_to_num(s["sector_width_rad"][i], nan=2 * np.pi))
+        if rmax > 0:
+            ax.add_patch(Circle((x, y), rmax, fill=False, ec=col, lw=1.0, ls="--", alpha=0.8))
+            if 0 < width < 2 * np.pi - 1e-6:
+                # boresight is a bearing: clockwise from north
+                bore = float(np.nan_to_num(s["boresight_rad"][i]))
+                th1 = 90.0 - np.degrees(bore + width / 2)
+                th2 = 90.0 - np.degrees(bore - width / 2)
+                ax.add_patch(Wedge((x, y), rmax, th1, th2, fc=col, ec=col, alpha=0.06))
+        c = cov.get(int(sid))
+        if c is not None and np.isfinite(c.horizon_m):
+            ax.add_patch(Circle((x, y), c.horizon_m / 1e3, fill=False, ec=col, lw=1.2, ls=":"))
+    # trajectories, civil first (underneath)
+    by_cat: dict[str, list[FloatArray]] = {}
+    tx = run.truth["x"].astype(np.float64) / 1e3
+    ty = run.truth["y"].astype(np.float64) / 1e3
+    for oid, sl in _segments(run):
+        cat = lookup.get(oid, ("?", False, ""))[0]
+        by_cat.setdefault(cat, []).append(np.column_stack([tx[sl], ty[sl]]))
+    order = sorted(by_cat, key=lambda c: (c != "civil", c))
+    handles: list[Any] = []
+    for cat in order:
+        civil = cat == "civil"
+        ax.add_collection(
+            LineCollection(
+                by_cat[cat],
+                colors=category_color(cat),
+                linewidths=0.6 if civil else 1.0,
+                alpha=0.7 if civil else 0.9,
+                zorder=2 if civil else 3,
+            )
+        )
+        handles.append(Line2D([], [], color=category_color(cat), lw=1.5, label=cat))
+    # plots
+    d = run.detections
+    fa = d["truth_id"].astype(np.int64) < 0
+    dx = d["x"].astype(np.float64) / 1e3
+    dy = d["y"].astype(np.float64) / 1e3
+    if fa.any():
+        ax.scatter(dx[fa], dy[fa], s=1.0, c=FALSE_ALARM_COLOR, lw=0, alpha=0.5, zorder=1)
+    if (~fa).any():
+        ax.scatter(dx[~fa], dy[~fa], s=1.2, c=PLOT_COLOR, lw=0, alpha=0.25, zorder=4)
+    handles.append(Line2D([], [], ls="", marker=".", color=PLOT_COLOR, label="plot"))
+    handles.append(Line2D([], [], ls="", marker=".", color=FALSE_ALARM_COLOR, label="false alarm"))
+    # first detections and undetected threats
+    firsts = first_detection_points(run)
+    fx = [p[0] / 1e3 for oid, p in firsts.items() if lookup.get(oid, ("", False, ""))[1]]
+    fy = [p[1] / 1e3 for oid, p in firsts.items() if lookup.get(oid, ("", False, ""))[1]]
+    cx = [p[0] / 1e3 for oid, p in firsts.items() if not lookup.get(oid, ("", False, ""))[1]]
+    cy = [p[1] / 1e3 for oid, p in firsts.items() if not lookup.get(oid, ("", False, ""))[1]]
+    ax.scatter(cx, cy, s=14, marker="o", fc="none", ec="#707070", lw=0.7, zorder=5)
+    ax.scatter(fx, fy, s=40, marker="o", fc="none", ec="black", lw=1.1, zorder=6)
+    handles.append(
+        Line2D([], [], ls="", marker="o", mfc="none", mec="black", label="first detection")
+    )
+    missed_x, missed_y = [], []
+    for oid, sl in _segments(run):
+        cat, hostile, _ = lookup.get(oid, ("?", False, ""))
+        if hostile and oid not in firsts:
+            missed_x.append(tx[sl][-1])
+            missed_y.append(ty[sl][-1])
+    if missed_x:
+        ax.scatter(missed_x, missed_y, s=50, marker="x", c="#b03a2e", lw=1.6, zorder=7)
+        handles.append(
+            Line2D([], [], ls="", marker="x", color="#b03a2e", label="undetected threat (end)")
+        )
+    for i, name in enumerate(s["name"]):
+        col = SENSOR_COLORS[i % len(SENSOR_COLORS)]
+        x, y = float(s["x"][i]) / 1e3, float(s["y"][i]) / 1e3
+        ax.scatter([x], [y], s=70, marker="^", c=col, ec="white", lw=0.8, zorder=8)
+        ax.annotate(
+            str(name),
+            (x, y),
+            xytext=(5, -10),
+            textcoords="offset points",
+            fontsize=8,
+            color=col,
+            weight="bold",
+            zorder=9,
+        )
+    if len(s["name"]):
+        handles.append(Line2D([], [], ls="", marker="^", color="#444444", label="sensor"))
+        handles.append(Line2D([], [], color="#444444", ls="--", lw=1, label="max range"))
+        handles.append(Line2D([], [], color="#444444", ls=":", lw=1.2, label="horizon, low flyer"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+
+
+# --- coverage ----------------------------------------------------------------------------------
+
+
+def coverage_figure(run: RunData) -> str | None:
+    """Pd against ground range and height, two panels per sensor (0-2 km and all heights)."""
+    if not run.coverage:
+        return None
+    names = {
+        int(i): str(n) for i, n in zip(run.sensors["sensor_id"], run.sensors["name"], strict=True)
+    }
+    presets = {
+        int(i): str(p) for i, p in zip(run.sensors["sensor_id"], run.sensors["preset"], strict=True)
+    }
+    firsts = _first_detections_by_sensor(run)
+    n = len(run.coverage)
+    with _style():
+        fig = _new_figure(10.0, 2.9 * n + 0.6)
+        axes = fig.subplots(n, 2, squeeze=False, width_ratios=[1, 1])
+        mesh = None
+        for row, cov in enumerate(run.coverage):
+            label = f"{names.get(cov.sensor_id, cov.sensor_id)} ({presets.get(cov.sensor_id, '?')})"
+            for col, top in enumerate((2.0, None)):
+                ax = axes[row, col]
+                mesh = _draw_coverage(ax, cov, top, firsts.get(cov.sensor_id))
+                part = "low altitude, 0–2 km" if top is not None else "all heights"
+                ax.set_title(f"{label}: {part}", loc="left")
+                ax.set_xlabel("ground range (km)")
+                ax.set_ylabel("height (km)")
+            axes[row, 0].text(
+                0.99,
+                0.97,
+                f"reference RCS {cov.rcs_m2:g} m²\n"
+                + (
+                    f"horizon at {cov.lowest_height_m:g} m: {cov.horizon_m / 1e3:.0f} km"
+                    if np.isfinite(cov.horizon_m)
+                    else f"nothing visible at {cov.lowest_height_m:g} m"
+                ),
+                transform=axes[row, 0].transAxes,
+                ha="right",
+                va="top",
+                fontsize=8,
+                bbox={"fc": "white", "ec": "#bbbbbb", "alpha": 0.9, "boxstyle": "round"},
+            )
+        if mesh is not None:
+            fig.colorbar(mesh, ax=axes, shrink=0.6, label="single-scan Pd", pad=0.01)
+        handles = [
+            Line2D([], [], color="white", lw=1.6, label="line-of-sight boundary"),
+            Line2D([], [], ls="", marker="o", mfc="none", mec="#ff5050", label="first detection"),
+        ]
+        leg = axes[0, 1].legend(handles=handles, loc="upper right", facecolor="#555555")
+        for text in leg.get_texts():
+            text.set_color("white")
+        return to_png_uri(fig)
+
+
+def _first_detections_by_sensor(run: RunData) -> dict[int, tuple[FloatArray, FloatArray]]:
+    """(ground range km, height km) of first detections, grouped by the detecting sensor."""
+    pos = {
+        int(i): (float(x), float(y))
+        for i, x, y in zip(
+            run.sensors["sensor_id"], run.sensors["x"], run.sensors["y"], strict=True
+        )
+    }
+    pts = first_detection_points(run)
+    fd = run.first_detections
+    acc: dict[int, list[tuple[float, float]]] = {}
+    for oid, sid, h in zip(fd["object_id"], fd["sensor_id"], fd["height_m"], strict=True):
+        p = pts.get(int(oid))
+        spos = pos.get(int(sid))
+        if p is None or spos is None:
+            continue
+        ground = float(np.hypot(p[0] - spos[0], p[1] - spos[1]))
+        height = float(h) if np.isfinite(h) else p[2]
+        acc.setdefault(int(sid), []).append((ground / 1e3, height / 1e3))
+    return {k: (np.array([a for a, _ in v]), np.array([b for _, b in v])) for k, v in acc.items()}
+
+
+def _draw_coverage(
+    ax: Any,
+    cov: SensorCoverage,
+    top_km: float | None,
+    firsts: tuple[FloatArray, FloatArray] | None,
+) -> Any:
+    r = cov.ranges_m / 1e3
+    h = cov.heights_m / 1e3
+    if top_km is not None:
+        # one row above the top so that the nearest-cell mesh reaches the panel's edge
+        above = np.flatnonzero(h > top_km * 1.0001)
+        limit = h[above[0]] if above.size else top_km
+        keep = h <= limit * 1.0001
+        if keep.sum() < 2:
+            keep = np.arange(h.size) < 2
+    else:
+        keep = np.ones(h.size, dtype=bool)
+    hh, pd, vis = h[keep], cov.pd[keep], cov.visible[keep]
+    mesh = ax.pcolormesh(
+        r,
+        hh,
+        np.ma.masked_invalid(pd),
+        shading="nearest",
+        cmap="viridis",
+        vmin=0.0,
+        vmax=1.0,
+        rasterized=True,
+    )
+    if r.size >= 2 and hh.size >= 2:
+        v = np.nan_to_num(vis, nan=0.0)
+        if v.min() < 0.5 < v.max():
+            ax.contour(r, hh, v, levels=[0.5], colors="white", linewidths=1.4)
+    if firsts is not None:
+        gx, gy = firsts
+        sel = gy <= (top_km if top_km is not None else np.inf)
+        ax.scatter(gx[sel], gy[sel], s=16, marker="o", fc="none", ec="#ff5050", lw=0.9)
+    ax.set_xlim(float(r.min()) if r.size else 0.0, float(r.max()) if r.size else 1.0)
+    ax.set_ylim(float(hh.min()) if hh.size else 0.0, top_km if top_km else float(hh.max()))
+    ax.grid(False)
+    return mesh
+
+
+# --- altitude profile -----------------------------------------------------------------------
+
+
+def altitude_figure(run: RunData) -> str | None:
+    """Height against time for every object, with its plots; all heights and 0-2 km."""
+    if run.truth["t"].shape[0] == 0:
+        return None
+    lookup = _object_lookup(run)
+    tt = run.truth["t"].astype(np.float64)
+    hh = _truth_height(run) / 1e3
+    by_cat: dict[str, list[FloatArray]] = {}
+    for oid, sl in _segments(run):
+        cat = lookup.get(oid, ("?", False, ""))[0]
+        by_cat.setdefault(cat, []).append(np.column_stack([tt[sl], hh[sl]]))
+    d = run.detections
+    tid = d["truth_id"].astype(np.int64)
+    dh = detection_heights(run) / 1e3
+    dt = d["t"].astype(np.float64)
+    hostile_ids = np.array(sorted(oid for oid, v in lookup.items() if v[1]), dtype=np.int64)
+    is_threat = np.isin(tid, hostile_ids)
+    is_civil = (tid >= 0) & ~is_threat
+    with _style():
+        fig = _new_figure(10.0, 7.0)
+        ax_all, ax_low = fig.subplots(2, 1, sharex=True, height_ratios=[1.2, 1])
+        handles: list[Any] = []
+        for ax in (ax_all, ax_low):
+            for cat in sorted(by_cat, key=lambda c: (c != "civil", c)):
+                civil = cat == "civil"
+                ax.add_collection(
+                    LineCollection(
+                        by_cat[cat],
+                        colors=category_color(cat),
+                        linewidths=0.6 if civil else 1.0,
+                        alpha=0.6 if civil else 0.9,
+                        zorder=2 if civil else 3,
+                    )
+                )
+            ax.scatter(dt[is_civil], dh[is_civil], s=1.5, c="#8a8a8a", lw=0, alpha=0.4, zorder=4)
+            ax.scatter(dt[is_threat], dh[is_threat], s=3.0, c=PLOT_COLOR, lw=0, alpha=0.6, zorder=5)
+            ax.set_ylabel("height (km)")
+        for cat in sorted(by_cat, key=lambda c: (c != "civil", c)):
+            handles.append(Line2D([], [], color=category_color(cat), lw=1.5, label=cat))
+        handles.append(
+            Line2D([], [], ls="", marker=".", color=PLOT_COLOR, label="plot of a threat")
+        )
+        handles.append(Line2D([], [], ls="", marker=".", color="#8a8a8a", label="plot of civil"))
+        finite = hh[np.isfinite(hh)]
+        top = float(finite.max()) if finite.size else 1.0
+        ax_all.set_ylim(min(0.0, float(finite.min()) if finite.size else 0.0), top * 1.05 + 0.1)
+        ax_low.set_ylim(0.0, 2.0)
+        duration = _num_or(run.meta.get("duration_s"), float(np.nanmax(tt)))
+        ax_low.set_xlim(min(0.0, float(np.nanmin(tt))), max(duration, float(np.nanmax(tt))) + 1e-9)
+        ax_low.set_xlabel("time since scenario start (s)")
+        ax_all.set_title("all heights", loc="left")
+        ax_low.set_title("low altitude, 0–2 km", loc="left")
+        ax_all.legend(handles=handles, loc="upper right", ncols=3)
+        return to_png_uri(fig)

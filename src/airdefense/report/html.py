@@ -1,0 +1,559 @@
+"""Assemble the self-contained HTML run report and write it atomically.
+
+The page has no external resource: CSS is inline, figures are base64 PNG ``data:`` URIs and
+the only script is a few inline lines that sort tables on a header click. Nothing in the page
+depends on the wall clock or on where the run directory lives, so the same ``run.duckdb``
+always gives a byte-identical ``report.html``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import tempfile
+from collections.abc import Sequence
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from airdefense.record.schema import SUMMARY_COLUMNS
+from airdefense.report import figures
+from airdefense.report.rundata import RunData, load_run
+
+REPORT_NAME = "report.html"
+DB_NAME = "run.duckdb"
+
+_CSS = """
+:root { --fg:#1f2933; --muted:#5f6b7a; --line:#d9dee4; --zebra:#f5f7f9; --accent:#2471a3;
+        --miss:#fdecea; --missfg:#a93226; }
+* { box-sizing: border-box; }
+body { margin: 0; padding: 24px 32px 48px; color: var(--fg); background: #fcfcfd;
+       font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
+       "Noto Sans", "Liberation Sans", sans-serif; max-width: 1180px; margin: auto; }
+h1 { font-size: 24px; margin: 0 0 4px; font-weight: 600; }
+h2 { font-size: 18px; margin: 36px 0 8px; padding-bottom: 4px; border-bottom: 1px solid var(--line);
+     font-weight: 600; }
+h3 { font-size: 15px; margin: 20px 0 6px; font-weight: 600; }
+p.desc { color: var(--muted); margin: 0 0 12px; }
+nav { margin: 12px 0 8px; font-size: 13px; }
+nav a { color: var(--accent); text-decoration: none; margin-right: 14px; }
+dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 8px 0;
+          font-size: 13px; }
+dl.meta dt { color: var(--muted); }
+dl.meta dd { margin: 0; font-variant-numeric: tabular-nums; }
+.cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 14px 0 4px; }
+.card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 8px 14px;
+        min-width: 120px; }
+.card .v { font-size: 20px; font-weight: 600; font-variant-numeric: tabular-nums; }
+.card .k { font-size: 12px; color: var(--muted); }
+.card.bad .v { color: var(--missfg); }
+figure { margin: 12px 0 4px; }
+figure img { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px;
+             background: #fff; }
+p.how { font-size: 13px; color: var(--muted); margin: 4px 0 16px; max-width: 980px; }
+p.how b { color: var(--fg); font-weight: 600; }
+table { border-collapse: collapse; font-size: 13px; margin: 6px 0 10px; background: #fff;
+        font-variant-numeric: tabular-nums; }
+th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left;
+         white-space: nowrap; }
+th { background: #eef1f4; font-weight: 600; position: sticky; top: 0; }
+table.sortable th { cursor: pointer; }
+td.n, th.n { text-align: right; }
+tbody tr:nth-child(even) { background: var(--zebra); }
+tbody tr.missed { background: var(--miss); }
+tbody tr.missed td.flag, span.flag { color: var(--missfg); font-weight: 600; }
+.scroll { max-height: 640px; overflow: auto; border: 1px solid var(--line); border-radius: 6px;
+          display: inline-block; max-width: 100%; }
+.scroll table { margin: 0; }
+footer { margin-top: 40px; font-size: 12px; color: var(--muted); }
+"""
+
+_SORT_JS = (
+    "document.querySelectorAll('table.sortable th').forEach(function(th){"
+    "th.addEventListener('click',function(){var t=th.closest('table'),b=t.tBodies[0],"
+    "i=Array.prototype.indexOf.call(th.parentNode.children,th),"
+    "d=th.dataset.dir==='a'?-1:1;th.dataset.dir=d>0?'a':'d';"
+    "Array.from(b.rows).sort(function(x,y){var p=x.cells[i].dataset.v,q=y.cells[i].dataset.v;"
+    "if(p===undefined||q===undefined){return d*x.cells[i].textContent.localeCompare("
+    "y.cells[i].textContent);}return d*(parseFloat(p)-parseFloat(q));})"
+    ".forEach(function(r){b.appendChild(r);});});});"
+)
+
+_MISSING = "–"
+_SORT_LAST = "1e300"
+
+
+def _num(v: Any) -> float | None:
+    """A finite float, or None for NULL/NaN/non-numbers."""
+    if v is None or isinstance(v, bool | np.bool_):
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def fmt(v: Any, digits: int = 0, scale: float = 1.0) -> str:
+    """Format a number with fixed digits (scaled), or a dash when missing."""
+    f = _num(v)
+    if f is None:
+        return _MISSING
+    return f"{f * scale:,.{digits}f}"
+
+
+def _text(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return _MISSING
+    return str(v)
+
+
+class _Cell:
+    """A table cell: shown text, optional numeric sort key and CSS class."""
+
+    __slots__ = ("cls", "sort", "text")
+
+    def __init__(self, text: str, sort: float | None = None, cls: str = "") -> None:
+        self.text, self.sort, self.cls = text, sort, cls
+
+
+def _ncell(v: Any, digits: int = 0, scale: float = 1.0) -> _Cell:
+    f = _num(v)
+    return _Cell(fmt(v, digits, scale), f * scale if f is not None else None, "n")
+
+
+def _table(
+    head: Sequence[str],
+    rows: Sequence[tuple[str, Sequence[_Cell]]],
+    numeric: Sequence[bool],
+    sortable: bool = True,
+    scroll: bool = False,
+) -> str:
+    """An HTML table; rows are (row class, cells)."""
+    cls = ' class="sortable"' if sortable else ""
+    out = [f"<table{cls}><thead><tr>"]
+    for h, n in zip(head, numeric, strict=True):
+        out.append(f'<th class="n">{escape(h)}</th>' if n else f"<th>{escape(h)}</th>")
+    out.append("</tr></thead><tbody>")
+    for row_cls, cells in rows:
+        out.append(f'<tr class="{row_cls}">' if row_cls else "<tr>")
+        for c in cells:
+            attrs = f' class="{c.cls}"' if c.cls else ""
+            if sortable and c.cls.startswith("n"):
+                key = _SORT_LAST if c.sort is None else repr(float(c.sort))
+                attrs += f' data-v="{key}"'
+            out.append(f"<td{attrs}>{escape(c.text)}</td>")
+        out.append("</tr>")
+    out.append("</tbody></table>")
+    html = "".join(out)
+    return f'<div class="scroll">{html}</div>' if scroll else html
+
+
+def _figure(uri: str, alt: str, how: str) -> str:
+    return (
+        f'<figure><img src="{uri}" alt="{escape(alt)}"></figure>'
+        f'<p class="how"><b>How to read this.</b> {how}</p>'
+    )
+
+
+# --- sections ------------------------------------------------------------------------------
+
+
+def _header(run: RunData) -> str:
+    m, s = run.meta, run.summary
+    name = m.get("scenario") or _text(s.get("scenario"))
+    duration = _num(m.get("duration_s")) or _num(s.get("duration_s"))
+    items: list[tuple[str, str]] = [
+        ("seed", m.get("seed") or _text(s.get("seed"))),
+    ]
+    if "trial" in m or "trial" in s:
+        items.append(("trial", m.get("trial") or _text(s.get("trial"))))
+    items.append(("duration", f"{fmt(duration, 0)} s ({fmt(duration, 1, 1 / 60)} min)"))
+    if "dt_s" in m:
+        items.append(("time step", f"{fmt(m['dt_s'], 3).rstrip('0').rstrip('.')} s"))
+    lat, lon, alt = (_num(m.get(k)) for k in ("origin_lat_deg", "origin_lon_deg", "origin_alt_m"))
+    if lat is not None and lon is not None:
+        ns = "N" if lat >= 0 else "S"
+        ew = "E" if lon >= 0 else "W"
+        items.append(
+            (
+                "origin",
+                f"{abs(lat):.5f}° {ns}, {abs(lon):.5f}° {ew}, {fmt(alt, 0)} m (WGS-84)",
+            )
+        )
+    shown = {"scenario", "description", "seed", "trial", "duration_s", "dt_s"}
+    shown |= {"origin_lat_deg", "origin_lon_deg", "origin_alt_m"}
+    for k in sorted(m):
+        if k not in shown:
+            items.append((k, m[k]))
+    dl = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in items)
+    desc = m.get("description", "")
+    return (
+        f"<header><h1>Run report: {escape(name)}</h1>"
+        + (f'<p class="desc">{escape(desc)}</p>' if desc else "")
+        + f'<dl class="meta">{dl}</dl>'
+        + _cards(run)
+        + "</header>"
+    )
+
+
+def _cards(run: RunData) -> str:
+    s = run.summary
+    cards: list[tuple[str, str, bool]] = []
+
+    def add(key: str, label: str, value: str | None = None, bad: bool = False) -> None:
+        if key in s:
+            cards.append((value if value is not None else fmt(s[key]), label, bad))
+
+    add("objects", "objects")
+    add("threats", "threats")
+    add("civil", "civil flights")
+    add("sensors", "sensors")
+    add("detections", "plots of real objects")
+    add("false_alarms", "false alarms")
+    if "threats_detected" in s:
+        t = _num(s.get("threats"))
+        td = _num(s["threats_detected"])
+        frac = f" ({100 * td / t:.0f} %)" if t and td is not None else ""
+        cards.append(
+            (
+                f"{fmt(td)} / {fmt(t)}{frac}",
+                "threats detected",
+                bool(t and td is not None and td < t),
+            )
+        )
+    if "civil_detected" in s:
+        c = _num(s.get("civil"))
+        cd = _num(s["civil_detected"])
+        frac = f" ({100 * cd / c:.0f} %)" if c and cd is not None else ""
+        cards.append((f"{fmt(cd)} / {fmt(c)}{frac}", "civil detected", False))
+    add("mean_warning_s", "mean warning time", f"{fmt(s.get('mean_warning_s'), 0)} s")
+    add("leakers", "leakers", bad=bool(_num(s.get("leakers"))))
+    add("assets_hit", "assets hit", bad=bool(_num(s.get("assets_hit"))))
+    add("civil_engaged", "civil engaged", bad=bool(_num(s.get("civil_engaged"))))
+    add("interceptors_used", "interceptors used")
+    known = set(SUMMARY_COLUMNS)
+    skip = known | {"scenario", "seed", "trial", "duration_s"}
+    for k, v in s.items():
+        if k not in skip and _num(v) is not None:
+            cards.append((fmt(v, 0 if float(v).is_integer() else 2), k.replace("_", " "), False))
+    if not cards:
+        return '<p class="desc">No summary row in this run.</p>'
+    body = "".join(
+        f'<div class="card{" bad" if bad else ""}"><div class="v">{escape(v)}</div>'
+        f'<div class="k">{escape(k)}</div></div>'
+        for v, k, bad in cards
+    )
+    return f'<div class="cards">{body}</div>'
+
+
+def _plan_section(run: RunData) -> str:
+    whole, zoom = figures.plan_extents(run)
+    sampled = ""
+    if (
+        run.truth["t"].shape[0] < run.truth_rows
+        or run.detections["t"].shape[0] < run.detection_rows
+    ):
+        sampled = (
+            f" For drawing, {run.truth['t'].shape[0]:,} of {run.truth_rows:,} truth points and "
+            f"{run.detections['t'].shape[0]:,} of {run.detection_rows:,} plots are shown "
+            "(every k-th, deterministically); tables use all rows."
+        )
+    how = (
+        "East and north in km from the scenario origin (ENU frame). Coloured lines are true "
+        "trajectories by category (civil in grey); small dark dots are plots of real objects, "
+        "faint pink dots false alarms. Black rings mark where each threat was first plotted "
+        "(grey rings: civil); a red × marks the end of a threat that no radar ever plotted. "
+        "Orange discs are defended assets at their radius. Each sensor (triangle) has a dashed "
+        "instrumented-range ring and a dotted ring where a target at the lowest height of its "
+        "coverage diagram rises over the 4/3-Earth horizon: inside the dotted ring a low flyer "
+        "can be seen, outside it cannot, whatever the radar's power. Sectored radars show their "
+        "sector shaded (boresight taken clockwise from north)." + sampled
+    )
+    out = ['<h2 id="plan">Air picture (plan view)</h2>']
+    out.append(_figure(figures.plan_view(run, whole, "Whole picture"), "plan view", how))
+    if zoom is not None:
+        out.append("<h3>Defended area</h3>")
+        out.append(
+            _figure(
+                figures.plan_view(run, zoom, "Defended area (sensor ranges)"),
+                "plan view, defended area",
+                "The same picture zoomed to the sensors' instrumented ranges and the assets.",
+            )
+        )
+    return "".join(out)
+
+
+def _coverage_section(run: RunData) -> str:
+    out = ['<h2 id="coverage">Coverage against altitude</h2>']
+    uri = figures.coverage_figure(run)
+    if uri is None:
+        out.append('<p class="desc">No coverage diagram in this run.</p>')
+        return "".join(out)
+    how = (
+        "For each sensor, single-scan probability of detection of the reference target (its RCS "
+        "is in the box) against ground range (x) and height above the ellipsoid (y). The left "
+        "panel zooms on 0–2 km, where the Earth's curvature hides low flyers; the right panel "
+        "shows all heights. The white line is the line-of-sight boundary over the 4/3 Earth "
+        "(below and right of it nothing is seen). Red rings are threats this sensor plotted "
+        "first, at their ground range and height then; real targets differ in RCS from the "
+        "reference, so a ring may sit where the reference Pd is low."
+    )
+    out.append(_figure(uri, "coverage diagrams", how))
+    return "".join(out)
+
+
+def _altitude_section(run: RunData) -> str:
+    out = ['<h2 id="altitude">Altitude profile</h2>']
+    uri = figures.altitude_figure(run)
+    if uri is None:
+        out.append('<p class="desc">No truth in this run.</p>')
+        return "".join(out)
+    how = (
+        "True height above the ellipsoid against time for every object, coloured by category "
+        "(civil in grey), with the plots of each object overlaid as dots (dark: threats, grey: "
+        "civil; height from the measured position, so it carries the radar's noise). The lower "
+        "panel zooms on 0–2 km. A stretch of a line without dots is time the object was flown "
+        "unseen; false alarms are left out."
+    )
+    out.append(_figure(uri, "altitude profile", how))
+    return "".join(out)
+
+
+def _threat_section(run: RunData) -> str:
+    r = run.threat_rows
+    n = r["object_id"].shape[0]
+    undetected = int(np.sum(~np.isfinite(r["first_t"].astype(np.float64)))) if n else 0
+    head = [
+        "name",
+        "category",
+        "preset",
+        "raid",
+        "launch (s)",
+        "first plot (s)",
+        "first sensor",
+        "range (km)",
+        "height (km)",
+        "warning (s)",
+        "end (s)",
+        "end reason",
+        "plots",
+        "sensors",
+        "status",
+    ]
+    numeric = [
+        False,
+        False,
+        False,
+        True,
+        True,
+        True,
+        False,
+        True,
+        True,
+        True,
+        True,
+        False,
+        True,
+        True,
+        False,
+    ]
+    rows: list[tuple[str, list[_Cell]]] = []
+    for i in range(n):
+        seen = _num(r["first_t"][i]) is not None
+        rows.append(
+            (
+                "" if seen else "missed",
+                [
+                    _Cell(_text(r["name"][i])),
+                    _Cell(_text(r["category"][i])),
+                    _Cell(_text(r["preset"][i])),
+                    _ncell(r["raid"][i]),
+                    _ncell(r["start_s"][i], 1),
+                    _ncell(r["first_t"][i], 1),
+                    _Cell(_text(r["first_sensor"][i]) if seen else _MISSING),
+                    _ncell(r["range_m"][i], 1, 1e-3),
+                    _ncell(r["height_m"][i], 2, 1e-3),
+                    _ncell(r["warning_s"][i], 1),
+                    _ncell(r["end_s"][i], 1),
+                    _Cell(_text(r["end_reason"][i])),
+                    _ncell(r["plots"][i]),
+                    _ncell(r["by_sensors"][i]),
+                    _Cell("detected" if seen else "undetected", cls="flag"),
+                ],
+            )
+        )
+    out = ['<h2 id="threats">Threats</h2>']
+    out.append(
+        f'<p class="desc">{n} threats, {n - undetected} detected, '
+        f'<span class="flag">{undetected} undetected</span>.</p>'
+    )
+    if n:
+        out.append(_table(head, rows, numeric, scroll=n > 25))
+    out.append(
+        '<p class="how"><b>How to read this.</b> One row per hostile object, in launch order '
+        "(click a header to sort). First plot: time, sensor, slant range and height of the first "
+        "plot by any radar. Warning is the object's end time minus its first plot: the time "
+        "the defence had. Rows shaded red were never plotted.</p>"
+    )
+    return "".join(out)
+
+
+def _sensor_section(run: RunData) -> str:
+    r = run.sensor_rows
+    horizon = {c.sensor_id: c for c in run.coverage}
+    head = [
+        "sensor",
+        "preset",
+        "role",
+        "max range (km)",
+        "horizon, low (km)",
+        "plots",
+        "false alarms",
+        "objects",
+        "threats",
+        "civil",
+        "first plots",
+    ]
+    numeric = [False, False, False, True, True, True, True, True, True, True, True]
+    rows: list[tuple[str, list[_Cell]]] = []
+    for i in range(r["sensor_id"].shape[0]):
+        c = horizon.get(int(r["sensor_id"][i]))
+        rows.append(
+            (
+                "",
+                [
+                    _Cell(_text(r["name"][i])),
+                    _Cell(_text(r["preset"][i])),
+                    _Cell(_text(r["role"][i])),
+                    _ncell(r["max_range_m"][i], 0, 1e-3),
+                    _ncell(c.horizon_m if c else None, 0, 1e-3),
+                    _ncell(r["plots"][i]),
+                    _ncell(r["false_alarms"][i]),
+                    _ncell(r["objects_detected"][i]),
+                    _ncell(r["threats_detected"][i]),
+                    _ncell(r["civil_detected"][i]),
+                    _ncell(r["first_detections"][i]),
+                ],
+            )
+        )
+    out = ['<h2 id="sensors">Sensors</h2>']
+    out.append(_table(head, rows, numeric) if rows else '<p class="desc">No sensors.</p>')
+    out.append(
+        '<p class="how"><b>How to read this.</b> Plots of real objects and false alarms per '
+        "sensor; objects, threats and civil count distinct objects the sensor plotted at least "
+        "once; first plots counts objects this sensor saw before any other. The low horizon is "
+        "the largest ground range at which a target at the lowest height of the coverage "
+        "diagram is in line of sight.</p>"
+    )
+    return "".join(out)
+
+
+def _civil_section(run: RunData) -> str:
+    c = run.civil
+    flights, detected, engaged = c["flights"], c["detected"], c["engaged"]
+    frac = f"{100 * detected / flights:.1f} %" if flights else _MISSING
+    rows = [
+        ("", [_Cell("flights"), _ncell(flights)]),
+        ("", [_Cell("detected (at least one plot)"), _ncell(detected)]),
+        ("", [_Cell("detected fraction"), _Cell(frac, cls="n")]),
+    ]
+    civil_engaged = _num(run.summary.get("civil_engaged"))
+    if civil_engaged is None and engaged:
+        civil_engaged = engaged
+    if civil_engaged is not None:
+        rows.append(
+            (
+                "missed" if civil_engaged else "",
+                [_Cell("engaged (must be 0)"), _ncell(civil_engaged)],
+            )
+        )
+    return '<h2 id="civil">Civil traffic</h2>' + _table(
+        ["", "count"], rows, [False, True], sortable=False
+    )
+
+
+def _engage_section(run: RunData) -> str:
+    parts: list[str] = []
+    if run.engagement_outcomes:
+        rows = [("", [_Cell(k), _ncell(v)]) for k, v in run.engagement_outcomes]
+        parts.append("<h3>Engagements by outcome</h3>")
+        parts.append(_table(["outcome", "engagements"], rows, [False, True], sortable=False))
+    if run.event_counts:
+        rows = [("", [_Cell(k), _ncell(v)]) for k, v in run.event_counts]
+        parts.append("<h3>Events by kind</h3>")
+        parts.append(_table(["kind", "events"], rows, [False, True], sortable=False))
+    if run.track_rows:
+        parts.append(f'<p class="desc">{run.track_rows:,} tracks were formed.</p>')
+    if not parts:
+        return ""
+    return '<h2 id="log">Engagements and event log</h2>' + "".join(parts)
+
+
+def render_html(run: RunData) -> str:
+    """The complete report page for a loaded run, as a string."""
+    name = run.meta.get("scenario") or _text(run.summary.get("scenario"))
+    engage = _engage_section(run)
+    nav = [
+        ("plan", "Air picture"),
+        ("coverage", "Coverage"),
+        ("altitude", "Altitude"),
+        ("threats", "Threats"),
+        ("sensors", "Sensors"),
+        ("civil", "Civil traffic"),
+    ]
+    if engage:
+        nav.append(("log", "Engagements"))
+    nav_html = "".join(f'<a href="#{a}">{escape(t)}</a>' for a, t in nav)
+    body = "".join(
+        [
+            _header(run),
+            f"<nav>{nav_html}</nav>",
+            _plan_section(run),
+            _coverage_section(run),
+            _altitude_section(run),
+            _threat_section(run),
+            _sensor_section(run),
+            _civil_section(run),
+            engage,
+            "<footer>Generated by airdefense from run.duckdb; all figures and tables are "
+            "computed from that file alone.</footer>",
+        ]
+    )
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(name)}: airdefense run report</title>"
+        f"<style>{_CSS}</style></head><body>{body}"
+        f"<script>{_SORT_JS}</script></body></html>\n"
+    )
+
+
+def write_report(run_dir: Path) -> Path:
+    """Read ``run_dir/run.duckdb`` and write ``run_dir/report.html``; return its path.
+
+    The page is written to a temporary file in the same directory and renamed over the
+    target, so a crash never leaves a half-written report that looks finished.
+    Raises FileNotFoundError (naming the path) when the run database is missing.
+    """
+    run_dir = Path(run_dir)
+    run = load_run(run_dir / DB_NAME)
+    data = render_html(run).encode("utf-8")
+    target = run_dir / REPORT_NAME
+    fd, tmp_name = tempfile.mkstemp(prefix=".report-", suffix=".html.tmp", dir=run_dir)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+    return target

@@ -1,0 +1,308 @@
+"""Load what the report needs from a run's ``run.duckdb``, and nothing else.
+
+The report reads the run database only (ARCHITECTURE.md: reports read the log, never the
+simulator's internals). Tables are declared in :mod:`airdefense.record.schema`; a table that
+is absent from an older or partial run is treated as empty, and summary columns that are
+absent or NULL are simply left out of the page. Every query has a total ORDER BY so the same
+database always yields the same arrays, and hence a byte-identical report.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+from numpy.typing import NDArray
+
+from airdefense.record.schema import SUMMARY_COLUMNS, TABLES
+
+Columns = dict[str, NDArray[Any]]
+
+#: Above this many truth rows (or plots) the figures draw a deterministic stride subsample.
+MAX_DRAW_POINTS = 200_000
+
+
+@dataclass(frozen=True)
+class SensorCoverage:
+    """One sensor's coverage diagram: Pd and visibility on a (height, ground range) grid."""
+
+    sensor_id: int
+    rcs_m2: float
+    ranges_m: NDArray[np.float64]  # (R,) ascending
+    heights_m: NDArray[np.float64]  # (H,) ascending
+    pd: NDArray[np.float64]  # (H, R), NaN where the grid has no cell
+    visible: NDArray[np.float64]  # (H, R) 1.0 / 0.0, NaN where the grid has no cell
+    horizon_m: float  # largest ground range visible at the lowest height (NaN if none)
+    lowest_height_m: float
+
+
+@dataclass(frozen=True)
+class RunData:
+    """Everything the report draws or tabulates, as column dicts of numpy arrays."""
+
+    path: Path
+    meta: dict[str, str]
+    summary: dict[str, Any]  # non-null summary values only, in SUMMARY_COLUMNS order
+    assets: Columns
+    sensors: Columns
+    objects: Columns  # ordered by object_id
+    truth: Columns  # ordered by object_id, t; possibly subsampled for drawing
+    truth_rows: int  # rows in the truth table before subsampling
+    detections: Columns  # ordered; possibly subsampled for drawing
+    detection_rows: int
+    first_detections: Columns
+    coverage: list[SensorCoverage]
+    threat_rows: Columns  # per-threat table (hostile objects)
+    sensor_rows: Columns  # per-sensor statistics
+    civil: dict[str, float]
+    engagement_outcomes: list[tuple[str, int]]
+    event_counts: list[tuple[str, int]]
+    track_rows: int
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str) -> Columns:
+    """Run a query and return its columns as numpy arrays (NULL -> NaN / None)."""
+    table = con.sql(sql).to_arrow_table()
+    return {name: table[name].to_numpy(zero_copy_only=False) for name in table.column_names}
+
+
+def _existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.sql(
+        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary "
+        "UNION SELECT view_name FROM duckdb_views() WHERE NOT temporary AND NOT internal"
+    ).fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def _stride_keep(group: NDArray[np.int64], limit: int) -> NDArray[np.bool_]:
+    """Deterministic subsample mask of rows sorted by group: every k-th row of each group,
+    plus each group's last row, so that lines keep their ends."""
+    n = group.shape[0]
+    if n <= limit:
+        return np.ones(n, dtype=bool)
+    k = math.ceil(n / limit)
+    starts = np.r_[True, group[1:] != group[:-1]]
+    start_idx = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
+    rank = np.arange(n) - start_idx
+    last = np.r_[group[1:] != group[:-1], True]
+    return (rank % k == 0) | last
+
+
+def _take(cols: Columns, mask: NDArray[np.bool_]) -> Columns:
+    return {k: v[mask] for k, v in cols.items()}
+
+
+def _summary(con: duckdb.DuckDBPyConnection, present: set[str]) -> dict[str, Any]:
+    if "summary" not in present:
+        return {}
+    rel = con.sql("SELECT * FROM summary LIMIT 1")
+    names = list(rel.columns)
+    rows = rel.fetchall()
+    if not rows:
+        return {}
+    row = rows[0]
+    values = dict(zip(names, row, strict=True))
+    order = [*SUMMARY_COLUMNS, *(n for n in names if n not in SUMMARY_COLUMNS)]
+    out: dict[str, Any] = {}
+    for name in order:
+        v = values.get(name)
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            continue
+        out[name] = v
+    return out
+
+
+def _coverage(con: duckdb.DuckDBPyConnection) -> list[SensorCoverage]:
+    """Pivot the coverage table into one grid per sensor, for one reference RCS each.
+
+    Where a sensor's diagram was computed for several RCS values, the one closest to 1 m²
+    (in dB) is drawn: it is the usual reference target of a published coverage diagram.
+    """
+    cov = _fetch(
+        con,
+        "SELECT sensor_id, rcs_m2, ground_range_m, height_m, pd, "
+        "CAST(visible AS DOUBLE) AS visible FROM coverage "
+        "ORDER BY sensor_id, rcs_m2, height_m, ground_range_m",
+    )
+    out: list[SensorCoverage] = []
+    sid_all = cov["sensor_id"].astype(np.int64)
+    for sid in np.unique(sid_all):
+        m = sid_all == sid
+        rcs_all = cov["rcs_m2"][m].astype(np.float64)
+        choices = np.unique(rcs_all)
+        pos = choices[choices > 0]
+        pick = pos[np.argmin(np.abs(np.log10(pos)))] if pos.size else choices[0]
+        mm = m.copy()
+        mm[m] = rcs_all == pick
+        rng = cov["ground_range_m"][mm].astype(np.float64)
+        hgt = cov["height_m"][mm].astype(np.float64)
+        pd = cov["pd"][mm].astype(np.float64)
+        vis = cov["visible"][mm].astype(np.float64)
+        ranges = np.unique(rng)
+        heights = np.unique(hgt)
+        ri = np.searchsorted(ranges, rng)
+        hi = np.searchsorted(heights, hgt)
+        pd_grid = np.full((heights.size, ranges.size), np.nan)
+        vis_grid = np.full((heights.size, ranges.size), np.nan)
+        pd_grid[hi, ri] = pd
+        vis_grid[hi, ri] = vis
+        low = vis_grid[0]
+        seen = np.nan_to_num(low, nan=0.0) > 0.5
+        horizon = float(ranges[seen].max()) if seen.any() else float("nan")
+        out.append(
+            SensorCoverage(
+                sensor_id=int(sid),
+                rcs_m2=float(pick),
+                ranges_m=ranges,
+                heights_m=heights,
+                pd=pd_grid,
+                visible=vis_grid,
+                horizon_m=horizon,
+                lowest_height_m=float(heights[0]),
+            )
+        )
+    return out
+
+
+def load_run(db_path: Path, max_points: int = MAX_DRAW_POINTS) -> RunData:
+    """Read a run database (read-only) into the arrays and tables the report shows.
+
+    Raises FileNotFoundError naming the path when the database does not exist.
+    """
+    db_path = Path(db_path)
+    if not db_path.is_file():
+        raise FileNotFoundError(f"run database not found: {db_path}")
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        con.sql("SET threads TO 1")  # deterministic and cheap at report sizes
+        present = _existing_tables(con)
+        for name, ddl in TABLES.items():
+            if name not in present:  # an absent table reads as empty
+                con.sql(f"CREATE TEMP TABLE {name} ({ddl})")
+        return _load(con, db_path, present, max_points)
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection, db_path: Path, present: set[str], max_points: int
+) -> RunData:
+    meta_rows = con.sql("SELECT key, value FROM meta ORDER BY key, value").fetchall()
+    meta: dict[str, str] = {}
+    for k, v in meta_rows:
+        meta.setdefault(str(k), str(v))
+    summary = _summary(con, present)
+    assets = _fetch(con, "SELECT * FROM assets ORDER BY asset_id, name")
+    sensors = _fetch(con, "SELECT * FROM sensors ORDER BY sensor_id, name")
+    objects = _fetch(
+        con,
+        "SELECT object_id, name, category, preset, raid, COALESCE(hostile, false) AS hostile, "
+        "start_s, end_s, end_reason FROM objects ORDER BY object_id",
+    )
+    truth = _fetch(
+        con,
+        "SELECT t, object_id, x, y, z, alt_m FROM truth ORDER BY object_id, t",
+    )
+    truth_rows = int(truth["t"].shape[0])
+    truth = _take(truth, _stride_keep(truth["object_id"].astype(np.int64), max_points))
+    det = _fetch(
+        con,
+        "SELECT t, sensor_id, truth_id, x, y, z FROM detections "
+        "ORDER BY t, sensor_id, truth_id, scan, range_m, azimuth_rad, elevation_rad, x, y, z",
+    )
+    detection_rows = int(det["t"].shape[0])
+    det = _take(det, _stride_keep(np.zeros(detection_rows, dtype=np.int64), max_points))
+    first = _fetch(
+        con,
+        "SELECT f.object_id, f.t, f.sensor_id, f.range_m, f.height_m FROM first_detections f "
+        "ORDER BY f.object_id, f.t, f.sensor_id",
+    )
+    threat_rows = _fetch(
+        con,
+        """
+        WITH fd AS (
+            SELECT object_id, t, sensor_id, range_m, height_m FROM first_detections
+            QUALIFY row_number() OVER (PARTITION BY object_id ORDER BY t, sensor_id) = 1
+        ), plots AS (
+            SELECT truth_id AS object_id, count(*) AS plots, count(DISTINCT sensor_id) AS by_sensors
+            FROM detections WHERE truth_id >= 0 GROUP BY truth_id
+        )
+        SELECT o.object_id, o.name, o.category, o.preset, o.raid, o.start_s, o.end_s,
+               o.end_reason, fd.t AS first_t, s.name AS first_sensor, fd.range_m, fd.height_m,
+               o.end_s - fd.t AS warning_s, COALESCE(p.plots, 0) AS plots,
+               COALESCE(p.by_sensors, 0) AS by_sensors
+        FROM objects o
+        LEFT JOIN fd ON fd.object_id = o.object_id
+        LEFT JOIN plots p ON p.object_id = o.object_id
+        LEFT JOIN (SELECT DISTINCT ON (sensor_id) sensor_id, name FROM sensors
+                   ORDER BY sensor_id, name) s ON s.sensor_id = fd.sensor_id
+        WHERE COALESCE(o.hostile, false)
+        ORDER BY o.start_s, o.name, o.object_id
+        """,
+    )
+    sensor_rows = _fetch(
+        con,
+        """
+        WITH d AS (
+            SELECT d.sensor_id, d.truth_id, COALESCE(o.hostile, false) AS hostile
+            FROM detections d LEFT JOIN objects o ON o.object_id = d.truth_id
+        ), firsts AS (
+            SELECT sensor_id, count(*) AS firsts FROM (
+                SELECT object_id, sensor_id FROM first_detections
+                QUALIFY row_number() OVER (PARTITION BY object_id ORDER BY t, sensor_id) = 1)
+            GROUP BY sensor_id
+        )
+        SELECT s.sensor_id, s.name, s.preset, s.role, s.max_range_m,
+               count(*) FILTER (WHERE d.truth_id >= 0) AS plots,
+               count(*) FILTER (WHERE d.truth_id < 0) AS false_alarms,
+               count(DISTINCT d.truth_id) FILTER (WHERE d.truth_id >= 0) AS objects_detected,
+               count(DISTINCT d.truth_id) FILTER (WHERE d.truth_id >= 0 AND d.hostile)
+                   AS threats_detected,
+               count(DISTINCT d.truth_id) FILTER (WHERE d.truth_id >= 0 AND NOT d.hostile)
+                   AS civil_detected,
+               COALESCE(any_value(f.firsts), 0) AS first_detections
+        FROM sensors s
+        LEFT JOIN d ON d.sensor_id = s.sensor_id
+        LEFT JOIN firsts f ON f.sensor_id = s.sensor_id
+        GROUP BY s.sensor_id, s.name, s.preset, s.role, s.max_range_m
+        ORDER BY s.sensor_id, s.name
+        """,
+    )
+    civ_rows = con.sql(
+        """
+        SELECT count(*) AS flights,
+               count(*) FILTER (WHERE o.object_id IN
+                   (SELECT truth_id FROM detections WHERE truth_id >= 0)) AS detected,
+               count(*) FILTER (WHERE o.object_id IN
+                   (SELECT object_id FROM engagements WHERE object_id IS NOT NULL)) AS engaged
+        FROM objects o WHERE NOT COALESCE(o.hostile, false)
+        """
+    ).fetchall()
+    civ = civ_rows[0]  # an aggregate always returns one row
+    civil = {"flights": float(civ[0]), "detected": float(civ[1]), "engaged": float(civ[2])}
+    outcomes = con.sql(
+        "SELECT COALESCE(outcome, '(none)') AS o, count(*) FROM engagements GROUP BY o ORDER BY o"
+    ).fetchall()
+    events = con.sql("SELECT kind, count(*) FROM events GROUP BY kind ORDER BY kind").fetchall()
+    tracks = con.sql("SELECT count(DISTINCT track_id) FROM tracks").fetchall()[0]
+    return RunData(
+        path=db_path,
+        meta=meta,
+        summary=summary,
+        assets=assets,
+        sensors=sensors,
+        objects=objects,
+        truth=truth,
+        truth_rows=truth_rows,
+        detections=det,
+        detection_rows=detection_rows,
+        first_detections=first,
+        coverage=_coverage(con),
+        threat_rows=threat_rows,
+        sensor_rows=sensor_rows,
+        civil=civil,
+        engagement_outcomes=[(str(a), int(b)) for a, b in outcomes],
+        event_counts=[(str(a), int(b)) for a, b in events],
+        track_rows=int(tracks[0]) if tracks else 0,
+    )

@@ -1,0 +1,322 @@
+"""Build a synthetic ``run.duckdb`` for report tests: every table of the schema, straight-line
+truth, plots sampled against a crude range/horizon model, a coverage grid, summary and meta.
+
+Sizes are parameters so the same builder makes a tiny test run or a default-sized one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from airdefense.record.schema import SUMMARY_COLUMNS, TABLES
+
+K_R = 4.0 / 3.0 * 6_371_000.0
+ENGAGE_COLUMNS = ("leakers", "assets_hit", "civil_engaged", "interceptors_used")
+THREAT_CATEGORIES = ("ballistic", "cruise", "drone", "aircraft")
+UNSEEN = "CM-UNSEEN"
+
+
+def create_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every table of the run schema (and the summary table) from its DDL."""
+    for name, ddl in TABLES.items():
+        con.execute(f"CREATE TABLE {name} ({ddl})")
+    cols = ", ".join(f"{c} {t}" for c, (t, _) in SUMMARY_COLUMNS.items())
+    con.execute(f"CREATE TABLE summary ({cols})")
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, cols: dict[str, object]) -> None:
+    arrow = pa.table(cols)  # noqa: F841 (scanned by name below)
+    names = ", ".join(cols)
+    con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM arrow")
+
+
+def make_run(
+    run_dir: Path,
+    *,
+    threats: int = 4,
+    civil: int = 3,
+    duration_s: float = 300.0,
+    dt_s: float = 2.0,
+    engage_columns: bool = True,
+    optional_rows: bool = True,
+    scenario: str = "synthetic-test",
+    seed: int = 7,
+) -> Path:
+    """Write ``run_dir/run.duckdb`` and return its path.
+
+    One cruise missile named ``CM-UNSEEN`` flies far outside every sensor and has no plots.
+    ``engage_columns=False`` leaves the engage-stage summary columns NULL;
+    ``optional_rows=False`` leaves tracks, engagements and events empty.
+    """
+    rng = np.random.default_rng(seed)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    db = run_dir / "run.duckdb"
+    con = duckdb.connect(str(db))
+    create_tables(con)
+    meta = {
+        "scenario": scenario,
+        "description": "Synthetic straight-line raid against two assets, for report tests.",
+        "seed": str(seed),
+        "trial": "0",
+        "duration_s": str(duration_s),
+        "dt_s": str(dt_s),
+        "origin_lat_deg": "52.0",
+        "origin_lon_deg": "21.0",
+        "origin_alt_m": "100.0",
+        "version": "0.1.0",
+    }
+    _insert(con, "meta", {"key": list(meta), "value": list(meta.values())})
+    _insert(
+        con,
+        "assets",
+        {
+            "asset_id": [0, 1],
+            "name": ["Capital", "Airbase"],
+            "x": [0.0, 40_000.0],
+            "y": [0.0, -25_000.0],
+            "z": [0.0, 0.0],
+            "radius_m": [8_000.0, 3_000.0],
+            "value": [10.0, 5.0],
+        },
+    )
+    sensors = {
+        "sensor_id": [0, 1, 2],
+        "name": ["EW-North", "FC-Centre", "Gap-Filler"],
+        "preset": ["ew_vhf", "mfr_s400", "short_range"],
+        "role": ["surveillance", "fire_control", "gap_filler"],
+        "scan": ["rotating", "sector", "rotating"],
+        "x": [0.0, 10_000.0, -30_000.0],
+        "y": [60_000.0, 0.0, -10_000.0],
+        "z": [20.0, 15.0, 10.0],
+        "antenna_height_m": [20.0, 15.0, 10.0],
+        "boresight_rad": [0.0, np.pi / 2, 0.0],
+        "sector_width_rad": [2 * np.pi, np.radians(120.0), 2 * np.pi],
+        "scan_period_s": [10.0, 2.0, 4.0],
+        "max_range_m": [400_000.0, 250_000.0, 80_000.0],
+        "min_elevation_rad": [0.0, 0.0, 0.0],
+        "max_elevation_rad": [np.radians(60.0)] * 3,
+    }
+    _insert(con, "sensors", sensors)
+    # coverage grid
+    heights = np.r_[0.0, np.geomspace(10.0, 30_000.0, 40)]
+    cov: dict[str, list[float]] = {
+        k: [] for k in ("sensor_id", "rcs_m2", "ground_range_m", "height_m", "snr_db", "pd")
+    }
+    vis_all: list[bool] = []
+    for sid, (ha, rmax) in enumerate(
+        zip(sensors["antenna_height_m"], sensors["max_range_m"], strict=True)
+    ):
+        ranges = np.linspace(0.0, rmax, 120)
+        rr, hh = np.meshgrid(ranges, heights)
+        horizon = np.sqrt(2 * K_R * ha) + np.sqrt(2 * K_R * np.maximum(hh, 0.0))
+        vis = (rr <= horizon) & (rr <= rmax)
+        snr = 13.0 + 40.0 * np.log10(0.8 * rmax / np.maximum(rr, 1.0))
+        pd = np.where(vis, 1.0 / (1.0 + np.exp(-(snr - 13.0) / 2.0)), 0.0)
+        cov["sensor_id"] += [sid] * rr.size
+        cov["rcs_m2"] += [1.0] * rr.size
+        cov["ground_range_m"] += rr.ravel().tolist()
+        cov["height_m"] += hh.ravel().tolist()
+        cov["snr_db"] += snr.ravel().tolist()
+        cov["pd"] += pd.ravel().tolist()
+        vis_all += vis.ravel().tolist()
+    _insert(con, "coverage", {**cov, "visible": vis_all})
+    # objects
+    n = threats + civil
+    names, cats, presets, raids, hostile = [], [], [], [], []
+    for i in range(threats):
+        cat = THREAT_CATEGORIES[i % len(THREAT_CATEGORIES)]
+        names.append(UNSEEN if i == 1 else f"{cat[:3].upper()}-{i:03d}")
+        cats.append("cruise" if i == 1 else cat)
+        presets.append(f"{cats[-1]}_preset")
+        raids.append(i % 3)
+        hostile.append(True)
+    for j in range(civil):
+        names.append(f"CIV{j:03d}")
+        cats.append("civil")
+        presets.append("adsb")
+        raids.append(-1)
+        hostile.append(False)
+    start = np.where(
+        np.array(hostile), rng.uniform(0, duration_s * 0.4, n), rng.uniform(0, duration_s * 0.2, n)
+    )
+    start = np.round(start / dt_s) * dt_s
+    life = (
+        np.where(np.array(hostile), rng.uniform(0.25, 0.5, n), rng.uniform(0.6, 0.8, n))
+        * duration_s
+    )
+    end = np.minimum(np.round((start + life) / dt_s) * dt_s, duration_s)
+    az = rng.uniform(0, 2 * np.pi, n)
+    dist = np.where(np.array(hostile), rng.uniform(150e3, 350e3, n), rng.uniform(200e3, 300e3, n))
+    p0 = np.column_stack([dist * np.sin(az), dist * np.cos(az)])
+    aim = np.where(np.array(hostile)[:, None], rng.normal(0, 10e3, (n, 2)), -p0)
+    h_cat = {"ballistic": 80e3, "cruise": 50.0, "drone": 300.0, "aircraft": 8e3, "civil": 10e3}
+    h0 = np.array([h_cat[c] for c in cats])
+    if threats > 1:  # the unseen one flies far away
+        p0[1] = [1_500e3, 1_500e3]
+        aim[1] = [1_400e3, 1_400e3]
+    _insert(
+        con,
+        "objects",
+        {
+            "object_id": list(range(n)),
+            "name": names,
+            "category": cats,
+            "preset": presets,
+            "raid": raids,
+            "hostile": hostile,
+            "rcs_m2": [0.1 if h else 20.0 for h in hostile],
+            "swerling": [1] * n,
+            "start_s": start.tolist(),
+            "end_s": end.tolist(),
+            "end_reason": ["impact" if h else "duration" for h in hostile],
+            "aim_asset": [0 if h else -1 for h in hostile],
+            "aim_x": aim[:, 0].tolist(),
+            "aim_y": aim[:, 1].tolist(),
+            "aim_z": [0.0] * n,
+            "cost_usd": [1e6 if h else 0.0 for h in hostile],
+        },
+    )
+    # truth: straight lines; ballistic heights follow a parabola
+    t_parts, o_parts, pos_parts, h_parts = [], [], [], []
+    for i in range(n):
+        t = np.arange(start[i], end[i] + dt_s / 2, dt_s)
+        u = (t - start[i]) / max(end[i] - start[i], dt_s)
+        xy = p0[i] + u[:, None] * (aim[i] - p0[i])
+        h = 4 * h0[i] * u * (1 - u) + 100.0 if cats[i] == "ballistic" else np.full(t.size, h0[i])
+        t_parts.append(t)
+        o_parts.append(np.full(t.size, i))
+        pos_parts.append(xy)
+        h_parts.append(h)
+    t_all = np.concatenate(t_parts)
+    oid = np.concatenate(o_parts)
+    xy = np.concatenate(pos_parts)
+    h = np.concatenate(h_parts)
+    z = h - (xy**2).sum(axis=1) / (2 * 6_371_000.0)
+    _insert(
+        con,
+        "truth",
+        {
+            "t": t_all,
+            "object_id": oid.astype(np.int32),
+            "x": xy[:, 0],
+            "y": xy[:, 1],
+            "z": z,
+            "vx": np.zeros(t_all.size),
+            "vy": np.zeros(t_all.size),
+            "vz": np.zeros(t_all.size),
+            "alt_m": h,
+        },
+    )
+    # plots: each sensor looks every scan period
+    det: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("t", "sensor_id", "scan", "x", "y", "z", "truth_id", "range_m")
+    }
+    for sid in range(3):
+        period = sensors["scan_period_s"][sid]
+        sx, sy, sh = sensors["x"][sid], sensors["y"][sid], sensors["antenna_height_m"][sid]
+        on_scan = np.isclose(np.mod(t_all, period), 0.0) | np.isclose(np.mod(t_all, period), period)
+        ground = np.hypot(xy[:, 0] - sx, xy[:, 1] - sy)
+        horizon = np.sqrt(2 * K_R * sh) + np.sqrt(2 * K_R * np.maximum(h, 0.0))
+        ok = on_scan & (ground <= np.minimum(horizon, sensors["max_range_m"][sid]))
+        ok &= rng.random(t_all.size) < 0.8
+        ok &= oid != 1
+        k = int(ok.sum())
+        noise = rng.normal(0, 150.0, (k, 3))
+        det["t"].append(t_all[ok])
+        det["sensor_id"].append(np.full(k, sid))
+        det["scan"].append((t_all[ok] // period).astype(np.int64))
+        det["x"].append(xy[ok, 0] + noise[:, 0])
+        det["y"].append(xy[ok, 1] + noise[:, 1])
+        det["z"].append(z[ok] + noise[:, 2])
+        det["truth_id"].append(oid[ok])
+        det["range_m"].append(np.hypot(ground[ok], h[ok]))
+        nfa = max(1, int(duration_s / period) // 5)
+        fa_r = rng.uniform(5e3, sensors["max_range_m"][sid], nfa)
+        fa_a = rng.uniform(0, 2 * np.pi, nfa)
+        det["t"].append(np.round(rng.uniform(0, duration_s, nfa) / period) * period)
+        det["sensor_id"].append(np.full(nfa, sid))
+        det["scan"].append(np.zeros(nfa, dtype=np.int64))
+        det["x"].append(sx + fa_r * np.sin(fa_a))
+        det["y"].append(sy + fa_r * np.cos(fa_a))
+        det["z"].append(rng.uniform(0, 10e3, nfa))
+        det["truth_id"].append(np.full(nfa, -1))
+        det["range_m"].append(fa_r)
+    d = {k: np.concatenate(v) for k, v in det.items()}
+    m = d["t"].size
+    _insert(
+        con,
+        "detections",
+        {
+            "t": d["t"].astype(np.float64),
+            "sensor_id": d["sensor_id"].astype(np.int32),
+            "scan": d["scan"].astype(np.int32),
+            "range_m": d["range_m"],
+            "azimuth_rad": np.zeros(m),
+            "elevation_rad": np.zeros(m),
+            "snr_db": np.full(m, 15.0),
+            "x": d["x"],
+            "y": d["y"],
+            "z": d["z"],
+            "truth_id": d["truth_id"].astype(np.int32),
+        },
+    )
+    con.execute(
+        """
+        INSERT INTO first_detections
+        SELECT d.truth_id, d.t, d.sensor_id, d.range_m, tr.alt_m FROM detections d
+        JOIN truth tr ON tr.object_id = d.truth_id AND tr.t = d.t
+        WHERE d.truth_id >= 0
+        QUALIFY row_number() OVER (PARTITION BY d.truth_id ORDER BY d.t, d.sensor_id) = 1
+        """
+    )
+    if optional_rows:
+        con.execute(
+            "INSERT INTO events SELECT t, 'first_detection', object_id, sensor_id, -1, "
+            "NULL, NULL, NULL, range_m, NULL FROM first_detections"
+        )
+        con.execute("INSERT INTO tracks VALUES (10.0, 1, 0, 0, 0, 0, 0, 0, 'confirmed')")
+        con.execute(
+            "INSERT INTO engagements VALUES (50.0, 'B1', 'SAM', 1, 0, 'kill'), "
+            "(60.0, 'B1', 'SAM', 2, 2, 'miss')"
+        )
+    summary = con.execute(
+        """
+        SELECT count(*), count(*) FILTER (WHERE hostile), count(*) FILTER (WHERE NOT hostile),
+               (SELECT count(*) FROM detections WHERE truth_id >= 0),
+               (SELECT count(*) FROM detections WHERE truth_id < 0),
+               count(*) FILTER (WHERE hostile AND object_id IN (SELECT object_id FROM first_detections)),
+               count(*) FILTER (WHERE NOT hostile AND object_id IN (SELECT object_id FROM first_detections)),
+               (SELECT avg(o.end_s - f.t) FROM objects o JOIN first_detections f USING (object_id)
+                WHERE o.hostile)
+        FROM objects
+        """
+    ).fetchone()
+    assert summary is not None
+    values = {
+        "scenario": scenario,
+        "seed": seed,
+        "trial": 0,
+        "duration_s": duration_s,
+        "objects": summary[0],
+        "threats": summary[1],
+        "civil": summary[2],
+        "sensors": 3,
+        "detections": summary[3],
+        "false_alarms": summary[4],
+        "threats_detected": summary[5],
+        "civil_detected": summary[6],
+        "mean_warning_s": summary[7],
+    }
+    if engage_columns:
+        values.update(leakers=1, assets_hit=0, civil_engaged=0, interceptors_used=2)
+    cols = ", ".join(values)
+    con.execute(
+        f"INSERT INTO summary ({cols}) VALUES ({', '.join('?' * len(values))})",
+        list(values.values()),
+    )
+    con.close()
+    return db
