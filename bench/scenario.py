@@ -13,17 +13,17 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import argparse  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
 
-from airdefense.record.rundir import write_database  # noqa: E402
-from airdefense.report import write_report  # noqa: E402
-from airdefense.scenario import library  # noqa: E402
-from airdefense.scenario.load import load_scenario  # noqa: E402
-from airdefense.sim.loop import simulate  # noqa: E402
+from airdefense.record.rundir import write_database
+from airdefense.report import write_report
+from airdefense.scenario import library
+from airdefense.scenario.load import load_scenario
+from airdefense.sim.loop import simulate
 
 
 def main() -> None:
@@ -45,8 +45,10 @@ def main() -> None:
             write_report(Path(tmp))
             report_s = time.perf_counter() - clock
         rows.append({**result.timings_s, "simulate": sim_s, "database": db_s, "report": report_s})
-    print(f"scenario {scenario.name}: {result.truth.n} objects, {result.truth.t.shape[0]} steps, "
-          f"{result.plots.t.shape[0]} plots; median of {args.repeat} runs, seconds:")
+    print(
+        f"scenario {scenario.name}: {result.truth.n} objects, {result.truth.t.shape[0]} steps, "
+        f"{result.plots.t.shape[0]} plots; median of {args.repeat} runs, seconds:"
+    )
     for key in rows[0]:
         print(f"  {key:<10} {statistics.median(r[key] for r in rows):8.3f}")
 

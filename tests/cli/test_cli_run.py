@@ -25,10 +25,17 @@ SMALL: dict[str, Any] = {
     "time_step_s": 1.0,
     "origin": {"lat_deg": 50.0, "lon_deg": 10.0},
     "area_radius_km": 300,
-    "assets": [{"name": "Town", "position": {"east_km": 0, "north_km": 0}, "radius_km": 5, "value": 10}],
+    "assets": [
+        {"name": "Town", "position": {"east_km": 0, "north_km": 0}, "radius_km": 5, "value": 10}
+    ],
     "sensors": [
         {"name": "R1", "preset": "96l6e-class", "position": {"east_km": 1, "north_km": 1}},
-        {"name": "R2", "preset": "92n6e-class", "position": {"east_km": 0, "north_km": 2}, "boresight_deg": 90},
+        {
+            "name": "R2",
+            "preset": "92n6e-class",
+            "position": {"east_km": 0, "north_km": 2},
+            "boresight_deg": 90,
+        },
     ],
     "raids": [
         {
@@ -100,7 +107,12 @@ def test_run_writes_a_complete_run_directory(tmp_path: Path) -> None:
 def test_same_seed_same_tables_other_trial_differs(tmp_path: Path) -> None:
     f = _scenario(tmp_path)
     for name, extra in (("a", []), ("b", []), ("c", ["--trial", "1"])):
-        assert _run(["run", str(f), "--out", str(tmp_path / name), "--quiet", "--no-report"]).exit_code == 0
+        assert (
+            _run(
+                ["run", str(f), "--out", str(tmp_path / name), "--quiet", "--no-report", *extra]
+            ).exit_code
+            == 0
+        )
     a, b, c = (_tables(tmp_path / n / "run.duckdb") for n in "abc")
     assert a == b
     assert a["detections"] != c["detections"]
@@ -108,7 +120,12 @@ def test_same_seed_same_tables_other_trial_differs(tmp_path: Path) -> None:
 
 def test_seed_option_overrides_the_scenario(tmp_path: Path) -> None:
     f = _scenario(tmp_path)
-    assert _run(["run", str(f), "--out", str(tmp_path / "s9"), "--seed", "9", "-q", "--no-report"]).exit_code == 0
+    assert (
+        _run(
+            ["run", str(f), "--out", str(tmp_path / "s9"), "--seed", "9", "-q", "--no-report"]
+        ).exit_code
+        == 0
+    )
     con = duckdb.connect(str(tmp_path / "s9" / "run.duckdb"), read_only=True)
     assert con.execute("select seed from summary").fetchone() == (9,)
 
@@ -119,7 +136,10 @@ def test_occupied_out_dir_is_refused(tmp_path: Path) -> None:
     (out / "keep.txt").write_text("mine")
     result = _run(["run", str(_scenario(tmp_path)), "--out", str(out)])
     assert result.exit_code == 2
-    assert result.stderr.strip() == f"error: {out}: already exists and is not empty (choose another --out or remove it)"
+    assert (
+        result.stderr.strip()
+        == f"error: {out}: already exists and is not empty (choose another --out or remove it)"
+    )
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
 
 
@@ -135,11 +155,15 @@ def test_interrupted_run_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monk
     assert sorted(p.name for p in tmp_path.iterdir()) == ["small.yaml"]
 
 
-def test_missing_traffic_package_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_traffic_package_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import importlib.util
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "traffic" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "traffic" else real(name, *a)
+    )
     data = {**SMALL, "civil_traffic": [{"collection": "quickstart"}]}
     f = _scenario(tmp_path, data)
     result = _run(["run", str(f), "--out", str(tmp_path / "run")])
@@ -149,7 +173,9 @@ def test_missing_traffic_package_is_one_line(tmp_path: Path, monkeypatch: pytest
     assert "pip install --no-deps traffic==2.13" in lines[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["small.yaml"]
     # a scenario without recorded traffic still runs
-    assert _run(["run", str(_scenario(tmp_path)), "--out", str(tmp_path / "ok"), "-q"]).exit_code == 0
+    assert (
+        _run(["run", str(_scenario(tmp_path)), "--out", str(tmp_path / "ok"), "-q"]).exit_code == 0
+    )
 
 
 def test_scenarios_lists_every_bundled_one() -> None:
@@ -170,20 +196,26 @@ def test_bundled_scenarios_validate(name: str) -> None:
 def test_unknown_scenario_name() -> None:
     result = _run(["run", "no-such-scenario"])
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: no-such-scenario: no such file or bundled scenario (bundled: ")
+    assert result.stderr.startswith(
+        "error: no-such-scenario: no such file or bundled scenario (bundled: "
+    )
 
 
 def test_default_scenario_as_a_user_runs_it(tmp_path: Path) -> None:
     """`airdefense run` in a fresh directory, as the console script, no arguments."""
     exe = Path(sys.executable).with_name("airdefense")
     env = {**os.environ, "COLUMNS": "200"}
-    proc = subprocess.run([str(exe), "run"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
+    proc = subprocess.run(
+        [str(exe), "run"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     runs = list((tmp_path / "runs").iterdir())
     assert len(runs) == 1 and runs[0].name.startswith("vessa-shield-")
     assert (runs[0] / "report.html").stat().st_size > 10_000
     assert "report.html" in proc.stdout and "threats_detected" in proc.stdout
     con = duckdb.connect(str(runs[0] / "run.duckdb"), read_only=True)
-    threats, detected, civil = con.execute("select threats, threats_detected, civil from summary").fetchone()
+    threats, detected, civil = con.execute(
+        "select threats, threats_detected, civil from summary"
+    ).fetchone()
     assert threats == 44 and civil > 100
     assert 0 < detected <= threats

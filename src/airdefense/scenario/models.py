@@ -118,7 +118,9 @@ class Raid(_Model):
     def _window(cls, value: tuple[float, float]) -> tuple[float, float]:
         t0, t1 = value
         if t0 < 0.0 or t1 < t0:
-            raise ValueError(f"must be [first, last] with 0 <= first <= last (got [{t0:g}, {t1:g}])")
+            raise ValueError(
+                f"must be [first, last] with 0 <= first <= last (got [{t0:g}, {t1:g}])"
+            )
         return value
 
 

@@ -1,0 +1,80 @@
+"""Plots: the detections one radar reports, as a frozen structure of equal-length arrays."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+_INT_FIELDS = ("sensor_id", "scan", "truth_id")
+
+
+@dataclass(frozen=True)
+class Plots:
+    """Radar plots (detections), one row each, sorted by time then (sensor, truth id, range).
+
+    Measured quantities carry measurement noise; ``x, y, z`` is the measured point in the
+    scenario ENU frame. ``truth_id`` is the index of the object in Truth, -1 for a false
+    alarm. ``snr_db`` is the single-pulse mean SNR of the target (for a false alarm, the
+    apparent single-pulse SNR of the noise crossing); ``scan`` the sweep number of the radar.
+    """
+
+    t: FloatArray
+    sensor_id: IntArray
+    scan: IntArray
+    range_m: FloatArray
+    azimuth_rad: FloatArray
+    elevation_rad: FloatArray
+    sigma_range_m: FloatArray
+    sigma_azimuth_rad: FloatArray
+    sigma_elevation_rad: FloatArray
+    snr_db: FloatArray
+    x: FloatArray
+    y: FloatArray
+    z: FloatArray
+    truth_id: IntArray
+
+    def __post_init__(self) -> None:
+        n = None
+        for f in fields(self):
+            a = getattr(self, f.name)
+            dtype = np.int64 if f.name in _INT_FIELDS else np.float64
+            a = np.ascontiguousarray(a, dtype=dtype)
+            if a.ndim != 1:
+                raise ValueError(f"Plots.{f.name} must be 1-D")
+            if n is None:
+                n = a.shape[0]
+            elif a.shape[0] != n:
+                raise ValueError(f"Plots.{f.name} has length {a.shape[0]}, expected {n}")
+            object.__setattr__(self, f.name, a)
+
+    def __len__(self) -> int:
+        return int(self.t.shape[0])
+
+    @classmethod
+    def empty(cls) -> Plots:
+        """No plots."""
+        return cls(**{f.name: np.empty(0) for f in fields(cls)})
+
+    @classmethod
+    def concat(cls, parts: Sequence[Plots]) -> Plots:
+        """Join several Plots and sort the result by time, sensor, truth id and range."""
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return cls.empty()
+        joined = {f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)}
+        return cls(**joined).sorted()
+
+    def take(self, index: NDArray[np.intp] | NDArray[np.bool_]) -> Plots:
+        """Rows selected by an index or a boolean mask."""
+        return Plots(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+
+    def sorted(self) -> Plots:
+        """The same plots in the canonical order: t, sensor_id, truth_id, range."""
+        order = np.lexsort((self.range_m, self.truth_id, self.sensor_id, self.t))
+        return self.take(order)
