@@ -28,7 +28,7 @@ MAX_TRUTH_BYTES = 2 * 1024**3
 #: Bytes of truth per object per time step: pos (3) + vel (3) + height (1) float64.
 TRUTH_BYTES_PER_SAMPLE = 7 * 8
 #: Flights per recorded collection, used to size the time grid before loading them.
-COLLECTION_FLIGHTS = {"quickstart": 250, "switzerland": 1000}
+COLLECTION_FLIGHTS = {"quickstart": 240, "switzerland": 1250}
 #: Largest scenario file read (a scenario is a few kB; this guards against a wrong file).
 MAX_FILE_BYTES = 5 * 1024**2
 #: Preset fields a scenario may not override (they identify the preset).

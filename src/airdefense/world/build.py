@@ -184,7 +184,9 @@ def _civil_block(frame: Frame, t: np.ndarray, c, rng: np.random.Generator) -> _B
     flights = load_collection(c.collection)
     centre = None
     if c.centre is not None:
-        centre = position_to_map(frame, c.centre)[:2]
+        e, n, _ = position_to_map(frame, c.centre)
+        lat, lon = frame.map_to_geodetic(e, n)
+        centre = (float(lat), float(lon))
     pos, vel, height, start_s, end_s, callsign = place_flights(
         frame,
         flights,
