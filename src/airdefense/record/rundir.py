@@ -58,6 +58,7 @@ def write_run(result: RunResult, out: Path, report: bool = True) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; a run dir is not
         write_scenario_yaml(result, tmp / "scenario.yaml")
         write_database(result, tmp / "run.duckdb")
         if report:
@@ -71,6 +72,12 @@ def write_run(result: RunResult, out: Path, report: bool = True) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_scenario_yaml(result: RunResult, path: Path) -> None:

@@ -173,6 +173,10 @@ def _horizon_by_sensor(run: RunData) -> dict[int, SensorCoverage]:
 # --- plan view -------------------------------------------------------------------------------
 
 
+#: Margin (km) around assets and sites in the defended-area view.
+DEFENDED_MARGIN_KM = 15.0
+
+
 def _bounds(points: list[tuple[float, float, float]]) -> tuple[float, float, float, float]:
     """Square bounds (km) of (x, y, radius) items with a 6 % margin."""
     arr = np.asarray(points, dtype=np.float64).reshape(-1, 3)
@@ -186,13 +190,15 @@ def _bounds(points: list[tuple[float, float, float]]) -> tuple[float, float, flo
 
 
 def plan_extents(run: RunData) -> tuple[tuple[float, ...], tuple[float, ...] | None]:
-    """The whole picture's extent and, when it is much larger, the defended area's (km)."""
+    """The whole picture's extent (trajectories, assets, sites) and, when it is much larger,
+    the defended area's (assets and sites with a margin), in km. Range rings are clipped to
+    these extents: a 600 km ring must not shrink the picture to a dot."""
     defended: list[tuple[float, float, float]] = []
     a, s = run.assets, run.sensors
     for x, y, r in zip(a["x"], a["y"], a["radius_m"], strict=True):
-        defended.append((x / 1e3, y / 1e3, np.nan_to_num(r) / 1e3))
-    for x, y, r in zip(s["x"], s["y"], s["max_range_m"], strict=True):
-        defended.append((x / 1e3, y / 1e3, np.nan_to_num(r) / 1e3))
+        defended.append((x / 1e3, y / 1e3, np.nan_to_num(r) / 1e3 + DEFENDED_MARGIN_KM))
+    for x, y in zip(s["x"], s["y"], strict=True):
+        defended.append((x / 1e3, y / 1e3, DEFENDED_MARGIN_KM))
     everything = list(defended)
     tx = run.truth["x"].astype(np.float64) / 1e3
     ty = run.truth["y"].astype(np.float64) / 1e3

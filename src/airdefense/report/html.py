@@ -279,7 +279,7 @@ def _plan_section(run: RunData) -> str:
         out.append("<h3>Defended area</h3>")
         out.append(
             _figure(
-                figures.plan_view(run, zoom, "Defended area (sensor ranges)"),
+                figures.plan_view(run, zoom, "Defended area (assets and radar sites)"),
                 "plan view, defended area",
                 "The same picture zoomed to the sensors' instrumented ranges and the assets.",
             )

@@ -32,13 +32,9 @@ COVERAGE_RCS_M2 = 1.0
 #: Heights of the coverage diagram (m above the ellipsoid): fine near the ground, where the
 #: horizon bites, coarse above.
 COVERAGE_HEIGHTS_M = np.concatenate(
-    [
-        np.arange(0.0, 2000.0, 50.0),
-        np.arange(2000.0, 5000.0, 250.0),
-        np.arange(5000.0, 30001.0, 1000.0),
-    ]
+    [np.arange(0.0, 2000.0, 25.0), np.arange(2000.0, 30001.0, 200.0)]
 )
-COVERAGE_RANGES = 240
+COVERAGE_RANGES = 300
 
 
 @dataclass(frozen=True)
