@@ -1,0 +1,103 @@
+"""The loop on bundled scenarios: physics seen end to end, and the event log's bookkeeping."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from airdefense.geo import horizon_range_m
+from airdefense.record.schema import EventKind
+from airdefense.scenario import library
+from airdefense.scenario.load import load_scenario
+from airdefense.sim.loop import RunResult, simulate
+from airdefense.world.truth import Truth
+
+
+@pytest.fixture(scope="module")
+def siting() -> RunResult:
+    return simulate(load_scenario(library.resolve("horizon-siting")))
+
+
+def _first_range_by_sensor(run: RunResult, sensor_id: int, ids: np.ndarray) -> np.ndarray:
+    """Ground-truth slant range at each object's first plot by one sensor (NaN if none)."""
+    p = run.plots
+    out = np.full(ids.shape[0], np.nan)
+    for j, i in enumerate(ids):
+        mine = np.flatnonzero((p.truth_id == i) & (p.sensor_id == sensor_id))
+        if mine.size:
+            k = mine[np.argmin(p.t[mine])]
+            out[j] = p.range_m[k]
+    return out
+
+
+def test_a_radar_on_a_hill_sees_sea_skimmers_further(siting: RunResult) -> None:
+    truth = siting.truth
+    skimmers = np.flatnonzero(truth.preset == "cruise-tomahawk-class")
+    shore = _first_range_by_sensor(siting, 0, skimmers)
+    hill = _first_range_by_sensor(siting, 1, skimmers)
+    assert np.all(np.isfinite(shore)) and np.all(np.isfinite(hill))
+    # 4/3-Earth horizon: 10 m mast vs 30 m skimmer ~35 km; 340 m vs 30 m ~98 km
+    shore_h = horizon_range_m(10.0, 30.0)
+    hill_h = horizon_range_m(340.0, 30.0)
+    assert np.all(shore <= shore_h * 1.02)
+    assert np.median(hill) > 2.0 * np.median(shore)
+    assert np.all(hill <= hill_h * 1.02)
+    assert np.median(hill) > 0.8 * hill_h
+
+
+def test_plots_only_while_objects_exist(siting: RunResult) -> None:
+    p, truth = siting.plots, siting.truth
+    real = p.truth_id >= 0
+    ids = p.truth_id[real]
+    assert np.all(p.t[real] >= truth.start_s[ids] - 1e-9)
+    assert np.all(p.t[real] <= truth.end_s[ids] + 1e-9)
+    for sid in np.unique(p.sensor_id):  # each radar's plots come in time order
+        assert np.all(np.diff(p.t[p.sensor_id == sid]) >= 0)
+    assert np.all(siting.first.t[ids] <= p.t[real] + 1e-9)
+
+
+def test_event_log_bookkeeping(siting: RunResult) -> None:
+    ev = siting.events.table().to_pydict()
+    kinds = np.array(ev["kind"])
+    obj = np.array(ev["object_id"])
+    truth = siting.truth
+    launches = obj[kinds == EventKind.LAUNCH]
+    assert sorted(launches) == list(range(truth.n))
+    arrived = truth.hostile & np.isin(truth.end_reason, ["impact", "reached_aim"])
+    assert sorted(obj[kinds == EventKind.LEAK]) == list(np.flatnonzero(arrived))
+    assert set(obj[kinds == EventKind.ASSET_HIT]) <= set(obj[kinds == EventKind.LEAK])
+    firsts = obj[kinds == EventKind.FIRST_DETECTION]
+    assert sorted(firsts) == list(np.flatnonzero(siting.first.detected))
+    assert siting.summary["leakers"] == int(arrived.sum())
+    assert list(ev["t"]) == sorted(ev["t"])
+
+
+def test_same_seed_same_plots_other_trial_differs() -> None:
+    sc = load_scenario(library.resolve("horizon-siting")).model_copy(update={"duration_s": 120.0})
+    a, b, c = simulate(sc), simulate(sc), simulate(sc, trial=1)
+    for field in ("t", "range_m", "azimuth_rad", "truth_id"):
+        np.testing.assert_array_equal(getattr(a.plots, field), getattr(b.plots, field))
+    assert not np.array_equal(a.truth.start_s, c.truth.start_s)
+
+
+def test_kill_ends_a_trajectory() -> None:
+    t = np.arange(0.0, 11.0)
+    n = 2
+    pos = np.zeros((t.size, n, 3))
+    pos[:, :, 0] = t[:, None] * 100.0
+    vel = np.zeros_like(pos)
+    vel[:, :, 0] = 100.0
+    obj = np.array(["a", "b"], dtype=object)
+    truth = Truth(
+        t=t, pos=pos, vel=vel, height=np.zeros((t.size, n)), start_s=np.zeros(n), end_s=np.full(n, 10.0),
+        end_reason=np.array(["impact", "impact"], dtype=object), name=obj, category=obj.copy(),
+        preset=obj.copy(), raid=np.zeros(n, np.int64), hostile=np.ones(n, bool), rcs_m2=np.ones(n),
+        swerling=np.ones(n, np.int64), aim_asset=np.full(n, -1), aim_enu=np.zeros((n, 3)), cost_usd=np.zeros(n),
+    )  # fmt: skip
+    truth.kill(np.array([1]), 4.5)
+    truth.kill(np.array([1]), 8.0)  # a later kill does not revive it
+    assert truth.end_s[1] == 4.5 and truth.end_reason[1] == "killed"
+    assert truth.alive(5.0).tolist() == [True, False]
+    pos_at, vel_at, _ = truth.state_at(np.array([4.5, 4.5]), np.array([0, 1]))
+    np.testing.assert_allclose(pos_at[:, 0], [450.0, 450.0])
+    np.testing.assert_allclose(vel_at[:, 0], [100.0, 100.0])
