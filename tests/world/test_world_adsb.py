@@ -107,3 +107,14 @@ def test_missing_package_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -
         adsb.load_collection("quickstart")
     with pytest.raises(adsb.TrafficDataMissing):
         adsb.available_collections()
+
+
+@pytest.mark.parametrize("name", ["quickstart", "switzerland"])
+def test_no_flight_keeps_an_impossible_altitude_jump(name: str) -> None:
+    """Raw Mode C altitude has plateaus of wrong reports (seen in quickstart: 6 km to
+    18.5 km and back); an airliner climbs at under 25 m/s, so > 100 m/s is corrupt."""
+    fl = adsb.load_collection(name)
+    same = fl.flight[1:] == fl.flight[:-1]
+    rate = np.abs(np.diff(fl.alt_m)) / np.maximum(np.diff(fl.time_s), 1e-3)
+    assert not np.any(same & (rate > 100.0))
+    assert fl.n_flights > 0.9 * len(np.unique(fl.icao24)) or fl.n_flights > 200

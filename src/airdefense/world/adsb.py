@@ -141,6 +141,13 @@ def _read_collection(path: Path) -> RecordedFlights:
     keep &= ~dup
     for _ in range(2):  # isolated glitches of raw ADS-B (position or altitude jumps)
         keep &= ~_spikes(run, ts, lat, lon, alt, keep)
+    # A flight whose altitude still jumps after despiking (a plateau of wrong Mode C
+    # reports, e.g. 6 km -> 18 km -> 6 km) is corrupt as a whole: drop it rather than invent
+    # a repair. Horizontal jitter of 1 s reports is common and left to the despiker.
+    corrupt = np.zeros(keep_run.shape, dtype=bool)
+    corrupt[run[_jumps(run, ts, lat, lon, alt, keep, horizontal=False)]] = True
+    keep_run &= ~corrupt
+    keep &= keep_run[run]
     flight = (np.cumsum(keep_run) - 1)[run[keep]]
     starts = np.flatnonzero(new)[keep_run]
     epoch = float(ts.min())
@@ -157,6 +164,33 @@ def _read_collection(path: Path) -> RecordedFlights:
     )
 
 
+def _jumps(
+    run: NDArray[np.int64],
+    ts: FloatArray,
+    lat: FloatArray,
+    lon: FloatArray,
+    alt: FloatArray,
+    keep: NDArray[np.bool_],
+    horizontal: bool = True,
+) -> NDArray[np.int64]:
+    """Indices of kept points reached from the previous kept point of their flight at an
+    implausible rate (> 400 m/s horizontally, unless ``horizontal`` is False, or > 100 m/s
+    vertically: far beyond airliner performance)."""
+    idx = np.flatnonzero(keep)
+    if idx.size < 2:
+        return np.zeros(0, dtype=np.int64)
+    r, t = run[idx], ts[idx]
+    dt = np.maximum(np.diff(t), 1e-3)
+    # Equirectangular step length: ample for a few kilometres between records.
+    dn = np.diff(lat[idx]) * 6_371_000.0
+    de = np.diff(lon[idx]) * np.cos(lat[idx][1:]) * 6_371_000.0
+    jump = np.abs(np.diff(alt[idx])) / dt > _MAX_CLIMB
+    if horizontal:
+        jump |= np.hypot(de, dn) / dt > _MAX_SPEED
+    jump &= r[1:] == r[:-1]
+    return idx[1:][jump]
+
+
 def _spikes(
     run: NDArray[np.int64],
     ts: FloatArray,
@@ -165,20 +199,14 @@ def _spikes(
     alt: FloatArray,
     keep: NDArray[np.bool_],
 ) -> NDArray[np.bool_]:
-    """Mask of kept points reached AND left at an implausible rate (> 400 m/s horizontally
-    or > 100 m/s vertically, far beyond airliner performance) within their flight."""
-    idx = np.flatnonzero(keep)
+    """Mask of kept points both reached and left by an implausible jump (see _jumps): an
+    isolated glitch of raw ADS-B."""
     bad = np.zeros(keep.shape, dtype=bool)
-    if idx.size < 3:
-        return bad
-    r, t = run[idx], ts[idx]
-    dt = np.maximum(np.diff(t), 1e-3)
-    # Equirectangular step length: ample for a few kilometres between records.
-    dn = np.diff(lat[idx]) * 6_371_000.0
-    de = np.diff(lon[idx]) * np.cos(lat[idx][1:]) * 6_371_000.0
-    jump = (np.hypot(de, dn) / dt > _MAX_SPEED) | (np.abs(np.diff(alt[idx])) / dt > _MAX_CLIMB)
-    jump &= r[1:] == r[:-1]
-    bad[idx[1:-1]] = jump[:-1] & jump[1:]
+    arrived = np.zeros(keep.shape, dtype=bool)
+    arrived[_jumps(run, ts, lat, lon, alt, keep)] = True
+    idx = np.flatnonzero(keep)
+    # a point is a spike when the jump arrives at it and the next kept point's jump leaves it
+    bad[idx[:-1]] = arrived[idx[:-1]] & arrived[idx[1:]]
     return bad
 
 
