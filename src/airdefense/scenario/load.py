@@ -9,6 +9,7 @@ the time grid) are made here with the same field paths.
 
 from __future__ import annotations
 
+import functools
 import math
 import types
 import typing
@@ -100,8 +101,7 @@ def check_scenario(s: Scenario, source: str) -> None:
     """Checks that span fields or need the catalogue; raise ScenarioError on the first."""
     frame = Frame.from_degrees(s.origin.lat_deg, s.origin.lon_deg, s.origin.alt_m)
 
-    def fail(path: str, message: str) -> typing.NoReturn:
-        raise ScenarioError(source, path, message)
+    fail = functools.partial(_raise, source)
 
     def inside(path: str, pos: Position) -> None:
         d_km = math.hypot(*position_to_map(frame, pos)[:2]) / 1000.0
@@ -156,13 +156,13 @@ def check_scenario(s: Scenario, source: str) -> None:
                     f"{preset.name} min_range_km {max(preset.min_range_km, 1.0):g}",
                 )
     for i, c in enumerate(s.civil_traffic):
-        _preset_name(fail, f"civil_traffic[{i}].preset", "threat", c.preset)
+        _preset_name(source, f"civil_traffic[{i}].preset", "threat", c.preset)
         if c.centre is not None:
             inside(f"civil_traffic[{i}].centre", c.centre)
     for i, b in enumerate(s.batteries):
         where = f"batteries[{i}]"
         inside(f"{where}.position", b.position)
-        bp = _preset_name(fail, f"{where}.preset", "battery", b.preset)
+        bp = _preset_name(source, f"{where}.preset", "battery", b.preset)
         assert isinstance(bp, BatteryPreset)
         merged = _merge(source, f"{where}.overrides", bp, b.overrides)
         assert isinstance(merged, BatteryPreset)
@@ -201,12 +201,13 @@ def _unique(fail: Any, field: str, names: list[str]) -> None:
         seen.add(n)
 
 
-def _preset_name(fail: Any, path: str, kind: str, name: str) -> BaseModel:
+def _preset_name(source: str, path: str, kind: str, name: str) -> BaseModel:
+    """The catalogue's preset of that kind and name, or a ScenarioError listing the known."""
     try:
         return catalog.get(kind, name)
     except KeyError:
-        fail(path, f"unknown {kind} preset '{name}' (known: {', '.join(catalog.known(kind))})")
-        raise  # unreachable: fail raises
+        known = ", ".join(catalog.known(kind))
+        _raise(source, path, f"unknown {kind} preset '{name}' (known: {known})")
 
 
 def _merge(source: str, path: str, preset: BaseModel, overrides: dict[str, Any]) -> BaseModel:
@@ -238,11 +239,7 @@ def _raise(source: str, path: str, message: str) -> typing.NoReturn:
 
 def sensor_preset(sensor: Sensor, source: str = "<scenario>", path: str = "sensors") -> RadarPreset:
     """The sensor's radar preset with its overrides applied (validated)."""
-
-    def fail(p: str, m: str) -> typing.NoReturn:
-        raise ScenarioError(source, p, m)
-
-    base = _preset_name(fail, f"{path}.preset", "radar", sensor.preset)
+    base = _preset_name(source, f"{path}.preset", "radar", sensor.preset)
     merged = _merge(source, f"{path}.overrides", base, sensor.overrides)
     assert isinstance(merged, RadarPreset)
     return merged
@@ -250,11 +247,7 @@ def sensor_preset(sensor: Sensor, source: str = "<scenario>", path: str = "senso
 
 def raid_preset(raid: Raid, source: str = "<scenario>", path: str = "raids") -> ThreatPreset:
     """The raid's threat preset with its field overrides (speed, altitude, RCS) applied."""
-
-    def fail(p: str, m: str) -> typing.NoReturn:
-        raise ScenarioError(source, p, m)
-
-    base = _preset_name(fail, f"{path}.preset", "threat", raid.preset)
+    base = _preset_name(source, f"{path}.preset", "threat", raid.preset)
     merged = _merge(source, f"{path}.overrides", base, raid.overrides)
     direct = {
         k: v
