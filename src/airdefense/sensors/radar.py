@@ -25,6 +25,11 @@ per look).
 Targets detected in the same resolution cell of one sweep (range bin of
 ``range_resolution_m``, azimuth beam, elevation beam) give one plot: the stronger target's
 truth id and its measured position (the weaker is masked, no centroiding).
+
+Implementation: the per-look chain, the cell merging and the plot columns run in compiled
+(numba) loops, :mod:`airdefense.sensors._kernels` (see there why they are loops). Random
+numbers are drawn here with the numpy Generator, in a fixed order: one uniform per visible
+look, the measurement noise of the merged plots, then the false alarms.
 """
 
 from __future__ import annotations
@@ -33,9 +38,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-from airdefense.geo import EARTH_MEAN_RADIUS_M, Frame, line_of_sight
+from airdefense.geo import EARTH_MEAN_RADIUS_M, K_STANDARD, Frame, line_of_sight
+from airdefense.sensors import _kernels as _k
 from airdefense.sensors.detection import pd_table
-from airdefense.sensors.noise import angle_sigma_rad, range_sigma_m
+from airdefense.sensors.noise import MONOPULSE_SLOPE_KM, angle_sigma_rad, range_sigma_m
 from airdefense.sensors.plots import Plots
 from airdefense.sensors.radar_equation import SPEED_OF_LIGHT_MPS, snr_constant_db
 from airdefense.systems.models import RadarPreset
@@ -45,8 +51,25 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 TWO_PI = 2.0 * np.pi
-#: Looks evaluated per chunk: temporaries stay in cache, memory stays bounded.
-CHUNK_LOOKS = 1 << 15
+#: Float columns of Plots, in the row order of the plot kernel's output.
+_FLOAT_COLS = (
+    "t",
+    "range_m",
+    "azimuth_rad",
+    "elevation_rad",
+    "sigma_range_m",
+    "sigma_azimuth_rad",
+    "sigma_elevation_rad",
+    "snr_db",
+    "x",
+    "y",
+    "z",
+)
+
+
+def _c64(a: NDArray) -> FloatArray:
+    """C-contiguous float64 view (a copy only if needed): one compiled kernel signature."""
+    return np.ascontiguousarray(a, dtype=np.float64)
 
 
 def interp_position(
@@ -216,46 +239,73 @@ class Radar:
         """
         t0 = float(t0)
         t1 = float(t1)
-        parts: list[dict[str, FloatArray | IntArray]] = []
-        n_looks = 0
+        n_looks = n_vis = 0
+        vis_f = np.empty((7, 0))
+        vis_i = np.empty((2, 0), dtype=np.int64)
         if t1 > t0:
             ids = np.flatnonzero(truth.alive_between(t0, t1))
             if ids.size:
-                n_looks = self._targets(t0, t1, truth, rng, ids, parts)
-        cols = [self._make_target_plots(parts, rng), self._false_alarms(t0, t1, rng)]
-        cols = [c for c in cols if c is not None]
-        self.last_looks = n_looks
-        if cols:
-            joined = {k: np.concatenate([c[k] for c in cols]) for k in cols[0]}
-            order = np.lexsort((joined["truth_id"], joined["t"]))
-            joined = {k: v[order] for k, v in joined.items()}
-            plots = Plots(sensor_id=np.full(order.size, self.sensor_id, dtype=np.int64), **joined)
+                n_looks, n_vis, vis_f, vis_i = self._looks(t0, t1, truth, ids)
+        # random draws, in a fixed order: one uniform per visible look (detection), the
+        # noise of the merged target plots, then the false alarms
+        prm = self._plot_params()
+        pl_f = np.empty((5, n_vis))
+        pl_i = np.empty((2, n_vis), dtype=np.int64)
+        k = 0
+        if n_vis:
+            draws = rng.random(n_vis)
+            cells = np.array(
+                [self.n_range_cells, self.n_azimuth_cells, self.n_elevation_cells], dtype=np.int64
+            )
+            k = int(_k.merge_kernel(vis_f, vis_i, n_vis, draws, prm, cells, pl_f, pl_i))
+        z = rng.standard_normal((3, k)) if k else np.empty((3, 0))
+        fa = self._false_alarms(t0, t1, rng)
+        if fa is None:
+            fa_f = np.empty((len(_FLOAT_COLS), 0))
+            fa_i = np.empty((2, 0), dtype=np.int64)
         else:
-            plots = Plots.empty()
+            o = np.argsort(fa["t"], kind="stable")
+            fa_f = np.stack([fa[c][o] for c in _FLOAT_COLS])
+            fa_i = np.stack([fa["scan"][o], fa["truth_id"][o]]).astype(np.int64)
+        total = k + fa_f.shape[1]
+        out_f = np.empty((len(_FLOAT_COLS), total))
+        out_i = np.empty((2, total), dtype=np.int64)
+        _k.plot_kernel(
+            np.ascontiguousarray(pl_f[:, :k]), np.ascontiguousarray(pl_i[:, :k]), z, prm,
+            self.rotation, self.position_enu, fa_f, fa_i, out_f, out_i,
+        )  # fmt: skip
+        self.last_looks = n_looks
+        cols = {c: out_f[i] for i, c in enumerate(_FLOAT_COLS)}
+        plots = Plots(
+            sensor_id=np.full(total, self.sensor_id, dtype=np.int64),
+            scan=out_i[0],
+            truth_id=out_i[1],
+            **cols,
+        )
         if return_looks:
             return plots, n_looks
         return plots
 
-    def _targets(
-        self,
-        t0: float,
-        t1: float,
-        truth: Truth,
-        rng: np.random.Generator,
-        ids: IntArray,
-        parts: list[dict[str, FloatArray | IntArray]],
-    ) -> int:
-        """Evaluate all looks at objects ``ids`` in [t0, t1); append detections to parts."""
+    def _looks(
+        self, t0: float, t1: float, truth: Truth, ids: IntArray
+    ) -> tuple[int, int, FloatArray, IntArray]:
+        """Evaluate all looks at objects ``ids`` in [t0, t1) (compiled kernel).
+
+        Returns (looks evaluated, visible looks, their float columns (7, M): t, e, n, u,
+        range, SNR dB, Pd, their int columns (2, M): sweep, truth id), in look order:
+        sweep-major, objects in id order within a sweep.
+        """
         period, f0 = self.period_s, self.f0
-        start = truth.start_s[ids]
-        end = truth.end_s[ids]
+        start = np.ascontiguousarray(truth.start_s[ids], dtype=np.float64)
+        end = np.ascontiguousarray(truth.end_s[ids], dtype=np.float64)
         # sweeps overlapping the window and each object's life
         n_first = int(np.floor(t0 / period + f0))
         n_last = int(np.ceil(t1 / period + f0)) - 1
         lo = np.maximum(np.floor(start / period + f0).astype(np.int64), n_first)
         hi = np.minimum(np.floor(end / period + f0).astype(np.int64), n_last)
-        if not np.any(hi >= lo):
-            return 0
+        bound = int(np.sum(np.maximum(hi - lo + 1, 0)))
+        if bound == 0:
+            return 0, 0, np.empty((7, 0)), np.empty((2, 0), dtype=np.int64)
         # grid index range of each object's life, for the reference state
         tg0, dt = float(truth.t[0]), truth.dt
         last = truth.t.shape[0] - 1
@@ -263,193 +313,54 @@ class Radar:
         k_hi = np.maximum(
             np.clip(np.floor((end - tg0) / dt + 1e-9), 0, last).astype(np.int64), k_lo
         )
-        # per-object SNR constant and Swerling case
+        # per-object SNR constant and Pd table (one row per Swerling case present)
         snr0 = self.snr_constant_db + 10.0 * np.log10(truth.rcs_m2[ids])
         sw = truth.swerling[ids].astype(np.int64)
-        sw_values = np.unique(sw)
+        sw_values, table_of = np.unique(sw, return_inverse=True)
+        tables = [self.pd_table(int(v)) for v in sw_values]
+        pd_grid = np.ascontiguousarray(np.stack([tb.pd for tb in tables]))
+        snr_grid = np.ascontiguousarray(tables[0].snr_db, dtype=np.float64)
+        geom = np.empty(_k.N_GEOM)
+        geom[_k.G_PERIOD] = period
+        geom[_k.G_F0] = f0
+        geom[_k.G_W] = self.sector_width_rad
+        geom[_k.G_SWEEP_START] = self.sweep_start_rad
+        geom[_k.G_TG0] = tg0
+        geom[_k.G_DT] = dt
+        geom[_k.G_MIN_R] = self.min_range_m
+        geom[_k.G_MAX_R] = self.max_range_m
+        geom[_k.G_SIN_MIN_EL] = np.sin(self.min_elevation_rad)
+        geom[_k.G_SIN_MAX_EL] = np.sin(self.max_elevation_rad)
+        geom[_k.G_H_ANT] = self.antenna_height_m
+        geom[_k.G_EARTH_R] = EARTH_MEAN_RADIUS_M
+        geom[_k.G_K_EARTH] = K_STANDARD
+        geom[_k.G_BORESIGHT] = self.boresight_rad
+        geom[_k.G_T0] = t0
+        geom[_k.G_T1] = t1
+        vis_f = np.empty((7, bound))
+        vis_i = np.empty((2, bound), dtype=np.int64)
+        n_looks, n_vis = _k.look_kernel(
+            _c64(truth.pos), _c64(truth.vel), _c64(truth.height),
+            np.ascontiguousarray(ids, dtype=np.int64), lo, hi, k_lo, k_hi, start, end,
+            np.ascontiguousarray(snr0, dtype=np.float64),
+            np.ascontiguousarray(table_of.reshape(-1), dtype=np.int64),
+            snr_grid, pd_grid, self.rotation, self.position_enu, geom, self.rotating,
+            n_first, n_last, vis_f, vis_i,
+        )  # fmt: skip
+        return int(n_looks), int(n_vis), vis_f, vis_i
 
-        # candidate looks, sweep-major (objects of one sweep adjacent: the truth gathers
-        # then read memory nearly in order), several sweeps per chunk when few objects
-        n_obj = ids.size
-        per_chunk = max(1, CHUNK_LOOKS // n_obj)
-        all_j = np.arange(n_obj)
-        n_looks = 0
-        for n_a in range(n_first, n_last + 1, per_chunk):
-            n_b = min(n_a + per_chunk, n_last + 1)
-            n = np.repeat(np.arange(n_a, n_b, dtype=np.int64), n_obj)
-            j = np.tile(all_j, n_b - n_a)
-            ok = (lo[j] <= n) & (n <= hi[j])
-            if not ok.all():
-                n, j = n[ok], j[ok]
-            if n.size:
-                n_looks += self._chunk(
-                    t0, t1, truth, rng, ids, j, n, start, end, k_lo, k_hi, snr0, sw,
-                    sw_values, parts,
-                )  # fmt: skip
-        return n_looks
-
-    def _chunk(self, t0, t1, truth, rng, ids, j, n, start, end, k_lo, k_hi, snr0, sw,
-               sw_values, parts) -> int:  # fmt: skip
-        period, f0, w = self.period_s, self.f0, self.sector_width_rad
-        rot = self.rotation
-        s = self.position_enu
-        obj = ids[j]
-        # reference state: truth grid point nearest the sweep start (window independent)
-        t_ref = (n - f0) * period
-        kref = np.rint((t_ref - float(truth.t[0])) / truth.dt).astype(np.int64)
-        np.clip(kref, k_lo[j], k_hi[j], out=kref)
-        flat = kref * truth.pos.shape[1] + obj
-        p = truth.pos.reshape(-1, 3).take(flat, axis=0)
-        v = truth.vel.reshape(-1, 3).take(flat, axis=0)
-        p -= s
-        e = p @ rot[0]
-        nn = p @ rot[1]
-        ve = v @ rot[0]
-        vn = v @ rot[1]
-        a_ref = np.arctan2(e, nn)
-        adot = (nn * ve - e * vn) / np.maximum(e * e + nn * nn, 1.0)
-        frac = ((a_ref - self.sweep_start_rad) % TWO_PI) / w
-        denom = np.maximum(1.0 - adot * (period / w), 0.1)
-        frac /= denom
-        if self.rotating:
-            np.minimum(frac, 1.0 - 1e-12, out=frac)
-        t_look = t_ref + frac * period
-        keep = (t_look >= t0) & (t_look < t1) & (frac < 1.0)
-        keep &= t_look >= start[j]
-        keep &= t_look <= end[j]
-        sel = np.flatnonzero(keep)
-        m = sel.size
-        if m == 0:
-            return 0
-        j = j[sel]
-        n = n[sel]
-        obj = ids[j]
-        t_look = t_look[sel]
-
-        # state at the look
-        pos, h_t = interp_position(truth, t_look, obj)
-        pos -= s
-        loc = pos @ self._rot_t
-        e = loc[:, 0]
-        nn = loc[:, 1]
-        u = loc[:, 2]
-        r2 = e * e
-        r2 += nn * nn
-        r2 += u * u
-        r = np.sqrt(r2)
-        # visibility: range and elevation limits (on sin el), line of sight
-        vis = (r >= self.min_range_m) & (r <= self.max_range_m)
-        sin_el = u / np.maximum(r, 1e-9)
-        vis &= sin_el >= np.sin(self.min_elevation_rad)
-        vis &= sin_el <= np.sin(self.max_elevation_rad)
-        idx_v = np.flatnonzero(vis)
-        if idx_v.size:
-            ok = line_of_sight(
-                self.antenna_height_m, h_t[idx_v], self._ground_range(r[idx_v], h_t[idx_v])
-            )
-            idx_v = idx_v[ok]
-        if not self.rotating and idx_v.size:
-            az_v = np.arctan2(e[idx_v], nn[idx_v])
-            off = (az_v - self.boresight_rad + np.pi) % TWO_PI - np.pi
-            idx_v = idx_v[np.abs(off) <= 0.5 * w]
-        if idx_v.size == 0:
-            return m
-        # SNR and Pd
-        jv = j[idx_v]
-        snr_db = snr0[jv] - 20.0 * np.log10(r2[idx_v])
-        if sw_values.size == 1:
-            pd = self.pd_table(int(sw_values[0]))(snr_db)
-        else:
-            pd = np.empty_like(snr_db)
-            swv = sw[jv]
-            for val in sw_values:
-                mk = swv == val
-                pd[mk] = self.pd_table(int(val))(snr_db[mk])
-        det = rng.random(idx_v.size) < pd
-        d = idx_v[det]
-        if d.size:
-            parts.append(
-                {
-                    "t": t_look[d],
-                    "scan": n[d],
-                    "truth_id": obj[d].astype(np.int64),
-                    "e": e[d],
-                    "n": nn[d],
-                    "u": u[d],
-                    "r": r[d],
-                    "snr_db": snr_db[det],
-                }
-            )
-        return m
-
-    def _make_target_plots(
-        self, parts: list[dict[str, FloatArray | IntArray]], rng: np.random.Generator
-    ) -> dict[str, FloatArray | IntArray] | None:
-        """Merge detections sharing a resolution cell and add measurement noise (columns)."""
-        if not parts:
-            return None
-        cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-        r = cat["r"]
-        az = np.arctan2(cat["e"], cat["n"])
-        az %= TWO_PI
-        sin_el = cat["u"] / np.maximum(r, 1e-9)
-        snr_db = cat["snr_db"]
-        scan = cat["scan"]
-        # resolution cells: one plot per (scan, range bin, azimuth beam, elevation beam)
-        rbin = (r * (1.0 / self.preset.range_resolution_m)).astype(np.int64)
-        abin = (((az - self.sweep_start_rad) % TWO_PI) * (1.0 / self.az_beamwidth_rad)).astype(
-            np.int64
-        )
-        el = np.arcsin(np.clip(sin_el, -1.0, 1.0))
-        ebin = ((el - self.min_elevation_rad) * (1.0 / self.el_beamwidth_rad)).astype(np.int64)
-        key = scan - scan.min()
-        key *= self.n_range_cells + 2
-        key += rbin
-        key *= self.n_azimuth_cells + 1
-        key += abin
-        key *= self.n_elevation_cells + 2
-        key += ebin + 1
-        order = np.argsort(key, kind="stable")
-        sk = key[order]
-        dup = sk[1:] == sk[:-1]
-        if dup.any():
-            # cells holding several detections: keep the strongest (ties: lowest truth id)
-            in_dup = np.zeros(order.size, dtype=bool)
-            in_dup[1:] |= dup
-            in_dup[:-1] |= dup
-            cand = order[in_dup]
-            o2 = np.lexsort((cat["truth_id"][cand], -snr_db[cand], key[cand]))
-            c_sorted = cand[o2]
-            kc = key[c_sorted]
-            first = np.ones(kc.size, dtype=bool)
-            first[1:] = kc[1:] != kc[:-1]
-            drop = np.zeros(order.size, dtype=bool)
-            drop[c_sorted[~first]] = True
-            keep = np.flatnonzero(~drop)
-        else:
-            keep = None
-        if keep is not None:
-            r, az, el, snr_db, scan = r[keep], az[keep], el[keep], snr_db[keep], scan[keep]
-            t, tid = cat["t"][keep], cat["truth_id"][keep]
-        else:
-            t, tid = cat["t"], cat["truth_id"]
-        # measurement noise from the integrated SNR of the look
-        snr_int = np.power(10.0, snr_db * 0.1)
-        snr_int *= self.preset.pulses_integrated
-        sr = range_sigma_m(snr_int, self.preset.range_resolution_m, self.preset.range_sigma_floor_m)
-        sa = angle_sigma_rad(snr_int, self.az_beamwidth_rad, self.angle_floor_rad)
-        se = angle_sigma_rad(snr_int, self.el_beamwidth_rad, self.angle_floor_rad)
-        z = rng.standard_normal((3, t.size))
-        z[0] *= sr
-        z[0] += r
-        rm = np.abs(z[0])
-        z[1] *= sa
-        z[1] += az
-        am = z[1] % TWO_PI
-        z[2] *= se
-        z[2] += el
-        em = np.clip(z[2], -0.5 * np.pi, 0.5 * np.pi)
-        return self._columns(t, scan, rm, am, em, sr, sa, se, snr_db, tid)
+    def _plot_params(self) -> FloatArray:
+        prm = np.empty(_k.N_PLOT)
+        prm[_k.P_SWEEP_START] = self.sweep_start_rad
+        prm[_k.P_AZ_BW] = self.az_beamwidth_rad
+        prm[_k.P_EL_BW] = self.el_beamwidth_rad
+        prm[_k.P_MIN_EL] = self.min_elevation_rad
+        prm[_k.P_RANGE_RES] = self.preset.range_resolution_m
+        prm[_k.P_PULSES] = self.preset.pulses_integrated
+        prm[_k.P_RANGE_FLOOR] = self.preset.range_sigma_floor_m
+        prm[_k.P_ANGLE_FLOOR] = self.angle_floor_rad
+        prm[_k.P_MONOPULSE] = MONOPULSE_SLOPE_KM
+        return prm
 
     def _columns(self, t, scan, r, az, el, sr, sa, se, snr_db, truth_id):  # fmt: skip
         """Plot columns, with the measured point converted back to the scenario frame."""

@@ -1,0 +1,101 @@
+"""The compiled look kernel against a plain-numpy reference of the same look."""
+
+import numpy as np
+import pytest
+from sensors_helpers import line_truth, preset, radar
+
+from airdefense.geo import line_of_sight
+from airdefense.sensors.radar import TWO_PI, interp_position
+
+
+def reference_looks(rad, t0, t1, truth):
+    """Plain-numpy look (the pre-kernel implementation): visible looks in look order."""
+    ids = np.flatnonzero(truth.alive_between(t0, t1))
+    period, f0, w = rad.period_s, rad.f0, rad.sector_width_rad
+    start, end = truth.start_s[ids], truth.end_s[ids]
+    n_first = int(np.floor(t0 / period + f0))
+    n_last = int(np.ceil(t1 / period + f0)) - 1
+    lo = np.maximum(np.floor(start / period + f0).astype(np.int64), n_first)
+    hi = np.minimum(np.floor(end / period + f0).astype(np.int64), n_last)
+    tg0, dt, last = float(truth.t[0]), truth.dt, truth.t.shape[0] - 1
+    k_lo = np.clip(np.ceil((start - tg0) / dt - 1e-9), 0, last).astype(np.int64)
+    k_hi = np.maximum(np.clip(np.floor((end - tg0) / dt + 1e-9), 0, last).astype(np.int64), k_lo)
+    snr0 = rad.snr_constant_db + 10.0 * np.log10(truth.rcs_m2[ids])
+    n = np.repeat(np.arange(n_first, n_last + 1), ids.size)
+    j = np.tile(np.arange(ids.size), n_last + 1 - n_first)
+    ok = (lo[j] <= n) & (n <= hi[j])
+    n, j = n[ok], j[ok]
+    obj = ids[j]
+    t_ref = (n - f0) * period
+    kref = np.clip(np.rint((t_ref - tg0) / dt).astype(np.int64), k_lo[j], k_hi[j])
+    p = truth.pos[kref, obj] - rad.position_enu
+    v = truth.vel[kref, obj]
+    e, nn = p @ rad.rotation[0], p @ rad.rotation[1]
+    ve, vn = v @ rad.rotation[0], v @ rad.rotation[1]
+    adot = (nn * ve - e * vn) / np.maximum(e * e + nn * nn, 1.0)
+    frac = ((np.arctan2(e, nn) - rad.sweep_start_rad) % TWO_PI) / w
+    frac /= np.maximum(1.0 - adot * (period / w), 0.1)
+    if rad.rotating:
+        frac = np.minimum(frac, 1.0 - 1e-12)
+    t_look = t_ref + frac * period
+    keep = (t_look >= t0) & (t_look < t1) & (frac < 1.0) & (t_look >= start[j])
+    keep &= t_look <= end[j]
+    n_looks = int(keep.sum())
+    n, j, obj, t_look = n[keep], j[keep], obj[keep], t_look[keep]
+    pos, h_t = interp_position(truth, t_look, obj)
+    loc = (pos - rad.position_enu) @ rad.rotation.T
+    e, nn, u = loc[:, 0], loc[:, 1], loc[:, 2]
+    r2 = e * e + nn * nn + u * u
+    r = np.sqrt(r2)
+    sin_el = u / np.maximum(r, 1e-9)
+    vis = (r >= rad.min_range_m) & (r <= rad.max_range_m)
+    vis &= (sin_el >= np.sin(rad.min_elevation_rad)) & (sin_el <= np.sin(rad.max_elevation_rad))
+    vis &= line_of_sight(rad.antenna_height_m, h_t, rad._ground_range(r, h_t))
+    if not rad.rotating:
+        off = (np.arctan2(e, nn) - rad.boresight_rad + np.pi) % TWO_PI - np.pi
+        vis &= np.abs(off) <= 0.5 * w
+    snr_db = snr0[j] - 20.0 * np.log10(r2)
+    sw = truth.swerling[obj]
+    pd = np.zeros_like(snr_db)
+    for val in np.unique(sw):
+        mk = sw == val
+        pd[mk] = rad.pd_table(int(val))(snr_db[mk])
+    cols = np.stack([t_look, e, nn, u, r, snr_db, pd])[:, vis]
+    return n_looks, cols, np.stack([n, obj])[:, vis]
+
+
+def _random_truth(seed: int, n: int = 400):
+    rng = np.random.default_rng(seed)
+    rho = rng.uniform(1e3, 500e3, n)
+    ang = rng.uniform(0.0, 2.0 * np.pi, n)
+    p0 = np.stack([rho * np.sin(ang), rho * np.cos(ang), rng.uniform(-100.0, 30e3, n)], -1)
+    v = rng.uniform(-900.0, 900.0, (n, 3))
+    truth = line_truth(
+        p0, v, 60.0, dt=0.5, rcs_m2=rng.uniform(0.01, 100.0, n), swerling=rng.integers(0, 5, n)
+    )
+    truth.start_s[:] = rng.uniform(-5.0, 30.0, n)
+    truth.end_s[:] = truth.start_s + rng.uniform(0.0, 40.0, n)
+    return truth
+
+
+@pytest.mark.parametrize(
+    ("seed", "kw", "boresight"),
+    [
+        (0, {}, 0.0),
+        (1, {"scan_period_s": 4.0, "min_range_km": 30.0, "min_elevation_deg": 0.5}, 0.0),
+        (2, {"scan": "sector", "sector_width_deg": 100.0, "scan_period_s": 3.0}, 4.0),
+    ],
+)
+def test_look_kernel_matches_numpy_reference(seed, kw, boresight) -> None:
+    rad = radar(preset(**kw), phase_rad=0.7, boresight_rad=boresight)
+    truth = _random_truth(seed)
+    for t0, t1 in [(0.0, 60.0), (3.3, 17.9)]:
+        ids = np.flatnonzero(truth.alive_between(t0, t1))
+        n_looks, n_vis, vis_f, vis_i = rad._looks(t0, t1, truth, ids)
+        ref_looks, ref_f, ref_i = reference_looks(rad, t0, t1, truth)
+        assert n_looks == ref_looks > 0
+        assert n_vis == ref_f.shape[1] > 0
+        assert np.array_equal(vis_i[:, :n_vis], ref_i)
+        got = vis_f[:, :n_vis]
+        scale = np.maximum(np.abs(ref_f), 1.0)
+        assert np.all(np.abs(got - ref_f) <= 1e-9 * scale)
