@@ -219,3 +219,23 @@ def test_default_scenario_as_a_user_runs_it(tmp_path: Path) -> None:
     ).fetchone()
     assert threats == 44 and civil >= 40
     assert 0 < detected <= threats
+
+
+def test_no_nan_in_the_database(tmp_path: Path) -> None:
+    """Unknown values are SQL NULL, never NaN (NaN != NaN breaks comparisons of runs)."""
+    data = {**SMALL, "civil_traffic": [{"collection": "quickstart", "max_flights": 5}]}
+    out = tmp_path / "run"
+    assert (
+        _run(
+            ["run", str(_scenario(tmp_path, data)), "--out", str(out), "-q", "--no-report"]
+        ).exit_code
+        == 0
+    )
+    con = duckdb.connect(str(out / "run.duckdb"), read_only=True)
+    for name in [*TABLES, "summary"]:
+        for col, typ, *_ in con.execute(f"DESCRIBE {name}").fetchall():
+            if typ == "DOUBLE":
+                assert con.execute(
+                    f"SELECT count(*) FROM {name} WHERE isnan({col})"
+                ).fetchone() == (0,), (name, col)
+    assert con.execute("SELECT count(*) FROM objects WHERE aim_x IS NULL").fetchone() == (5,)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
 from airdefense import __version__
@@ -256,7 +257,18 @@ def build_tables(result: RunResult) -> dict[str, pa.Table]:
         }
     )
     out["summary"] = pa.table({k: [result.summary.get(k)] for k in SUMMARY_COLUMNS})
-    return out
+    return {name: _nan_to_null(table) for name, table in out.items()}
+
+
+def _nan_to_null(table: pa.Table) -> pa.Table:
+    """NaN (no aim point, no SNR at the radar's own position) stored as SQL NULL: unknown is
+    NULL in SQL, and NaN != NaN would make identical runs compare unequal."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_floating(field.type):
+            col = table.column(i)
+            if pc.any(pc.is_nan(col)).as_py():
+                table = table.set_column(i, field, pc.if_else(pc.is_nan(col), None, col))
+    return table
 
 
 def truth_table(result: RunResult) -> pa.Table:
