@@ -9,6 +9,9 @@ the cheap culls skip the costly parts, and only visible looks are written out. T
 arithmetic follows :mod:`airdefense.sensors.radar`'s plain-numpy formulas operation for
 operation (``fastmath=False``: no reassociation, no FMA contraction), so results agree with
 them to rounding; ``tests/sensors`` keeps a plain-numpy reference of the look and checks it.
+One exception, decision-preserving: the line of sight is decided from a series (no
+asin / sin / cos) except within a thin band around the horizon, where the exact test of
+``geo.line_of_sight`` decides (see ``LOS_BAND``).
 
 No random numbers are drawn here: the caller draws them with the numpy Generator, in a
 fixed order, and passes them in, so a seed gives bit-for-bit the same plots.
@@ -19,7 +22,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 TWO_PI = 2.0 * math.pi
 
@@ -34,8 +40,26 @@ P_SWEEP_START, P_AZ_BW, P_EL_BW, P_MIN_EL, P_RANGE_RES = 0, 1, 2, 3, 4
 P_PULSES, P_RANGE_FLOOR, P_ANGLE_FLOOR, P_MONOPULSE = 5, 6, 7, 8
 N_PLOT = 9
 
-#: Looks per block of the look kernel (gathered together, then computed).
-LOOK_BLOCK = 256
+
+@intrinsic
+def _prefetch_row(typingctx, arr, i, j):
+    """Prefetch hint (llvm.prefetch, read, keep in all levels) for arr[i, j, 0] of a 3-D array."""
+    sig = types.void(arr, i, j)
+
+    def codegen(context, builder, signature, args):
+        aty = signature.args[0]
+        ary = context.make_array(aty)(context, builder, args[0])
+        idx = [args[1], args[2], context.get_constant(types.intp, 0)]
+        ptr = cgutils.get_item_pointer(context, builder, aty, ary, idx, wraparound=False)
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
+        one, three, zero = ir.Constant(i32, 1), ir.Constant(i32, 3), ir.Constant(i32, 0)
+        builder.call(fn, [builder.bitcast(ptr, i8p), zero, three, one])
+        return context.get_dummy_value()
+
+    return sig, codegen
 
 
 @njit(cache=True, fastmath=False, nogil=True)
@@ -80,10 +104,53 @@ def _interp_table(x, xp, fp):
 
 
 @njit(cache=True, fastmath=False, nogil=True)
+def _los_exact(r, h_t, earth_r, re, ra_g, ra_e, re2):
+    """geo.line_of_sight over the 4/3 Earth, great-circle ground range from slant range."""
+    rb_g = earth_r + h_t
+    dh = rb_g - ra_g
+    q = max(r * r - dh * dh, 0.0) / (4.0 * ra_g * rb_g)
+    g = (2.0 * earth_r) * math.asin(math.sqrt(min(q, 1.0)))
+    rb_e = re + h_t
+    theta = g / re
+    cx = rb_e * math.sin(theta)
+    dy = rb_e * math.cos(theta) - ra_e
+    dd = cx * cx + dy * dy
+    f = -(ra_e * dy) / (dd if dd > 0.0 else 1.0)
+    f = min(max(f, 0.0), 1.0)
+    cx = f * cx
+    cy = ra_e + f * dy
+    return cx * cx + cy * cy >= re2 and ra_e >= re and rb_e >= re
+
+
+#: Trig-free line of sight: series in q = sin^2(half the central angle) up to this q
+#: (central angle 0.1 rad, ~640 km ground range; farther looks take the exact test).
+LOS_Q_MAX = 0.0025
+#: Terms of the series (the first omitted term is below q^N ~ 1e-18 relative).
+LOS_TERMS = 8
+#: Band (relative to (k R)^2) around the horizon where the exact test decides: |C|^2 - (kR)^2
+#: from the series differs from the exact test's by ~0.1 m^2 (~1e-15 relative), the band is
+#: 1e-9 relative (the ray's closest approach within ~4 mm of the effective surface).
+LOS_BAND = 1e-9
+
+
+@njit(cache=True, fastmath=False, nogil=True)
+def _los_series(kappa):
+    """Coefficients of cos(kappa asin x) = sum a_n x^2n and sin(kappa asin x) =
+    kappa x sum b_n x^2n (hypergeometric series, exact for |x| < 1)."""
+    a = np.empty(LOS_TERMS)
+    b = np.empty(LOS_TERMS)
+    a[0] = 1.0
+    b[0] = 1.0
+    k2 = kappa * kappa
+    for n in range(1, LOS_TERMS):
+        a[n] = a[n - 1] * (-(k2 - (2.0 * (n - 1)) ** 2) / ((2.0 * n - 1.0) * (2.0 * n)))
+        b[n] = b[n - 1] * (((2.0 * n - 1.0) ** 2 - k2) / ((2.0 * n) * (2.0 * n + 1.0)))
+    return a, b
+
+
+@njit(cache=True, fastmath=False, nogil=True)
 def look_kernel(
-    pos,
-    vel,
-    height,
+    om,
     ids,
     lo,
     hi,
@@ -106,12 +173,16 @@ def look_kernel(
 ):
     """Evaluate every (sweep, object) look of a window; write out the visible ones.
 
-    Looks are taken sweep-major, objects in ``ids`` order within a sweep (so the truth
-    gathers read memory nearly in order). Returns (looks evaluated, visible looks).
-    ``out_f`` (7, M): t, e, n, u (local ENU), slant range, single-pulse SNR (dB), Pd;
-    ``out_i`` (2, M): sweep number, object index. M must bound the number of looks.
+    ``om`` is the object-major truth (``Truth.object_major``, (N, T, 8)): the looks are
+    evaluated object by object, all sweeps of one object in a row, so the truth is read
+    in memory order. The visible looks are returned in look order, sweep-major and objects
+    in ``ids`` order within a sweep: each sweep gets a slot range as large as its possible
+    looks, filled in object order, and the ranges are compacted at the end. Returns (looks
+    evaluated, visible looks). ``out_f`` (7, M): t, e, n, u (local ENU), slant range,
+    single-pulse SNR (dB), Pd; ``out_i`` (2, M): sweep number, object index. M must be the
+    number of (sweep, object) pairs with lo <= sweep <= hi.
     """
-    n_t = pos.shape[0]
+    n_t = om.shape[1]
     last = n_t - 1
     k_top = last - 1 if last - 1 > 0 else 0
     period = geom[G_PERIOD]
@@ -134,6 +205,10 @@ def look_kernel(
     ra_g = earth_r + h_ant
     ra_e = re + h_ant
     re2 = re * re
+    band = LOS_BAND * re2
+    four_ra_g = 4.0 * ra_g
+    kappa = (2.0 * earth_r) / re
+    ca, sb = _los_series(kappa)
     half_w = 0.5 * w
     p_over_w = period / w
     s0, s1, s2 = site[0], site[1], site[2]
@@ -141,166 +216,187 @@ def look_kernel(
     r10, r11, r12 = rot[1, 0], rot[1, 1], rot[1, 2]
     r20, r21, r22 = rot[2, 0], rot[2, 1], rot[2, 2]
     n_obj = ids.shape[0]
+    n_sw = n_last - n_first + 1
+    # per sweep: reference grid index, start of its slot range, slots filled
+    k_ref = np.empty(n_sw, dtype=np.int64)
+    base = np.zeros(n_sw + 1, dtype=np.int64)
+    for j in range(n_obj):
+        if lo[j] <= hi[j]:
+            base[lo[j] - n_first + 1] += 1
+            if hi[j] - n_first + 1 < n_sw:
+                base[hi[j] - n_first + 1] -= 1
+    live = 0
+    for i in range(n_sw):
+        live += base[i + 1]
+        base[i + 1] = base[i] + live
+        k_ref[i] = int(np.rint(((n_first + i - f0) * period - tg0) / dt))
+    fill = base[:n_sw].copy()
+    # per object: its looks in the window (phase 1), their geometry and visibility computed
+    # without data-dependent branches so successive looks overlap in the pipeline (phase
+    # 2), then SNR and Pd of the visible ones written to their sweeps' slots (phase 3)
+    c_t_look = np.empty(n_sw)
+    c_sweep = np.empty(n_sw, dtype=np.int64)
+    v_f = np.empty((n_sw, 6))
+    v_sweep = np.empty(n_sw, dtype=np.int64)
     n_looks = 0
+    for j in range(n_obj):
+        obj = ids[j]
+        tr = om[obj]
+        m = 0
+        for n in range(lo[j], hi[j] + 1):
+            t_ref = (n - f0) * period
+            # reference state: grid point nearest the sweep start (window independent)
+            k = k_ref[n - n_first]
+            if k < k_lo[j]:
+                k = k_lo[j]
+            if k > k_hi[j]:
+                k = k_hi[j]
+            px = tr[k, 0] - s0
+            py = tr[k, 1] - s1
+            pz = tr[k, 2] - s2
+            vx = tr[k, 3]
+            vy = tr[k, 4]
+            vz = tr[k, 5]
+            e = px * r00 + py * r01 + pz * r02
+            nn = px * r10 + py * r11 + pz * r12
+            ve = vx * r00 + vy * r01 + vz * r02
+            vn = vx * r10 + vy * r11 + vz * r12
+            a_ref = math.atan2(e, nn)
+            adot = (nn * ve - e * vn) / max(e * e + nn * nn, 1.0)
+            frac = _mod_2pi(a_ref - sweep_start) / w
+            frac /= max(1.0 - adot * p_over_w, 0.1)
+            if rotating:
+                frac = min(frac, 1.0 - 1e-12)
+            t_look = t_ref + frac * period
+            if not (t_look >= t0 and t_look < t1 and frac < 1.0):
+                continue
+            if not (t_look >= start[j] and t_look <= end[j]):
+                continue
+            # the look's two grid points are read in phase 2: ask for them now
+            k_p = int(min(max((t_look - tg0) * inv_dt, 0.0), float(k_top)))
+            _prefetch_row(om, obj, k_p)
+            _prefetch_row(om, obj, k_p + 1)
+            c_t_look[m] = t_look
+            c_sweep[m] = n
+            m += 1
+        n_looks += m
+        n_v = 0
+        for c in range(m):
+            t_look = c_t_look[c]
+            # grid interval of the look (Truth.state_at: times clamped to the grid)
+            sv = (t_look - tg0) * inv_dt
+            sv = min(max(sv, 0.0), float(last))
+            k0 = int(sv)
+            if k0 > k_top:
+                k0 = k_top
+            sv -= k0
+            k1 = min(k0 + 1, last)
+            # state at the look: cubic Hermite (Truth.state_at), height linear
+            p0x = tr[k0, 0]
+            p0y = tr[k0, 1]
+            p0z = tr[k0, 2]
+            dpx = tr[k1, 0] - p0x
+            dpy = tr[k1, 1] - p0y
+            dpz = tr[k1, 2] - p0z
+            ax = tr[k0, 3] * dt
+            ay = tr[k0, 4] * dt
+            az = tr[k0, 5] * dt
+            bx = tr[k1, 3] * dt
+            by = tr[k1, 4] * dt
+            bz = tr[k1, 5] * dt
+            qx = ((((ax + bx) - 2.0 * dpx) * sv + ((3.0 * dpx - 2.0 * ax) - bx)) * sv + ax) * sv
+            qy = ((((ay + by) - 2.0 * dpy) * sv + ((3.0 * dpy - 2.0 * ay) - by)) * sv + ay) * sv
+            qz = ((((az + bz) - 2.0 * dpz) * sv + ((3.0 * dpz - 2.0 * az) - bz)) * sv + az) * sv
+            qx = (qx + p0x) - s0
+            qy = (qy + p0y) - s1
+            qz = (qz + p0z) - s2
+            h0 = tr[k0, 6]
+            h_t = (tr[k1, 6] - h0) * sv + h0
+            # local geometry; instrumented range, elevation limits (on sin el)
+            e = qx * r00 + qy * r01 + qz * r02
+            nn = qx * r10 + qy * r11 + qz * r12
+            up = qx * r20 + qy * r21 + qz * r22
+            r2 = e * e + nn * nn + up * up
+            r = math.sqrt(r2)
+            sin_el = up / max(r, 1e-9)
+            ok = (r >= min_r) & (r <= max_r) & (sin_el >= sin_min_el) & (sin_el <= sin_max_el)
+            # line of sight over the 4/3 Earth (geo.line_of_sight): the exact test's
+            # geometry with cos / sin of the effective central angle from a series in q
+            # (no asin / sin / cos); near the horizon (within the band), the exact test
+            rb_g = earth_r + h_t
+            dh = rb_g - ra_g
+            q = max(r * r - dh * dh, 0.0) / (four_ra_g * rb_g)
+            rb_e = re + h_t
+            ok = ok & (ra_e >= re) & (rb_e >= re)
+            q_s = min(q, LOS_Q_MAX)
+            c_t = ca[LOS_TERMS - 1]
+            s_t = sb[LOS_TERMS - 1]
+            for i in range(LOS_TERMS - 2, -1, -1):
+                c_t = c_t * q_s + ca[i]
+                s_t = s_t * q_s + sb[i]
+            s_t *= kappa * math.sqrt(q_s)
+            cx = rb_e * s_t
+            dy = rb_e * c_t - ra_e
+            dd = cx * cx + dy * dy
+            f = -(ra_e * dy) / (dd if dd > 0.0 else 1.0)
+            f = min(max(f, 0.0), 1.0)
+            cx = f * cx
+            cy = ra_e + f * dy
+            m_los = (cx * cx + cy * cy) - re2
+            near = not ((q <= LOS_Q_MAX) & (abs(m_los) > band))  # (NaN: near)
+            if ok & near:  # rare
+                ok = _los_exact(r, h_t, earth_r, re, ra_g, ra_e, re2)
+            else:
+                ok = ok & (m_los > band)
+            if not rotating:
+                off = _mod_2pi(math.atan2(e, nn) - boresight + math.pi) - math.pi
+                ok = ok & (abs(off) <= half_w)
+            v_f[n_v, 0] = t_look
+            v_f[n_v, 1] = e
+            v_f[n_v, 2] = nn
+            v_f[n_v, 3] = up
+            v_f[n_v, 4] = r
+            v_f[n_v, 5] = r2
+            v_sweep[n_v] = c_sweep[c]
+            n_v += np.int64(ok)
+        snr_j = snr0[j]
+        pd_j = pd_grid[table_of[j]]
+        for c in range(n_v):
+            snr_db = snr_j - 20.0 * math.log10(v_f[c, 5])
+            i = v_sweep[c] - n_first
+            slot = fill[i]
+            fill[i] = slot + 1
+            out_f[0, slot] = v_f[c, 0]
+            out_f[1, slot] = v_f[c, 1]
+            out_f[2, slot] = v_f[c, 2]
+            out_f[3, slot] = v_f[c, 3]
+            out_f[4, slot] = v_f[c, 4]
+            out_f[5, slot] = snr_db
+            out_f[6, slot] = _interp_table(snr_db, snr_grid, pd_j)
+            out_i[0, slot] = v_sweep[c]
+            out_i[1, slot] = obj
+    # compact the sweeps' slot ranges (moves to lower indices only: in place)
     n_vis = 0
-    # looks are handled in blocks: crossing times first, then one tight loop gathering the
-    # truth samples of the whole block (many cache misses in flight at once), then the
-    # arithmetic on the gathered block
-    blk_j = np.empty(LOOK_BLOCK, dtype=np.int64)
-    blk_t = np.empty(LOOK_BLOCK)
-    blk_s = np.empty(LOOK_BLOCK)
-    blk_k = np.empty(LOOK_BLOCK, dtype=np.int64)
-    blk_g = np.empty((LOOK_BLOCK, 14))
-    for n in range(n_first, n_last + 1):
-        t_ref = (n - f0) * period
-        kr = int(np.rint((t_ref - tg0) / dt))
-        j_next = 0
-        while j_next < n_obj:
-            m = 0
-            while j_next < n_obj and m < LOOK_BLOCK:
-                j = j_next
-                j_next += 1
-                if lo[j] > n or n > hi[j]:
-                    continue
-                obj = ids[j]
-                # reference state: grid point nearest the sweep start (window independent)
-                k = kr
-                if k < k_lo[j]:
-                    k = k_lo[j]
-                if k > k_hi[j]:
-                    k = k_hi[j]
-                px = pos[k, obj, 0] - s0
-                py = pos[k, obj, 1] - s1
-                pz = pos[k, obj, 2] - s2
-                vx = vel[k, obj, 0]
-                vy = vel[k, obj, 1]
-                vz = vel[k, obj, 2]
-                e = px * r00 + py * r01 + pz * r02
-                nn = px * r10 + py * r11 + pz * r12
-                ve = vx * r00 + vy * r01 + vz * r02
-                vn = vx * r10 + vy * r11 + vz * r12
-                a_ref = math.atan2(e, nn)
-                adot = (nn * ve - e * vn) / max(e * e + nn * nn, 1.0)
-                frac = _mod_2pi(a_ref - sweep_start) / w
-                frac /= max(1.0 - adot * p_over_w, 0.1)
-                if rotating:
-                    frac = min(frac, 1.0 - 1e-12)
-                t_look = t_ref + frac * period
-                if not (t_look >= t0 and t_look < t1 and frac < 1.0):
-                    continue
-                if not (t_look >= start[j] and t_look <= end[j]):
-                    continue
-                # grid interval of the look (Truth.state_at: times clamped to the grid)
-                u = (t_look - tg0) * inv_dt
-                u = min(max(u, 0.0), float(last))
-                k0 = int(u)
-                if k0 > k_top:
-                    k0 = k_top
-                blk_j[m] = j
-                blk_t[m] = t_look
-                blk_s[m] = u - k0
-                blk_k[m] = k0
-                m += 1
-            n_looks += m
-            for c in range(m):
-                obj = ids[blk_j[c]]
-                k0 = blk_k[c]
-                k1 = min(k0 + 1, last)
-                g = blk_g[c]
-                g[0] = pos[k0, obj, 0]
-                g[1] = pos[k0, obj, 1]
-                g[2] = pos[k0, obj, 2]
-                g[3] = pos[k1, obj, 0]
-                g[4] = pos[k1, obj, 1]
-                g[5] = pos[k1, obj, 2]
-                g[6] = vel[k0, obj, 0]
-                g[7] = vel[k0, obj, 1]
-                g[8] = vel[k0, obj, 2]
-                g[9] = vel[k1, obj, 0]
-                g[10] = vel[k1, obj, 1]
-                g[11] = vel[k1, obj, 2]
-                g[12] = height[k0, obj]
-                g[13] = height[k1, obj]
-            for c in range(m):
-                j = blk_j[c]
-                g = blk_g[c]
-                sv = blk_s[c]
-                t_look = blk_t[c]
-                # state at the look: cubic Hermite (Truth.state_at), height linear
-                p0x = g[0]
-                p0y = g[1]
-                p0z = g[2]
-                dpx = g[3] - p0x
-                dpy = g[4] - p0y
-                dpz = g[5] - p0z
-                ax = g[6] * dt
-                ay = g[7] * dt
-                az = g[8] * dt
-                bx = g[9] * dt
-                by = g[10] * dt
-                bz = g[11] * dt
-                qx = ((((ax + bx) - 2.0 * dpx) * sv + ((3.0 * dpx - 2.0 * ax) - bx)) * sv + ax) * sv
-                qy = ((((ay + by) - 2.0 * dpy) * sv + ((3.0 * dpy - 2.0 * ay) - by)) * sv + ay) * sv
-                qz = ((((az + bz) - 2.0 * dpz) * sv + ((3.0 * dpz - 2.0 * az) - bz)) * sv + az) * sv
-                qx = (qx + p0x) - s0
-                qy = (qy + p0y) - s1
-                qz = (qz + p0z) - s2
-                h0 = g[12]
-                h_t = (g[13] - h0) * sv + h0
-                # local geometry
-                e = qx * r00 + qy * r01 + qz * r02
-                nn = qx * r10 + qy * r11 + qz * r12
-                up = qx * r20 + qy * r21 + qz * r22
-                r2 = e * e + nn * nn + up * up
-                r = math.sqrt(r2)
-                # cheap culls first: instrumented range, elevation limits (on sin el)
-                if not (r >= min_r and r <= max_r):
-                    continue
-                sin_el = up / max(r, 1e-9)
-                if not (sin_el >= sin_min_el and sin_el <= sin_max_el):
-                    continue
-                # line of sight over the 4/3 Earth (geo.line_of_sight), great-circle ground range
-                rb_g = earth_r + h_t
-                dh = rb_g - ra_g
-                q = max(r * r - dh * dh, 0.0) / (4.0 * ra_g * rb_g)
-                g = (2.0 * earth_r) * math.asin(math.sqrt(min(q, 1.0)))
-                rb_e = re + h_t
-                theta = g / re
-                cx = rb_e * math.sin(theta)
-                dy = rb_e * math.cos(theta) - ra_e
-                dd = cx * cx + dy * dy
-                f = -(ra_e * dy) / (dd if dd > 0.0 else 1.0)
-                f = min(max(f, 0.0), 1.0)
-                cx = f * cx
-                cy = ra_e + f * dy
-                if not (cx * cx + cy * cy >= re2 and ra_e >= re and rb_e >= re):
-                    continue
-                if not rotating:
-                    off = _mod_2pi(math.atan2(e, nn) - boresight + math.pi) - math.pi
-                    if not (abs(off) <= half_w):
-                        continue
-                snr_db = snr0[j] - 20.0 * math.log10(r2)
-                out_f[0, n_vis] = t_look
-                out_f[1, n_vis] = e
-                out_f[2, n_vis] = nn
-                out_f[3, n_vis] = up
-                out_f[4, n_vis] = r
-                out_f[5, n_vis] = snr_db
-                out_f[6, n_vis] = _interp_table(snr_db, snr_grid, pd_grid[table_of[j]])
-                out_i[0, n_vis] = n
-                out_i[1, n_vis] = ids[j]
-                n_vis += 1
+    for i in range(n_sw):
+        for slot in range(base[i], fill[i]):
+            if slot != n_vis:
+                for c in range(7):
+                    out_f[c, n_vis] = out_f[c, slot]
+                out_i[0, n_vis] = out_i[0, slot]
+                out_i[1, n_vis] = out_i[1, slot]
+            n_vis += 1
     return n_looks, n_vis
 
 
 @njit(cache=True, fastmath=False, nogil=True)
-def merge_kernel(vis_f, vis_i, n_vis, draws, prm, cells, out_f, out_i):
+def merge_kernel(vis_f, vis_i, n_vis, draws, prm, out_f, out_i):
     """Detections (draw < Pd) merged by resolution cell; returns the number of plots.
 
     Detections sharing (sweep, range bin, azimuth beam, elevation beam) give one plot: the
-    strongest (ties: lowest truth id); the others are masked. Plots are written in look
+    strongest (ties: lowest truth id); the others are masked. The cell is compared component
+    by component (no packed key, so no two cells can alias). Plots are written in look
     order: ``out_f`` (5, K) t, range, azimuth, elevation, SNR (dB); ``out_i`` (2, K) sweep,
-    truth id. ``cells`` = (range cells, azimuth cells, elevation cells) for the cell key.
+    truth id.
     """
     sweep_start = prm[P_SWEEP_START]
     inv_az = 1.0 / prm[P_AZ_BW]
@@ -309,14 +405,12 @@ def merge_kernel(vis_f, vis_i, n_vis, draws, prm, cells, out_f, out_i):
     inv_res = 1.0 / prm[P_RANGE_RES]
     det = np.empty(n_vis, dtype=np.int64)
     n_det = 0
-    scan_min = 0
     for i in range(n_vis):
-        if draws[i] < vis_f[6, i]:
-            if n_det == 0 or vis_i[0, i] < scan_min:
-                scan_min = vis_i[0, i]
-            det[n_det] = i
-            n_det += 1
-    key = np.empty(n_det, dtype=np.int64)
+        det[n_det] = i
+        n_det += np.int64(draws[i] < vis_f[6, i])
+    # cell of each detection (sweep, range bin, azimuth bin, elevation bin) and its hash
+    cell = np.empty((n_det, 4), dtype=np.int64)
+    hsh = np.empty(n_det, dtype=np.uint64)
     az = np.empty(n_det)
     el = np.empty(n_det)
     for d in range(n_det):
@@ -327,33 +421,39 @@ def merge_kernel(vis_f, vis_i, n_vis, draws, prm, cells, out_f, out_i):
         e = math.asin(min(max(s_el, -1.0), 1.0))
         az[d] = a
         el[d] = e
-        kk = vis_i[0, i] - scan_min
-        kk *= cells[0] + 2
-        kk += int(r * inv_res)
-        kk *= cells[1] + 1
-        kk += int(_mod_2pi(a - sweep_start) * inv_az)
-        kk *= cells[2] + 2
-        kk += int((e - min_el) * inv_el) + 1
-        key[d] = kk
-    # open-addressing hash of the cell keys: one pass, the best detection of each cell
+        c0 = vis_i[0, i]
+        c1 = int(r * inv_res)
+        c2 = int(_mod_2pi(a - sweep_start) * inv_az)
+        c3 = int((e - min_el) * inv_el)
+        cell[d, 0] = c0
+        cell[d, 1] = c1
+        cell[d, 2] = c2
+        cell[d, 3] = c3
+        h = np.uint64(c0) * np.uint64(0x9E3779B97F4A7C15)
+        h = (h ^ np.uint64(c1)) * np.uint64(0xBF58476D1CE4E5B9)
+        h = (h ^ np.uint64(c2)) * np.uint64(0x94D049BB133111EB)
+        h = (h ^ np.uint64(c3)) * np.uint64(0x9E3779B97F4A7C15)
+        hsh[d] = h >> np.uint64(32)
+    # open-addressing hash of the cells: one pass, the best detection of each cell
     size = 16
     while size < 2 * n_det:
         size *= 2
     mask = size - 1
-    slot_key = np.empty(size, dtype=np.int64)
     slot_det = np.full(size, -1, dtype=np.int64)
     keep = np.ones(n_det, dtype=np.bool_)
     for d in range(n_det):
-        kk = key[d]
-        h = (np.uint64(kk) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(32)
-        s = np.int64(h) & mask
+        s = np.int64(hsh[d]) & mask
         while True:
             b = slot_det[s]
             if b < 0:
-                slot_key[s] = kk
                 slot_det[s] = d
                 break
-            if slot_key[s] == kk:
+            if (
+                cell[b, 0] == cell[d, 0]
+                and cell[b, 1] == cell[d, 1]
+                and cell[b, 2] == cell[d, 2]
+                and cell[b, 3] == cell[d, 3]
+            ):
                 sd = vis_f[5, det[d]]
                 sb = vis_f[5, det[b]]
                 if sd > sb or (sd == sb and vis_i[1, det[d]] < vis_i[1, det[b]]):
@@ -427,16 +527,16 @@ def _sort_time_id(t, tid):
 
 
 @njit(cache=True, fastmath=False, nogil=True)
-def plot_kernel(pl_f, pl_i, z, prm, rot, site, fa_f, fa_i, out_f, out_i):
+def plot_kernel(pl_f, pl_i, k, z, prm, rot, site, fa_f, fa_i, out_f, out_i):
     """Measurement noise and plot columns of the merged target plots, false alarms merged in.
 
-    ``pl_f`` (5, K) t, range, azimuth, elevation, SNR; ``pl_i`` (2, K) sweep, truth id;
+    ``pl_f`` (5, >= K) t, range, azimuth, elevation, SNR; ``pl_i`` (2, >= K) sweep, truth id
+    (the first K = ``k`` columns);
     ``z`` (3, K) standard normals (range, azimuth, elevation) in plot order. ``fa_f``
     (11, F) / ``fa_i`` (2, F): the false-alarm columns, already sorted by time. Output
     columns (11, K + F) t, range, azimuth, elevation, sigma range / azimuth / elevation,
     SNR, x, y, z and (2, K + F) sweep, truth id, sorted by (t, truth id).
     """
-    k = pl_f.shape[1]
     n_fa = fa_f.shape[1]
     n_pulses = prm[P_PULSES]
     res = prm[P_RANGE_RES]
@@ -444,8 +544,8 @@ def plot_kernel(pl_f, pl_i, z, prm, rot, site, fa_f, fa_i, out_f, out_i):
     floor_a = prm[P_ANGLE_FLOOR]
     b_az = prm[P_AZ_BW] / prm[P_MONOPULSE]
     b_el = prm[P_EL_BW] / prm[P_MONOPULSE]
-    tid = pl_i[1]
-    order = _sort_time_id(pl_f[0], tid)
+    tid = pl_i[1, :k]
+    order = _sort_time_id(pl_f[0, :k], tid)
     # final row of each target plot: its rank plus the false alarms at or before its time
     dest = np.empty(k, dtype=np.int64)
     f = 0

@@ -34,6 +34,8 @@ look, the measurement noise of the merged plots, then the false alarms.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
@@ -65,11 +67,6 @@ _FLOAT_COLS = (
     "y",
     "z",
 )
-
-
-def _c64(a: NDArray) -> FloatArray:
-    """C-contiguous float64 view (a copy only if needed): one compiled kernel signature."""
-    return np.ascontiguousarray(a, dtype=np.float64)
 
 
 def interp_position(
@@ -194,8 +191,20 @@ class Radar:
         self._tables = {}
         #: looks evaluated by the last call of :meth:`scan_window`.
         self.last_looks = 0
+        #: per-thread work buffers of scan_window, reused from call to call: fresh large
+        #: arrays cost a page fault per 4 kB at every call
+        self._work = threading.local()
 
     # --- helpers ---------------------------------------------------------------------------
+    def _buffer(self, name: str, rows: int, cols: int, dtype: type) -> NDArray:
+        """A (rows, cols) work array of this thread, reused across calls (contents undefined;
+        row stride may exceed cols)."""
+        buf = getattr(self._work, name, None)
+        if buf is None or buf.shape[0] != rows or buf.shape[1] < cols:
+            buf = np.empty((rows, max(cols, 1024, int(1.25 * cols))), dtype=dtype)
+            setattr(self._work, name, buf)
+        return buf
+
     def pd_table(self, swerling: int):
         """The cached Pd table of this radar's detector for one Swerling case."""
         tab = self._tables.get(swerling)
@@ -232,7 +241,7 @@ class Radar:
     ) -> Plots | tuple[Plots, int]:
         """Plots of every look whose time lies in [t0, t1), plus false alarms swept in it.
 
-        Every (sweep, object) crossing in the window is evaluated, in chunks of looks;
+        Every (sweep, object) crossing in the window is evaluated (object by object);
         consecutive windows give the same looks as one window spanning both. All draws come
         from ``rng``. The number of looks evaluated is kept in ``last_looks`` (and returned
         as a second value with ``return_looks=True``).
@@ -249,15 +258,12 @@ class Radar:
         # random draws, in a fixed order: one uniform per visible look (detection), the
         # noise of the merged target plots, then the false alarms
         prm = self._plot_params()
-        pl_f = np.empty((5, n_vis))
-        pl_i = np.empty((2, n_vis), dtype=np.int64)
+        pl_f = self._buffer("pl_f", 5, n_vis, np.float64)
+        pl_i = self._buffer("pl_i", 2, n_vis, np.int64)
         k = 0
         if n_vis:
             draws = rng.random(n_vis)
-            cells = np.array(
-                [self.n_range_cells, self.n_azimuth_cells, self.n_elevation_cells], dtype=np.int64
-            )
-            k = int(_k.merge_kernel(vis_f, vis_i, n_vis, draws, prm, cells, pl_f, pl_i))
+            k = int(_k.merge_kernel(vis_f, vis_i, n_vis, draws, prm, pl_f, pl_i))
         z = rng.standard_normal((3, k)) if k else np.empty((3, 0))
         fa = self._false_alarms(t0, t1, rng)
         if fa is None:
@@ -271,9 +277,8 @@ class Radar:
         out_f = np.empty((len(_FLOAT_COLS), total))
         out_i = np.empty((2, total), dtype=np.int64)
         _k.plot_kernel(
-            np.ascontiguousarray(pl_f[:, :k]), np.ascontiguousarray(pl_i[:, :k]), z, prm,
-            self.rotation, self.position_enu, fa_f, fa_i, out_f, out_i,
-        )  # fmt: skip
+            pl_f, pl_i, k, z, prm, self.rotation, self.position_enu, fa_f, fa_i, out_f, out_i
+        )
         self.last_looks = n_looks
         cols = {c: out_f[i] for i, c in enumerate(_FLOAT_COLS)}
         plots = Plots(
@@ -337,11 +342,10 @@ class Radar:
         geom[_k.G_BORESIGHT] = self.boresight_rad
         geom[_k.G_T0] = t0
         geom[_k.G_T1] = t1
-        vis_f = np.empty((7, bound))
-        vis_i = np.empty((2, bound), dtype=np.int64)
+        vis_f = self._buffer("vis_f", 7, bound, np.float64)
+        vis_i = self._buffer("vis_i", 2, bound, np.int64)
         n_looks, n_vis = _k.look_kernel(
-            _c64(truth.pos), _c64(truth.vel), _c64(truth.height),
-            np.ascontiguousarray(ids, dtype=np.int64), lo, hi, k_lo, k_hi, start, end,
+            truth.object_major, np.ascontiguousarray(ids, dtype=np.int64), lo, hi, k_lo, k_hi, start, end,
             np.ascontiguousarray(snr0, dtype=np.float64),
             np.ascontiguousarray(table_of.reshape(-1), dtype=np.int64),
             snr_grid, pd_grid, self.rotation, self.position_enu, geom, self.rotating,

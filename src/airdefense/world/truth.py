@@ -10,6 +10,7 @@ polynomials on position and velocity, exact for constant-acceleration motion.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,6 +40,29 @@ class Truth:
     aim_asset: IntArray  # (N,) asset index, -1 for none
     aim_enu: FloatArray  # (N, 3) aim point (NaN for none)
     cost_usd: FloatArray  # (N,)
+
+    @cached_property
+    def object_major(self) -> FloatArray:
+        """Object-major copy of the states, (N, T, 8): x, y, z, vx, vy, vz, height, 0.
+
+        Derived from ``pos``, ``vel`` and ``height`` on first use and cached (they never
+        change; a kill only moves ``end_s``). One grid point of one object is one 64-byte
+        row, aligned to 64 bytes, so a sensor reading an object's states at successive
+        times reads whole cache lines in order. Costs as much memory again as the states.
+        """
+        n_t, n_obj = self.pos.shape[0], self.pos.shape[1]
+        size = n_obj * n_t * 8
+        buf = np.empty(size + 8, dtype=np.float64)
+        off = (-buf.ctypes.data % 64) // 8
+        om = buf[off : off + size].reshape(n_obj, n_t, 8)
+        for a in range(0, n_obj, 256):  # blocks of objects: the transposes stay in cache
+            b = min(a + 256, n_obj)
+            blk = om[a:b]
+            blk[:, :, 0:3] = self.pos[:, a:b].transpose(1, 0, 2)
+            blk[:, :, 3:6] = self.vel[:, a:b].transpose(1, 0, 2)
+            blk[:, :, 6] = self.height[:, a:b].T
+            blk[:, :, 7] = 0.0
+        return om
 
     @property
     def n(self) -> int:
