@@ -219,6 +219,24 @@ def plan_extents(run: RunData) -> tuple[tuple[float, ...], tuple[float, ...] | N
     return whole, (zoom if span_whole > 1.6 * span_zoom else None)
 
 
+def _add_trajectories(ax: Any, by_cat: dict[str, list[Any]], civil_alpha: float) -> list[str]:
+    """Draw trajectories as one line collection per category (civil thin, grey, beneath);
+    return the categories in drawing order."""
+    order = sorted(by_cat, key=lambda c: (c != "civil", c))
+    for cat in order:
+        civil = cat == "civil"
+        ax.add_collection(
+            LineCollection(
+                by_cat[cat],
+                colors=category_color(cat),
+                linewidths=0.6 if civil else 1.0,
+                alpha=civil_alpha if civil else 0.9,
+                zorder=2 if civil else 3,
+            )
+        )
+    return order
+
+
 def plan_view(run: RunData, extent: tuple[float, ...], title: str) -> str:
     """Plan view (east/north km) of assets, sensors, trajectories and plots; a PNG URI."""
     with _style():
@@ -279,20 +297,10 @@ def _draw_plan(ax: Any, run: RunData) -> None:
     for oid, sl in _segments(run):
         cat = lookup.get(oid, ("?", False, ""))[0]
         by_cat.setdefault(cat, []).append(np.column_stack([tx[sl], ty[sl]]))
-    order = sorted(by_cat, key=lambda c: (c != "civil", c))
-    handles: list[Any] = []
-    for cat in order:
-        civil = cat == "civil"
-        ax.add_collection(
-            LineCollection(
-                by_cat[cat],
-                colors=category_color(cat),
-                linewidths=0.6 if civil else 1.0,
-                alpha=0.7 if civil else 0.9,
-                zorder=2 if civil else 3,
-            )
-        )
-        handles.append(Line2D([], [], color=category_color(cat), lw=1.5, label=cat))
+    order = _add_trajectories(ax, by_cat, civil_alpha=0.7)
+    handles: list[Any] = [
+        Line2D([], [], color=category_color(cat), lw=1.5, label=cat) for cat in order
+    ]
     # plots
     d = run.detections
     fa = d["truth_id"].astype(np.int64) < 0
@@ -492,17 +500,7 @@ def altitude_figure(run: RunData) -> str | None:
         ax_all, ax_low = fig.subplots(2, 1, sharex=True, height_ratios=[1.2, 1])
         handles: list[Any] = []
         for ax in (ax_all, ax_low):
-            for cat in sorted(by_cat, key=lambda c: (c != "civil", c)):
-                civil = cat == "civil"
-                ax.add_collection(
-                    LineCollection(
-                        by_cat[cat],
-                        colors=category_color(cat),
-                        linewidths=0.6 if civil else 1.0,
-                        alpha=0.6 if civil else 0.9,
-                        zorder=2 if civil else 3,
-                    )
-                )
+            _add_trajectories(ax, by_cat, civil_alpha=0.6)
             ax.scatter(dt[is_civil], dh[is_civil], s=1.5, c="#8a8a8a", lw=0, alpha=0.4, zorder=4)
             ax.scatter(dt[is_threat], dh[is_threat], s=3.0, c=PLOT_COLOR, lw=0, alpha=0.6, zorder=5)
             ax.set_ylabel("height (km)")
