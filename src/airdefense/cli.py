@@ -92,6 +92,7 @@ def run(
     from airdefense.record.rundir import RunDirError, check_destination, default_run_dir, write_run
     from airdefense.sim.loop import simulate
     from airdefense.world.adsb import TrafficDataMissing
+    from airdefense.world.build import CivilTrafficError
 
     path, sc = _load(scenario)
     if seed is not None:
@@ -122,6 +123,8 @@ def run(
             written = write_run(result, dest, report=not no_report)
     except TrafficDataMissing as exc:
         raise _fail(f"{path}: civil_traffic: {exc}") from None
+    except CivilTrafficError as exc:
+        raise _fail(f"{path}: {exc.path}: {exc}") from None
     except RunDirError as exc:
         raise _fail(str(exc)) from None
     elapsed = time.perf_counter() - start

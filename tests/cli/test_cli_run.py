@@ -239,3 +239,15 @@ def test_no_nan_in_the_database(tmp_path: Path) -> None:
                     f"SELECT count(*) FROM {name} WHERE isnan({col})"
                 ).fetchone() == (0,), (name, col)
     assert con.execute("SELECT count(*) FROM objects WHERE aim_x IS NULL").fetchone() == (5,)
+
+
+def test_civil_traffic_outside_the_recording_is_one_line(tmp_path: Path) -> None:
+    data = {**SMALL, "civil_traffic": [{"collection": "quickstart", "time_offset_s": 50_000}]}
+    f = _scenario(tmp_path, data)
+    result = _run(["run", str(f), "--out", str(tmp_path / "run")])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"error: {f}: civil_traffic[0].time_offset_s: no flight of the quickstart recording "
+        "flies in [50000, 50120] s (the recording lasts 10,798 s)"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["small.yaml"]

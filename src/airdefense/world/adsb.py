@@ -262,6 +262,16 @@ def place_flights(
         else:
             chosen = np.sort(rng.choice(chosen, size=max_flights, replace=False))
     n = chosen.size
+    if n == 0:
+        empty = np.zeros((t.size, 0))
+        return (
+            np.zeros((t.size, 0, 3)),
+            np.zeros((t.size, 0, 3)),
+            empty,
+            np.zeros(0),
+            np.zeros(0),
+            np.zeros(0, dtype=object),
+        )
     new_index = np.full(n_all, -1)
     new_index[chosen] = np.arange(n)
     sel = new_index[f_idx] >= 0

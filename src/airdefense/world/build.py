@@ -47,6 +47,14 @@ class _Block:
     cost_usd: np.ndarray
 
 
+class CivilTrafficError(ValueError):
+    """A civil-traffic entry that places no flight in the run; ``path`` names the field."""
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        super().__init__(message)
+
+
 def time_grid(scenario: Scenario) -> np.ndarray:
     """The run's time grid: 0, dt, 2 dt, ... up to and including the duration."""
     steps = int(np.floor(scenario.duration_s / scenario.time_step_s + 1e-9))
@@ -57,8 +65,17 @@ def build_truth(scenario: Scenario, frame: Frame, rng: np.random.Generator) -> T
     """Trajectories of every object of the scenario on its time grid."""
     t = time_grid(scenario)
     blocks = [_raid_block(scenario, frame, t, i, r, rng) for i, r in enumerate(scenario.raids)]
-    for c in scenario.civil_traffic:
-        blocks.append(_civil_block(frame, t, c, rng))
+    for i, c in enumerate(scenario.civil_traffic):
+        block = _civil_block(frame, t, c, rng)
+        if block.start_s.shape[0] == 0:
+            flights = load_collection(c.collection)
+            raise CivilTrafficError(
+                f"civil_traffic[{i}].time_offset_s",
+                f"no flight of the {c.collection} recording flies in [{c.time_offset_s:g}, "
+                f"{c.time_offset_s + t[-1]:g}] s (the recording lasts "
+                f"{float(flights.time_s.max()):,.0f} s)",
+            )
+        blocks.append(block)
     blocks = [b for b in blocks if b.start_s.shape[0] > 0]
     if not blocks:
         raise ValueError("the scenario has no objects inside its time grid")
