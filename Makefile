@@ -40,7 +40,8 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix src tests bench
 
 bench: $(VENV)/.installed-test
-	$(BIN)/python bench/detect.py
+	OMP_NUM_THREADS=1 $(BIN)/python bench/detect.py
+	$(BIN)/python bench/scenario.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .ruff_cache .hypothesis build dist src/*.egg-info
