@@ -371,7 +371,7 @@ def coverage_figure(run: RunData) -> str | None:
     firsts = _first_detections_by_sensor(run)
     n = len(run.coverage)
     with _style():
-        fig = _new_figure(10.0, 2.9 * n + 0.6)
+        fig = _new_figure(10.0, 3.2 * n + 0.6)
         axes = fig.subplots(n, 2, squeeze=False, width_ratios=[1, 1])
         mesh = None
         for row, cov in enumerate(run.coverage):
@@ -380,7 +380,7 @@ def coverage_figure(run: RunData) -> str | None:
                 ax = axes[row, col]
                 mesh = _draw_coverage(ax, cov, top, firsts.get(cov.sensor_id))
                 part = "low altitude, 0–2 km" if top is not None else "all heights"
-                ax.set_title(f"{label}: {part}", loc="left")
+                ax.set_title(f"{label}\n{part}", loc="left", fontsize="medium")
                 ax.set_xlabel("ground range (km)")
                 ax.set_ylabel("height (km)")
             axes[row, 0].text(
