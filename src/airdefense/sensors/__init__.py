@@ -3,7 +3,7 @@
 Public API::
 
     radar_equation_snr_db(...)        single-pulse SNR (dB) of a point target
-    required_snr_db(pd, pfa, n, sw)   Albersheim (Swerling 0) / Shnidman (1-4)
+    required_snr_db(pd, pfa, n, sw)   Albersheim (Swerling 0), exact (1, 2), Shnidman (3, 4)
     detection_probability(snr_db, pfa, n, sw)
     pd_table(pfa, n, sw)              cached Pd-vs-SNR lookup table (np.interp)
     Radar(preset, sensor_id, name, position_enu, ground_height_m, boresight_rad, frame, phase_rad)
