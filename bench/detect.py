@@ -25,40 +25,24 @@ DT_S = 1.0
 REPEATS = 5
 
 
-def make_truth(n: int, duration_s: float, dt: float, rng: np.random.Generator) -> Truth:
-    """Straight-line trajectories around the origin (heights approximated by ENU up)."""
+def make_truth(
+    frame: Frame, n: int, duration_s: float, dt: float, rng: np.random.Generator
+) -> Truth:
+    """Straight-line trajectories 10-400 km around the radar, 30 m - 15 km up, 50-700 m/s."""
     t = np.arange(0.0, duration_s + dt, dt)
     rho = rng.uniform(10e3, 400e3, n)
     bearing = rng.uniform(0.0, 2.0 * np.pi, n)
     h = np.exp(rng.uniform(np.log(30.0), np.log(15e3), n))
     speed = rng.uniform(50.0, 700.0, n)
     heading = rng.uniform(0.0, 2.0 * np.pi, n)
-    p0 = np.stack([rho * np.sin(bearing), rho * np.cos(bearing), h], axis=-1)
-    v = np.stack([speed * np.sin(heading), speed * np.cos(heading), np.zeros(n)], axis=-1)
-    pos = p0[None] + t[:, None, None] * v[None]
-    vel = np.broadcast_to(v, pos.shape).copy()
-    height = np.broadcast_to(h, (t.size, n)).copy()
-    obj = np.empty(n, dtype=object)
-    obj[:] = "x"
-    return Truth(
-        t=t,
-        pos=pos,
-        vel=vel,
-        height=height,
-        start_s=np.zeros(n),
-        end_s=np.full(n, t[-1]),
-        end_reason=obj.copy(),
-        name=obj.copy(),
-        category=obj.copy(),
-        preset=obj.copy(),
-        raid=np.full(n, -1, dtype=np.int64),
-        hostile=np.ones(n, dtype=bool),
-        rcs_m2=rng.uniform(0.1, 10.0, n),
-        swerling=np.ones(n, dtype=np.int64),
-        aim_asset=np.full(n, -1, dtype=np.int64),
-        aim_enu=np.full((n, 3), np.nan),
-        cost_usd=np.zeros(n),
-    )
+    # start at true heights h above the ellipsoid, fly straight (ENU) lines level there
+    p0 = frame.map_to_enu(rho * np.sin(bearing), rho * np.cos(bearing), h)
+    up = frame.map_to_enu(rho * np.sin(bearing), rho * np.cos(bearing), h + 1.0) - p0
+    east = np.cross([0.0, 0.0, 1.0], up)
+    east /= np.linalg.norm(east, axis=-1, keepdims=True)
+    north = np.cross(up, east)
+    v = speed[:, None] * (np.sin(heading)[:, None] * east + np.cos(heading)[:, None] * north)
+    return Truth.straight_lines(frame, t, p0, v, rcs_m2=rng.uniform(0.1, 10.0, n))
 
 
 PRESET = RadarPreset(
@@ -83,7 +67,7 @@ PRESET = RadarPreset(
 def main() -> None:
     rng = np.random.default_rng(12345)
     frame = Frame.from_degrees(50.0, 30.0, 0.0)
-    truth = make_truth(N_OBJECTS, WINDOW_S + 10.0, DT_S, rng)
+    truth = make_truth(frame, N_OBJECTS, WINDOW_S + 10.0, DT_S, rng)
     radar = Radar(PRESET, 0, "bench", np.array([0.0, 0.0, 20.0]), 0.0, 0.0, frame)
     t_start = time.perf_counter()
     radar.scan_window(0.0, 10.0, truth, np.random.default_rng(0))  # warm-up (tables, jit)
@@ -91,11 +75,11 @@ def main() -> None:
     # the object-major truth copy is built by the first call on a Truth and cached on it
     # (the simulation loop pays it once per run): a full window on a fresh Truth, and the
     # copy on its own
-    fresh = make_truth(N_OBJECTS, WINDOW_S + 10.0, DT_S, np.random.default_rng(1))
+    fresh = make_truth(frame, N_OBJECTS, WINDOW_S + 10.0, DT_S, np.random.default_rng(1))
     t_start = time.perf_counter()
     radar.scan_window(0.0, WINDOW_S, fresh, np.random.default_rng(0))
     cold = time.perf_counter() - t_start
-    fresh = make_truth(N_OBJECTS, WINDOW_S + 10.0, DT_S, np.random.default_rng(1))
+    fresh = make_truth(frame, N_OBJECTS, WINDOW_S + 10.0, DT_S, np.random.default_rng(1))
     t_start = time.perf_counter()
     _ = fresh.object_major
     copy = time.perf_counter() - t_start

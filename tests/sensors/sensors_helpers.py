@@ -56,34 +56,8 @@ def line_truth(
     swerling: int | np.ndarray = 1,
 ) -> Truth:
     """Straight-line trajectories: p0 (N, 3) ENU at t = 0, constant velocity v (N, 3)."""
-    p0 = np.atleast_2d(np.asarray(p0, dtype=np.float64))
-    v = np.atleast_2d(np.asarray(v, dtype=np.float64))
-    n = p0.shape[0]
     t = np.arange(0.0, duration_s + dt, dt)
-    pos = p0[None] + t[:, None, None] * v[None]
-    vel = np.broadcast_to(v, pos.shape).copy()
-    height = FRAME.height_m(pos)
-    obj = np.empty(n, dtype=object)
-    obj[:] = "x"
-    return Truth(
-        t=t,
-        pos=pos,
-        vel=vel,
-        height=height,
-        start_s=np.zeros(n),
-        end_s=np.full(n, t[-1]),
-        end_reason=obj.copy(),
-        name=obj.copy(),
-        category=obj.copy(),
-        preset=obj.copy(),
-        raid=np.full(n, -1, dtype=np.int64),
-        hostile=np.ones(n, dtype=bool),
-        rcs_m2=np.broadcast_to(np.asarray(rcs_m2, dtype=np.float64), (n,)).copy(),
-        swerling=np.broadcast_to(np.asarray(swerling, dtype=np.int64), (n,)).copy(),
-        aim_asset=np.full(n, -1, dtype=np.int64),
-        aim_enu=np.full((n, 3), np.nan),
-        cost_usd=np.zeros(n),
-    )
+    return Truth.straight_lines(FRAME, t, p0, v, rcs_m2, swerling)
 
 
 def at_map(east_m: float, north_m: float, h_m: float) -> np.ndarray:

@@ -15,6 +15,8 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
+from airdefense.geo import Frame
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
@@ -63,6 +65,46 @@ class Truth:
             blk[:, :, 6] = self.height[:, a:b].T
             blk[:, :, 7] = 0.0
         return om
+
+    @classmethod
+    def straight_lines(
+        cls,
+        frame: Frame,
+        t: FloatArray,
+        p0: FloatArray,
+        v: FloatArray,
+        rcs_m2: float | FloatArray = 1.0,
+        swerling: int | IntArray = 1,
+    ) -> Truth:
+        """Synthetic truth for tests and benchmarks: objects flying straight lines in the ENU
+        frame, p0 (N, 3) at t[0] and constant velocity v (N, 3), alive over the whole grid,
+        heights above the ellipsoid computed exactly (a straight ENU line climbs away from
+        the curved Earth)."""
+        t = np.asarray(t, dtype=np.float64)
+        p0 = np.atleast_2d(np.asarray(p0, dtype=np.float64))
+        v = np.atleast_2d(np.asarray(v, dtype=np.float64))
+        n = p0.shape[0]
+        pos = p0[None] + (t - t[0])[:, None, None] * v[None]
+        label = np.full(n, "synthetic", dtype=object)
+        return cls(
+            t=t,
+            pos=pos,
+            vel=np.broadcast_to(v, pos.shape).copy(),
+            height=frame.height_m(pos),
+            start_s=np.full(n, t[0]),
+            end_s=np.full(n, t[-1]),
+            end_reason=np.full(n, "duration", dtype=object),
+            name=np.array([f"obj-{i}" for i in range(n)], dtype=object),
+            category=label.copy(),
+            preset=label.copy(),
+            raid=np.full(n, -1, dtype=np.int64),
+            hostile=np.ones(n, dtype=bool),
+            rcs_m2=np.broadcast_to(np.asarray(rcs_m2, dtype=np.float64), (n,)).copy(),
+            swerling=np.broadcast_to(np.asarray(swerling, dtype=np.int64), (n,)).copy(),
+            aim_asset=np.full(n, -1, dtype=np.int64),
+            aim_enu=np.full((n, 3), np.nan),
+            cost_usd=np.zeros(n),
+        )
 
     @property
     def n(self) -> int:
