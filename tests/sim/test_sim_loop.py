@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from airdefense.geo import horizon_range_m
+from airdefense.geo import Frame, horizon_range_m
 from airdefense.record.schema import EventKind
 from airdefense.scenario import library
 from airdefense.scenario.load import load_scenario
@@ -81,22 +81,13 @@ def test_same_seed_same_plots_other_trial_differs() -> None:
 
 
 def test_kill_ends_a_trajectory() -> None:
+    frame = Frame.from_degrees(50.0, 10.0)
     t = np.arange(0.0, 11.0)
-    n = 2
-    pos = np.zeros((t.size, n, 3))
-    pos[:, :, 0] = t[:, None] * 100.0
-    vel = np.zeros_like(pos)
-    vel[:, :, 0] = 100.0
-    obj = np.array(["a", "b"], dtype=object)
-    truth = Truth(
-        t=t, pos=pos, vel=vel, height=np.zeros((t.size, n)), start_s=np.zeros(n), end_s=np.full(n, 10.0),
-        end_reason=np.array(["impact", "impact"], dtype=object), name=obj, category=obj.copy(),
-        preset=obj.copy(), raid=np.zeros(n, np.int64), hostile=np.ones(n, bool), rcs_m2=np.ones(n),
-        swerling=np.ones(n, np.int64), aim_asset=np.full(n, -1), aim_enu=np.zeros((n, 3)), cost_usd=np.zeros(n),
-    )  # fmt: skip
+    truth = Truth.straight_lines(frame, t, np.zeros((2, 3)), np.array([[100.0, 0.0, 0.0]] * 2))
     truth.kill(np.array([1]), 4.5)
     truth.kill(np.array([1]), 8.0)  # a later kill does not revive it
     assert truth.end_s[1] == 4.5 and truth.end_reason[1] == "killed"
+    assert truth.end_s[0] == 10.0
     assert truth.alive(5.0).tolist() == [True, False]
     pos_at, vel_at, _ = truth.state_at(np.array([4.5, 4.5]), np.array([0, 1]))
     np.testing.assert_allclose(pos_at[:, 0], [450.0, 450.0])
