@@ -7,8 +7,6 @@ objects that use it, and the results are stacked into one :class:`Truth`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from airdefense.geo import Frame
@@ -23,28 +21,6 @@ from airdefense.world.waypoint import fly_waypoints
 
 #: Distance before the aim point where cruise missiles and drones start their terminal dive.
 TERMINAL_DIVE_M = 3000.0
-
-
-@dataclass
-class _Block:
-    """Trajectories and metadata of one group of objects, before stacking."""
-
-    pos: np.ndarray
-    vel: np.ndarray
-    height: np.ndarray
-    start_s: np.ndarray
-    end_s: np.ndarray
-    end_reason: np.ndarray
-    name: np.ndarray
-    category: np.ndarray
-    preset: np.ndarray
-    raid: np.ndarray
-    hostile: np.ndarray
-    rcs_m2: np.ndarray
-    swerling: np.ndarray
-    aim_asset: np.ndarray
-    aim_enu: np.ndarray
-    cost_usd: np.ndarray
 
 
 class CivilTrafficError(ValueError):
@@ -80,33 +56,11 @@ def build_truth(scenario: Scenario, frame: Frame, rng: np.random.Generator) -> T
     if not blocks:
         raise ValueError("the scenario has no objects inside its time grid")
 
-    def cat(field: str, axis: int = 0) -> np.ndarray:
-        return np.concatenate([getattr(b, field) for b in blocks], axis=axis)
-
-    end_s = cat("end_s")
-    end_reason = cat("end_reason")
-    over = end_s > t[-1]
-    end_reason[over] = "duration"
-    end_s = np.minimum(end_s, t[-1])
-    return Truth(
-        t=t,
-        pos=cat("pos", 1),
-        vel=cat("vel", 1),
-        height=cat("height", 1),
-        start_s=cat("start_s"),
-        end_s=end_s,
-        end_reason=end_reason,
-        name=cat("name"),
-        category=cat("category"),
-        preset=cat("preset"),
-        raid=cat("raid").astype(np.int64),
-        hostile=cat("hostile").astype(bool),
-        rcs_m2=cat("rcs_m2"),
-        swerling=cat("swerling").astype(np.int64),
-        aim_asset=cat("aim_asset").astype(np.int64),
-        aim_enu=cat("aim_enu"),
-        cost_usd=cat("cost_usd"),
-    )
+    truth = Truth.concat(blocks)
+    over = truth.end_s > t[-1]
+    truth.end_reason[over] = "duration"
+    truth.end_s[over] = t[-1]
+    return truth
 
 
 def _disc(rng: np.random.Generator, n: int, radius_m: float) -> np.ndarray:
@@ -118,7 +72,7 @@ def _disc(rng: np.random.Generator, n: int, radius_m: float) -> np.ndarray:
 
 def _raid_block(
     s: Scenario, frame: Frame, t: np.ndarray, index: int, raid: Raid, rng: np.random.Generator
-) -> _Block:
+) -> Truth:
     p: ThreatPreset = raid_preset(raid)
     n = raid.count
     t0, t1 = raid.launch_window_s
@@ -177,7 +131,8 @@ def _raid_block(
         reason = "impact" if p.category in ("cruise", "drone") else "reached_aim"
     aim_enu = frame.map_to_enu(aim_xy[:, 0], aim_xy[:, 1], aim_h)
     label = raid.name or f"raid{index}"
-    return _Block(
+    return Truth(
+        t=t,
         pos=pos,
         vel=vel,
         height=height,
@@ -197,7 +152,7 @@ def _raid_block(
     )
 
 
-def _civil_block(frame: Frame, t: np.ndarray, c, rng: np.random.Generator) -> _Block:
+def _civil_block(frame: Frame, t: np.ndarray, c, rng: np.random.Generator) -> Truth:
     flights = load_collection(c.collection)
     centre = None
     if c.centre is not None:
@@ -216,7 +171,8 @@ def _civil_block(frame: Frame, t: np.ndarray, c, rng: np.random.Generator) -> _B
     p: ThreatPreset = catalog.get("threat", c.preset)  # type: ignore[assignment]
     n = start_s.shape[0]
     reason = np.where(end_s < t[-1], "record_end", "duration").astype(object)
-    return _Block(
+    return Truth(
+        t=t,
         pos=pos,
         vel=vel,
         height=height,

@@ -9,7 +9,7 @@ polynomials on position and velocity, exact for constant-acceleration motion.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 
 import numpy as np
@@ -65,6 +65,19 @@ class Truth:
             blk[:, :, 6] = self.height[:, a:b].T
             blk[:, :, 7] = 0.0
         return om
+
+    @classmethod
+    def concat(cls, parts: list[Truth]) -> Truth:
+        """Stack the objects of several truths on one time grid (the first part's)."""
+        per_time = {"pos", "vel", "height"}  # (T, N, ...) arrays: objects on axis 1
+        data = {
+            f.name: np.concatenate(
+                [getattr(p, f.name) for p in parts], axis=1 if f.name in per_time else 0
+            )
+            for f in fields(cls)
+            if f.name != "t"
+        }
+        return cls(t=parts[0].t, **data)
 
     @classmethod
     def straight_lines(
