@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from sensors_helpers import line_truth, preset, radar
+from sensors_helpers import FRAME, line_truth, preset, radar
 
 from airdefense.geo import line_of_sight
 from airdefense.sensors.radar import TWO_PI, interp_position
@@ -99,3 +99,38 @@ def test_look_kernel_matches_numpy_reference(seed, kw, boresight) -> None:
         got = vis_f[:, :n_vis]
         scale = np.maximum(np.abs(ref_f), 1.0)
         assert np.all(np.abs(got - ref_f) <= 1e-9 * scale)
+
+
+def _horizon_truth(seed: int, n: int = 600):
+    """Low and fast objects straddling the radar horizon, some accelerating hard and
+    climbing or diving: the cases where culling a look early on its reference state could
+    go wrong if its bound were not conservative."""
+    rng = np.random.default_rng(seed)
+    rho = rng.uniform(20e3, 120e3, n)
+    ang = rng.uniform(0.0, 2.0 * np.pi, n)
+    h = rng.uniform(-50.0, 800.0, n)
+    p0 = np.stack([rho * np.sin(ang), rho * np.cos(ang), h], -1)
+    v = rng.uniform(-1500.0, 1500.0, (n, 3))
+    v[:, 2] = rng.uniform(-150.0, 150.0, n)
+    truth = line_truth(p0, v, 60.0, dt=0.5, swerling=rng.integers(0, 5, n))
+    acc = rng.uniform(-80.0, 80.0, (n, 3)) * (rng.random(n) < 0.5)[:, None]
+    t = truth.t[:, None, None]
+    truth.pos[:] += 0.5 * acc[None] * t * t
+    truth.vel[:] += acc[None] * t
+    truth.height[:] = FRAME.height_m(truth.pos)
+    return truth
+
+
+@pytest.mark.parametrize("seed", [10, 11, 12])
+@pytest.mark.parametrize("kw", [{}, {"scan_period_s": 6.0}, {"antenna_height_m": 200.0}])
+def test_early_cull_drops_no_visible_look(seed, kw) -> None:
+    rad = radar(preset(**kw), phase_rad=0.3)
+    truth = _horizon_truth(seed)
+    for t0, t1 in [(0.0, 60.0), (7.1, 23.4)]:
+        ids = np.flatnonzero(truth.alive_between(t0, t1))
+        n_looks, n_vis, _, vis_i = rad._looks(t0, t1, truth, ids)
+        ref_looks, _, ref_i = reference_looks(rad, t0, t1, truth)
+        assert n_looks == ref_looks > 0
+        # some looks are hidden by the horizon, some are seen: both sides are exercised
+        assert 0 < n_vis < n_looks
+        assert np.array_equal(vis_i[:, :n_vis], ref_i)

@@ -170,8 +170,25 @@ def look_kernel(
     n_last,
     out_f,
     out_i,
+    d_cull,
+    dh_cull,
+    rmax_tab,
+    tab_h0,
+    tab_inv_step,
 ):
     """Evaluate every (sweep, object) look of a window; write out the visible ones.
+
+    A look whose reference state already proves it invisible is counted and dropped before
+    its state is interpolated: ``d_cull`` (per object) bounds how far the object can be
+    from its reference state at the look (speed bound x (scan period + 4 grid steps): grid
+    chords from the reference grid point to the look's interval plus the cubic Hermite
+    excursion inside it), and ``dh_cull`` how much higher it can be (climb bound x (scan
+    period + 3 grid steps): heights are interpolated linearly), so slant range >=
+    r_ref - d and height <= h_ref + dh; the look cannot be seen when that
+    range exceeds the instrumented range, or the largest slant range at which a target at
+    that height clears the 4/3 Earth (``rmax_tab``, non-decreasing in height on a grid
+    from ``tab_h0`` with step 1 / ``tab_inv_step``, inflated by a margin; heights below the
+    grid are under the surface). The bound is conservative, so no visible look is dropped.
 
     ``om`` is the object-major truth (``Truth.object_major``, (N, T, 8)): the looks are
     evaluated object by object, all sweeps of one object in a row, so the truth is read
@@ -239,10 +256,13 @@ def look_kernel(
     v_f = np.empty((n_sw, 6))
     v_sweep = np.empty(n_sw, dtype=np.int64)
     n_looks = 0
+    n_tab = rmax_tab.shape[0]
     for j in range(n_obj):
         obj = ids[j]
         tr = om[obj]
         m = 0
+        d_j = d_cull[j]
+        dh_j = dh_cull[j]
         for n in range(lo[j], hi[j] + 1):
             t_ref = (n - f0) * period
             # reference state: grid point nearest the sweep start (window independent)
@@ -271,6 +291,16 @@ def look_kernel(
             if not (t_look >= t0 and t_look < t1 and frac < 1.0):
                 continue
             if not (t_look >= start[j] and t_look <= end[j]):
+                continue
+            # provably invisible from the reference state: counted, not evaluated further
+            u_ref = px * r20 + py * r21 + pz * r22
+            r_low = math.sqrt(e * e + nn * nn + u_ref * u_ref) - d_j
+            if r_low > max_r:
+                n_looks += 1
+                continue
+            i_h = math.ceil((tr[k, 6] + dh_j - tab_h0) * tab_inv_step)
+            if i_h < 0 or (i_h < n_tab and r_low > rmax_tab[i_h]):
+                n_looks += 1
                 continue
             # the look's two grid points are read in phase 2: ask for them now
             k_p = int(min(max((t_look - tg0) * inv_dt, 0.0), float(k_top)))

@@ -35,6 +35,7 @@ look, the measurement noise of the merged plots, then the false alarms.
 from __future__ import annotations
 
 import threading
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -53,6 +54,13 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 TWO_PI = 2.0 * np.pi
+#: Height grid of the horizon table used to cull invisible looks early (m above the
+#: ellipsoid): -1 km to 199 km in 10 m steps; above it nothing is culled on the horizon.
+HORIZON_TABLE_H0_M = -1000.0
+HORIZON_TABLE_STEP_M = 10.0
+HORIZON_TABLE_SIZE = 20_001
+#: Added to each object's displacement bound when culling (m).
+CULL_MARGIN_M = 10.0
 #: Float columns of Plots, in the row order of the plot kernel's output.
 _FLOAT_COLS = (
     "t",
@@ -350,8 +358,34 @@ class Radar:
             np.ascontiguousarray(table_of.reshape(-1), dtype=np.int64),
             snr_grid, pd_grid, self.rotation, self.position_enu, geom, self.rotating,
             n_first, n_last, vis_f, vis_i,
+            np.ascontiguousarray(truth.max_speed_mps[ids] * (period + 4.0 * dt) + CULL_MARGIN_M),
+            np.ascontiguousarray(truth.max_climb_mps[ids] * (period + 3.0 * dt) + CULL_MARGIN_M),
+            self._horizon_table, HORIZON_TABLE_H0_M, 1.0 / HORIZON_TABLE_STEP_M,
         )  # fmt: skip
         return int(n_looks), int(n_vis), vis_f, vis_i
+
+    @cached_property
+    def _horizon_table(self) -> FloatArray:
+        """Largest slant range (m) at which a target at each height of the table grid clears
+        the 4/3 Earth from this antenna, in the look kernel's own model (the central angle
+        from slant range and heights on the mean sphere, scaled onto the effective sphere):
+        theta_e,max = acos(kR / (kR + h_a)) + acos(kR / (kR + h)), r^2 = dh^2 +
+        4 (R + h_a)(R + h) sin^2(theta / 2) with theta = theta_e,max k R / R. Made
+        non-decreasing and inflated (1e-6 relative + 1 m) so that culling on it is safe;
+        0 below the surface."""
+        h = HORIZON_TABLE_H0_M + HORIZON_TABLE_STEP_M * np.arange(HORIZON_TABLE_SIZE)
+        earth_r = EARTH_MEAN_RADIUS_M
+        re = K_STANDARD * earth_r
+        h_a = self.antenna_height_m
+        with np.errstate(invalid="ignore"):
+            theta_e = np.arccos(re / (re + h_a)) + np.arccos(re / (re + h))
+        theta = theta_e * re / earth_r
+        ra_g, rb_g = earth_r + h_a, earth_r + h
+        r = np.sqrt(
+            (rb_g - ra_g) ** 2 + 4.0 * ra_g * rb_g * np.sin(np.minimum(theta, np.pi) / 2) ** 2
+        )
+        r = np.where(h < 0.0, 0.0, r)
+        return np.ascontiguousarray(np.maximum.accumulate(r) * (1.0 + 1e-6) + 1.0)
 
     def _plot_params(self) -> FloatArray:
         prm = np.empty(_k.N_PLOT)

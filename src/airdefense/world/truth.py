@@ -66,6 +66,25 @@ class Truth:
             blk[:, :, 7] = 0.0
         return om
 
+    @cached_property
+    def max_speed_mps(self) -> FloatArray:
+        """Per object, an upper bound on its speed over the grid (N,): the largest of its
+        grid velocities and of its chord speeds |p(k+1) - p(k)| / dt. Sensors use it to
+        bound how far an object can move in a scan."""
+        speed = np.linalg.norm(self.vel, axis=-1).max(axis=0)
+        if self.t.shape[0] > 1:
+            chord = np.linalg.norm(np.diff(self.pos, axis=0), axis=-1).max(axis=0) / self.dt
+            speed = np.maximum(speed, chord)
+        return speed
+
+    @cached_property
+    def max_climb_mps(self) -> FloatArray:
+        """Per object, the largest change of its grid height per second (N,): bounds how much
+        its (linearly interpolated) height can change in a scan."""
+        if self.t.shape[0] < 2:
+            return np.zeros(self.n)
+        return np.abs(np.diff(self.height, axis=0)).max(axis=0) / self.dt
+
     @classmethod
     def concat(cls, parts: list[Truth]) -> Truth:
         """Stack the objects of several truths on one time grid (the first part's)."""
