@@ -188,6 +188,48 @@ def scenarios() -> None:
 
 
 @app.command()
+def presets(
+    name: Annotated[
+        str | None, typer.Argument(help="A preset's name: print its parameters and their sources.")
+    ] = None,
+) -> None:
+    """List the system presets, or show one preset's parameters with the public source of each."""
+    from airdefense.systems import catalog
+
+    if name is None:
+        table = Table(show_header=True, box=None)
+        table.add_column("kind", style="dim")
+        table.add_column("name", style="bold")
+        table.add_column("description")
+        for kind, presets_of_kind in catalog.KINDS.items():
+            for key in sorted(presets_of_kind):
+                table.add_row(kind, key, presets_of_kind[key].description)
+        console.print(table)
+        return
+    found = [(k, p[name]) for k, p in catalog.KINDS.items() if name in p]
+    if not found:
+        known = ", ".join(sorted(n for p in catalog.KINDS.values() for n in p))
+        raise _fail(f"{name}: unknown preset (known: {known})")
+    kind, preset = found[0]
+    table = Table(title=f"{preset.name} ({kind}): {preset.description}", title_justify="left")
+    table.add_column("parameter")
+    table.add_column("value", justify="right")
+    table.add_column("source", style="dim", overflow="fold")
+    for field, value in preset.model_dump(exclude={"name", "description", "sources"}).items():
+        text = (
+            ", ".join(map(str, value))
+            if isinstance(value, list)
+            else f"{value:g}"
+            if isinstance(value, float)
+            else str(value)
+        )
+        table.add_row(
+            field, text, preset.sources.get(field, "model default (no preset-specific figure)")
+        )
+    console.print(table)
+
+
+@app.command()
 def schema(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")

@@ -251,3 +251,20 @@ def test_civil_traffic_outside_the_recording_is_one_line(tmp_path: Path) -> None
         "flies in [50000, 50120] s (the recording lasts 10,798 s)"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["small.yaml"]
+
+
+def test_presets_lists_and_shows_sources() -> None:
+    from airdefense.systems import catalog
+
+    listing = _run(["presets"])
+    assert listing.exit_code == 0
+    for presets_of_kind in catalog.KINDS.values():
+        for name in presets_of_kind:
+            assert name in listing.stdout
+    shown = CliRunner().invoke(app, ["presets", "91n6e-class"], env={"COLUMNS": "250"})
+    assert shown.exit_code == 0
+    assert "Sputnik Arabic, 2019" in shown.stdout  # the 600 km figure's source
+    assert "peak_power_w" in shown.stdout and "assumption:" in shown.stdout
+    bad = _run(["presets", "s-500"])
+    assert bad.exit_code == 2
+    assert bad.stderr.startswith("error: s-500: unknown preset (known: 40n6-class, ")
