@@ -35,6 +35,7 @@ look, the measurement noise of the merged plots, then the false alarms.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -75,6 +76,20 @@ _FLOAT_COLS = (
     "y",
     "z",
 )
+
+
+@dataclass(frozen=True)
+class _TruthConstants:
+    """Per-truth inputs of the look kernel (see Radar._per_truth)."""
+
+    truth: Truth
+    snr0: FloatArray  # (N,) SNR constant + 10 log10 RCS (dB)
+    table_of: IntArray  # (N,) row of pd_grid for the object's Swerling case
+    pd_grid: FloatArray  # (S, L) Pd tables of the Swerling cases present
+    snr_grid: FloatArray  # (L,) their SNR grid (dB)
+    d_cull: FloatArray  # (N,) displacement bound within a scan (m)
+    dh_cull: FloatArray  # (N,) height-change bound within a scan (m)
+    geom: FloatArray  # geometry block of the kernel (window times left to fill)
 
 
 def interp_position(
@@ -199,6 +214,7 @@ class Radar:
         self._tables = {}
         #: looks evaluated by the last call of :meth:`scan_window`.
         self.last_looks = 0
+        self._truth_constants: _TruthConstants | None = None
         #: per-thread work buffers of scan_window, reused from call to call: fresh large
         #: arrays cost a page fault per 4 kB at every call
         self._work = threading.local()
@@ -326,19 +342,37 @@ class Radar:
         k_hi = np.maximum(
             np.clip(np.floor((end - tg0) / dt + 1e-9), 0, last).astype(np.int64), k_lo
         )
-        # per-object SNR constant and Pd table (one row per Swerling case present)
-        snr0 = self.snr_constant_db + 10.0 * np.log10(truth.rcs_m2[ids])
-        sw = truth.swerling[ids].astype(np.int64)
-        sw_values, table_of = np.unique(sw, return_inverse=True)
+        pt = self._per_truth(truth)
+        geom = pt.geom.copy()
+        geom[_k.G_T0] = t0
+        geom[_k.G_T1] = t1
+        vis_f = self._buffer("vis_f", 7, bound, np.float64)
+        vis_i = self._buffer("vis_i", 2, bound, np.int64)
+        n_looks, n_vis = _k.look_kernel(
+            truth.object_major, np.ascontiguousarray(ids, dtype=np.int64), lo, hi, k_lo, k_hi, start, end,
+            pt.snr0[ids], pt.table_of[ids], pt.snr_grid, pt.pd_grid, self.rotation,
+            self.position_enu, geom, self.rotating, n_first, n_last, vis_f, vis_i,
+            pt.d_cull[ids], pt.dh_cull[ids],
+            self._horizon_table, HORIZON_TABLE_H0_M, 1.0 / HORIZON_TABLE_STEP_M,
+        )  # fmt: skip
+        return int(n_looks), int(n_vis), vis_f, vis_i
+
+    def _per_truth(self, truth: Truth) -> _TruthConstants:
+        """What the look kernel needs of a truth that does not change from window to window
+        (per-object SNR constants, Pd tables, cull bounds, the geometry block), computed on
+        the first window with that truth and kept: the loop calls scan_window ~1,000 times
+        with the same truth."""
+        if self._truth_constants is not None and self._truth_constants.truth is truth:
+            return self._truth_constants
+        period, dt = self.period_s, truth.dt
+        sw_values, table_of = np.unique(truth.swerling.astype(np.int64), return_inverse=True)
         tables = [self.pd_table(int(v)) for v in sw_values]
-        pd_grid = np.ascontiguousarray(np.stack([tb.pd for tb in tables]))
-        snr_grid = np.ascontiguousarray(tables[0].snr_db, dtype=np.float64)
         geom = np.empty(_k.N_GEOM)
         geom[_k.G_PERIOD] = period
-        geom[_k.G_F0] = f0
+        geom[_k.G_F0] = self.f0
         geom[_k.G_W] = self.sector_width_rad
         geom[_k.G_SWEEP_START] = self.sweep_start_rad
-        geom[_k.G_TG0] = tg0
+        geom[_k.G_TG0] = float(truth.t[0])
         geom[_k.G_DT] = dt
         geom[_k.G_MIN_R] = self.min_range_m
         geom[_k.G_MAX_R] = self.max_range_m
@@ -348,21 +382,17 @@ class Radar:
         geom[_k.G_EARTH_R] = EARTH_MEAN_RADIUS_M
         geom[_k.G_K_EARTH] = K_STANDARD
         geom[_k.G_BORESIGHT] = self.boresight_rad
-        geom[_k.G_T0] = t0
-        geom[_k.G_T1] = t1
-        vis_f = self._buffer("vis_f", 7, bound, np.float64)
-        vis_i = self._buffer("vis_i", 2, bound, np.int64)
-        n_looks, n_vis = _k.look_kernel(
-            truth.object_major, np.ascontiguousarray(ids, dtype=np.int64), lo, hi, k_lo, k_hi, start, end,
-            np.ascontiguousarray(snr0, dtype=np.float64),
-            np.ascontiguousarray(table_of.reshape(-1), dtype=np.int64),
-            snr_grid, pd_grid, self.rotation, self.position_enu, geom, self.rotating,
-            n_first, n_last, vis_f, vis_i,
-            np.ascontiguousarray(truth.max_speed_mps[ids] * (period + 4.0 * dt) + CULL_MARGIN_M),
-            np.ascontiguousarray(truth.max_climb_mps[ids] * (period + 3.0 * dt) + CULL_MARGIN_M),
-            self._horizon_table, HORIZON_TABLE_H0_M, 1.0 / HORIZON_TABLE_STEP_M,
-        )  # fmt: skip
-        return int(n_looks), int(n_vis), vis_f, vis_i
+        self._truth_constants = _TruthConstants(
+            truth=truth,
+            snr0=self.snr_constant_db + 10.0 * np.log10(truth.rcs_m2.astype(np.float64)),
+            table_of=np.ascontiguousarray(table_of.reshape(-1), dtype=np.int64),
+            pd_grid=np.ascontiguousarray(np.stack([tb.pd for tb in tables])),
+            snr_grid=np.ascontiguousarray(tables[0].snr_db, dtype=np.float64),
+            d_cull=truth.max_speed_mps * (period + 4.0 * dt) + CULL_MARGIN_M,
+            dh_cull=truth.max_climb_mps * (period + 3.0 * dt) + CULL_MARGIN_M,
+            geom=geom,
+        )
+        return self._truth_constants
 
     @cached_property
     def _horizon_table(self) -> FloatArray:
