@@ -1,7 +1,7 @@
 """Waypoint flight: constant speed, bounded turn rate, true constant altitude, end time."""
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from airdefense.geo import Frame
@@ -82,6 +82,8 @@ coord = st.floats(-150e3, 150e3, allow_nan=False)
     speed=st.floats(30.0, 700.0),
     omega_deg=st.floats(0.5, 20.0),
 )
+# found by hypothesis: two waypoints 1e-308 m apart with a climb between them
+@example(pts=[(0.0, 0.0, 0.0), (0.0, 1.1125369292536007e-308, 1.0)], speed=30.0, omega_deg=1.0)
 def test_property_finite_and_reaches_end(
     pts: list[tuple[float, float, float]], speed: float, omega_deg: float
 ) -> None:

@@ -49,6 +49,8 @@ from numpy.typing import ArrayLike, NDArray
 from airdefense.geo import Frame
 
 FloatArray = NDArray[np.float64]
+#: Height changes over a path stretch shorter than this (m) happen at once.
+MIN_CLIMB_SPAN_M = 1e-3
 
 _TAU_S = 0.01  # time step of the Jacobian-vector product (s)
 _RADIUS_MARGIN = 1.02  # turn radius margin over V / omega for the map's anisotropy
@@ -263,10 +265,13 @@ class _Path:
         for k in range(self.hgt.shape[1] - 1):
             span = self.s_wp[:, k + 1] - self.s_wp[:, k]
             dh = self.hgt[:, k + 1] - self.hgt[:, k]
-            slope = np.where(span > 0.0, dh / np.where(span > 0.0, span, 1.0), 0.0)
+            # a leg shorter than MIN_CLIMB_SPAN_M changes height at once (no infinite slope)
+            long_enough = span > MIN_CLIMB_SPAN_M
+            slope = np.where(long_enough, dh / np.where(long_enough, span, 1.0), 0.0)
             inside = s >= self.s_wp[:, k]
             h = np.where(inside, self.hgt[:, k] + slope * (s - self.s_wp[:, k]), h)
-            dhds = np.where(inside & (span > 0.0), slope, dhds)
+            h = np.where(inside & ~long_enough, self.hgt[:, k + 1], h)
+            dhds = np.where(inside & long_enough, slope, dhds)
         # At and past the end: exactly the last waypoint's height, last span's climb rate.
         h = np.where(s >= self.total, self.hgt[:, -1], h)
         return east, north, dir_e, dir_n, h, dhds
