@@ -127,6 +127,9 @@ def run(
         raise _fail(f"{path}: {exc.path}: {exc}") from None
     except RunDirError as exc:
         raise _fail(str(exc)) from None
+    except KeyboardInterrupt:
+        err_console.print("interrupted: nothing was written", markup=False)
+        raise typer.Exit(code=130) from None
     elapsed = time.perf_counter() - start
     if quiet:
         console.print(str(written), markup=False, highlight=False)

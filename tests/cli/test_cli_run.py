@@ -151,7 +151,8 @@ def test_interrupted_run_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monk
 
     monkeypatch.setattr(report, "write_report", boom)
     result = _run(["run", str(_scenario(tmp_path)), "--out", str(tmp_path / "run")])
-    assert result.exit_code != 0
+    assert result.exit_code == 130
+    assert result.stderr.strip() == "interrupted: nothing was written"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["small.yaml"]
 
 
