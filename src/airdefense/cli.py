@@ -90,10 +90,12 @@ def run(
 ) -> None:
     """Run a scenario: simulate, write the run directory and its report, print a summary."""
     from airdefense.record.rundir import RunDirError, check_destination, default_run_dir, write_run
+    from airdefense.report import write_report
     from airdefense.sim.loop import simulate
     from airdefense.world.adsb import TrafficDataMissing
     from airdefense.world.build import CivilTrafficError
 
+    finishers = () if no_report else (write_report,)
     path, sc = _load(scenario)
     if seed is not None:
         sc = sc.model_copy(update={"seed": seed})
@@ -117,10 +119,10 @@ def run(
                 task = bar.add_task(f"simulating {sc.name}", total=1.0)
                 result = simulate(sc, trial=trial, progress=lambda f: bar.update(task, completed=f))
                 bar.update(task, description="writing run directory")
-                written = write_run(result, dest, report=not no_report)
+                written = write_run(result, dest, finishers)
         else:
             result = simulate(sc, trial=trial)
-            written = write_run(result, dest, report=not no_report)
+            written = write_run(result, dest, finishers)
     except TrafficDataMissing as exc:
         raise _fail(f"{path}: civil_traffic: {exc}") from None
     except CivilTrafficError as exc:

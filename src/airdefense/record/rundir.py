@@ -12,6 +12,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,8 +54,15 @@ def check_destination(out: Path) -> None:
         )
 
 
-def write_run(result: RunResult, out: Path, report: bool = True) -> Path:
-    """Write the run directory at ``out`` atomically and return its path."""
+def write_run(
+    result: RunResult, out: Path, finishers: Sequence[Callable[[Path], object]] = ()
+) -> Path:
+    """Write the run directory at ``out`` atomically and return its path.
+
+    ``finishers`` run on the complete temporary directory before it is renamed into place
+    (e.g. ``airdefense.report.write_report``), so what they write is part of the atomic
+    run directory; record itself knows nothing of the stages that read it.
+    """
     check_destination(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
@@ -62,10 +70,8 @@ def write_run(result: RunResult, out: Path, report: bool = True) -> Path:
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; a run dir is not
         write_scenario_yaml(result, tmp / "scenario.yaml")
         write_database(result, tmp / "run.duckdb")
-        if report:
-            from airdefense.report import write_report
-
-            write_report(tmp)
+        for finish in finishers:
+            finish(tmp)
         if out.exists():
             out.rmdir()
         os.replace(tmp, out)
@@ -184,14 +190,12 @@ def build_tables(result: RunResult) -> dict[str, pa.Table]:
     )  # fmt: skip
 
     cov = []
-    for sid, (rr, hh, snr, pd, vis) in sorted(result.coverage.items()):
-        from airdefense.sim.loop import COVERAGE_RCS_M2
-
+    for sid, (rcs, rr, hh, snr, pd, vis) in sorted(result.coverage.items()):
         cov.append(
             pa.table(
                 {
                     "sensor_id": pa.array(np.full(rr.shape[0], sid, np.int32)),
-                    "rcs_m2": pa.array(np.full(rr.shape[0], COVERAGE_RCS_M2)),
+                    "rcs_m2": pa.array(np.full(rr.shape[0], rcs)),
                     "ground_range_m": pa.array(rr),
                     "height_m": pa.array(hh),
                     "snr_db": pa.array(np.where(np.isfinite(snr), snr, np.nan)),

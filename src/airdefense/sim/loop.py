@@ -84,7 +84,8 @@ class RunResult:
     plots: Plots
     events: EventLog
     first: FirstDetections
-    coverage: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+    #: sensor_id -> (reference RCS m^2, ground range, height, SNR dB, Pd, visible) on a grid
+    coverage: dict[int, tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
     summary: dict[str, object]
     timings_s: dict[str, float] = field(default_factory=dict)
 
@@ -173,6 +174,7 @@ def simulate(
         rr, hh = np.meshgrid(ground_r, COVERAGE_HEIGHTS_M)
         snr, pd, visible = site.radar.coverage(rr.ravel(), hh.ravel(), COVERAGE_RCS_M2, 1)
         coverage[site.sensor_id] = (
+            COVERAGE_RCS_M2,
             rr.ravel(),
             hh.ravel(),
             np.asarray(snr),
