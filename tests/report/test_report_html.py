@@ -188,3 +188,27 @@ def test_horizon_ring_from_coverage(tmp_path: Path) -> None:
             "GROUP BY sensor_id ORDER BY sensor_id"
         ).fetchall()
     assert [(c.sensor_id, c.horizon_m) for c in run.coverage] == expected
+
+
+def test_report_compares_sensors_first_plot_ranges(tmp_path: Path) -> None:
+    """The siting question, end to end: the radar on the hill plots the sea-skimmers
+    much farther out than the one on the shore, and the report's table says so."""
+    import re
+
+    from airdefense.record.rundir import write_run
+    from airdefense.report import write_report as write
+    from airdefense.scenario import library
+    from airdefense.scenario.load import load_scenario
+    from airdefense.sim.loop import simulate
+
+    sc = load_scenario(library.resolve("horizon-siting")).model_copy(update={"duration_s": 400.0})
+    out = write_run(simulate(sc), tmp_path / "run", (write,))
+    page = (out / "report.html").read_text()
+    section = page[page.index('id="reach"') :]
+    rows = re.findall(r"<tr>(.*?)</tr>", section.split("</table>")[0], flags=re.S)
+    median = {}
+    for row in rows:
+        cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        if cells and cells[1] == "cruise":
+            median[cells[0].split(" (")[0]] = float(cells[3])
+    assert median["Corran Hill radar"] > 2.0 * median["Shore radar"]

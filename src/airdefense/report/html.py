@@ -449,7 +449,49 @@ def _sensor_section(run: RunData) -> str:
         "the largest ground range at which a target at the lowest height of the coverage "
         "diagram is in line of sight.</p>"
     )
+    out.append(_reach_table(run))
     return "".join(out)
+
+
+def _reach_table(run: RunData) -> str:
+    """Per sensor and object category: how many it saw, and how far out it first saw them."""
+    r = run.reach_rows
+    if r["sensor_id"].shape[0] == 0:
+        return ""
+    head = [
+        "sensor",
+        "category",
+        "seen / objects",
+        "median first-plot range (km)",
+        "max first-plot range (km)",
+        "median warning (s)",
+    ]
+    numeric = [False, False, True, True, True, True]
+    rows = []
+    for i in range(r["sensor_id"].shape[0]):
+        seen, total = int(r["detected"][i]), int(r["objects"][i])
+        rows.append(
+            (
+                "missed" if seen == 0 and r["category"][i] != "civil" else "",
+                [
+                    _Cell(_text(r["name"][i])),
+                    _Cell(_text(r["category"][i])),
+                    _Cell(f"{seen} / {total}", seen / total if total else None, "n"),
+                    _ncell(r["median_range_m"][i], 0, 1e-3),
+                    _ncell(r["max_range_m"][i], 0, 1e-3),
+                    _ncell(r["median_warning_s"][i], 0),
+                ],
+            )
+        )
+    return (
+        '<h3 id="reach">Detection by sensor and object category</h3>'
+        + _table(head, rows, numeric)
+        + '<p class="how"><b>How to read this.</b> For each radar and class of object: how many '
+        "of them it plotted at least once, and the slant range of its first plot of each (median "
+        "and largest). Where to put a radar shows here: a radar on a higher mast or a hill "
+        "plots low flyers farther out. Warning is the time from this radar's first plot of a "
+        "threat to the end of the threat's flight.</p>"
+    )
 
 
 def _civil_section(run: RunData) -> str:

@@ -58,6 +58,7 @@ class RunData:
     coverage: list[SensorCoverage]
     threat_rows: Columns  # per-threat table (hostile objects)
     sensor_rows: Columns  # per-sensor statistics
+    reach_rows: Columns  # per sensor and object category: first-plot ranges and warning
     civil: dict[str, float]
     engagement_outcomes: list[tuple[str, int]]
     event_counts: list[tuple[str, int]]
@@ -269,6 +270,26 @@ def _load(
         ORDER BY s.sensor_id, s.name
         """,
     )
+    reach_rows = _fetch(
+        con,
+        """
+        WITH firsts AS (
+            SELECT sensor_id, truth_id AS object_id, min(t) AS t, arg_min(range_m, t) AS r
+            FROM detections WHERE truth_id >= 0 GROUP BY sensor_id, truth_id
+        )
+        SELECT s.sensor_id, s.name, o.category,
+               count(*) AS objects,
+               count(f.object_id) AS detected,
+               median(f.r) AS median_range_m,
+               max(f.r) AS max_range_m,
+               median(o.end_s - f.t) FILTER (WHERE COALESCE(o.hostile, false))
+                   AS median_warning_s
+        FROM sensors s CROSS JOIN objects o
+        LEFT JOIN firsts f ON f.sensor_id = s.sensor_id AND f.object_id = o.object_id
+        GROUP BY s.sensor_id, s.name, o.category
+        ORDER BY s.sensor_id, o.category
+        """,
+    )
     civ_rows = con.sql(
         """
         SELECT count(*) AS flights,
@@ -301,6 +322,7 @@ def _load(
         coverage=_coverage(con),
         threat_rows=threat_rows,
         sensor_rows=sensor_rows,
+        reach_rows=reach_rows,
         civil=civil,
         engagement_outcomes=[(str(a), int(b)) for a, b in outcomes],
         event_counts=[(str(a), int(b)) for a, b in events],
