@@ -201,7 +201,7 @@ def test_report_compares_sensors_first_plot_ranges(tmp_path: Path) -> None:
     from airdefense.scenario.load import load_scenario
     from airdefense.sim.loop import simulate
 
-    sc = load_scenario(library.resolve("horizon-siting")).model_copy(update={"duration_s": 400.0})
+    sc = load_scenario(library.resolve("horizon-siting"))
     out = write_run(simulate(sc), tmp_path / "run", (write,))
     page = (out / "report.html").read_text()
     section = page[page.index('id="reach"') :]
