@@ -27,6 +27,8 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from airdefense._jit import interp1
+
 TWO_PI = 2.0 * math.pi
 
 # geometry parameter vector of the look kernel (indices)
@@ -70,37 +72,6 @@ def _mod_2pi(x):
             return x + TWO_PI
         return x + 0.0
     return x % TWO_PI
-
-
-@njit(cache=True, fastmath=False, nogil=True)
-def _interp_table(x, xp, fp):
-    """np.interp(x, xp, fp) for one x (same bracketing and formula as numpy's)."""
-    n = xp.shape[0]
-    if x != x:
-        return x
-    if x < xp[0]:
-        return fp[0]
-    if x > xp[n - 1]:
-        return fp[n - 1]
-    if x == xp[n - 1]:
-        return fp[n - 1]
-    # uniform grid guess, then exact bracketing xp[j] <= x < xp[j + 1]
-    j = int((x - xp[0]) / (xp[1] - xp[0]))
-    if j < 0:
-        j = 0
-    if j > n - 2:
-        j = n - 2
-    while j > 0 and xp[j] > x:
-        j -= 1
-    while j < n - 2 and xp[j + 1] <= x:
-        j += 1
-    slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
-    res = slope * (x - xp[j]) + fp[j]
-    if res != res:
-        res = slope * (x - xp[j + 1]) + fp[j + 1]
-        if res != res and fp[j] == fp[j + 1]:
-            res = fp[j]
-    return res
 
 
 @njit(cache=True, fastmath=False, nogil=True)
@@ -402,7 +373,7 @@ def look_kernel(
             out_f[3, slot] = v_f[c, 3]
             out_f[4, slot] = v_f[c, 4]
             out_f[5, slot] = snr_db
-            out_f[6, slot] = _interp_table(snr_db, snr_grid, pd_j)
+            out_f[6, slot] = interp1(snr_db, snr_grid, pd_j)
             out_i[0, slot] = v_sweep[c]
             out_i[1, slot] = obj
     # compact the sweeps' slot ranges (moves to lower indices only: in place)

@@ -26,6 +26,7 @@ import math
 import numpy as np
 from numba import njit
 
+from airdefense._jit import interp1
 from airdefense.geo import WGS84_A, WGS84_B
 
 #: WGS-84 Earth gravitational constant GM (m^3/s^2), NIMA TR8350.2 Table 3.1 (re-exported
@@ -35,38 +36,6 @@ MU_EARTH = 3.986004418e14
 _AB = WGS84_A * WGS84_B
 _A2 = WGS84_A**2
 _B2 = WGS84_B**2
-
-
-@njit(cache=True, fastmath=False, nogil=True)
-def _interp(x, xp, fp):
-    """np.interp(x, xp, fp) for one x on an increasing table (numpy's bracketing,
-    xp[j] <= x < xp[j + 1], and formula; clamped beyond the table)."""
-    n = xp.shape[0]
-    if x != x:
-        return x
-    if x < xp[0]:
-        return fp[0]
-    if x >= xp[n - 1]:
-        return fp[n - 1]
-    # uniform grid guess, then exact bracketing
-    j = int((x - xp[0]) / (xp[1] - xp[0]))
-    if j < 0:
-        j = 0
-    if j > n - 2:
-        j = n - 2
-    while j > 0 and xp[j] > x:
-        j -= 1
-    while j < n - 2 and xp[j + 1] <= x:
-        j += 1
-    if xp[j] == x:
-        return fp[j]
-    slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
-    res = slope * (x - xp[j]) + fp[j]
-    if res != res:
-        res = slope * (x - xp[j + 1]) + fp[j + 1]
-        if res != res and fp[j] == fp[j + 1]:
-            res = fp[j]
-    return res
 
 
 @njit(cache=True, fastmath=False, nogil=True)
@@ -100,7 +69,7 @@ def accel(px, py, pz, vx, vy, vz, tx, ty, tz, inv_2beta, c, z_axis, tab_h, tab_l
     gy = -MU_EARTH * ry / rn3
     gz = -MU_EARTH * rz / rn3
     h = _height_r(rx, ry, rz, rn, z_axis[0], z_axis[1], z_axis[2])
-    rho = math.exp(_interp(h, tab_h, tab_log_rho))
+    rho = math.exp(interp1(h, tab_h, tab_log_rho))
     speed = math.sqrt(vx * vx + vy * vy + vz * vz)
     k = -(rho * inv_2beta) * speed
     return tx + gx + k * vx, ty + gy + k * vy, tz + gz + k * vz
