@@ -198,18 +198,14 @@ def _log_launches(events: EventLog, truth: Truth, t0: float, t1: float) -> None:
 
 
 def _first_detections(first: FirstDetections, p: Plots, truth: Truth) -> None:
-    real = p.truth_id >= 0
-    if not np.any(real):
+    """Record plots earlier than each object's first so far (another radar may have
+    plotted it later in the same window); one radar's plots come in time order."""
+    tid = p.truth_id
+    new = np.flatnonzero((tid >= 0) & (p.t < first.t[np.maximum(tid, 0)]))
+    if new.size == 0:
         return
-    ids = p.truth_id[real]
-    times = p.t[real]
-    order = np.lexsort((times, ids))
-    ids, pick = np.unique(ids[order], return_index=True)
-    rows = np.flatnonzero(real)[order][pick]
-    sooner = p.t[rows] < first.t[ids]
-    ids, rows = ids[sooner], rows[sooner]
-    if ids.size == 0:
-        return
+    ids, pick = np.unique(tid[new], return_index=True)  # first occurrence = earliest plot
+    rows = new[pick]
     _, _, height = truth.state_at(p.t[rows], ids)
     first.t[ids] = p.t[rows]
     first.sensor_id[ids] = p.sensor_id[rows]
