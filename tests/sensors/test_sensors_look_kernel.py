@@ -4,8 +4,65 @@ import numpy as np
 import pytest
 from sensors_helpers import FRAME, line_truth, preset, radar
 
-from airdefense.geo import line_of_sight
-from airdefense.sensors.radar import TWO_PI, interp_position
+from airdefense.geo import EARTH_MEAN_RADIUS_M, line_of_sight
+from airdefense.sensors.radar import TWO_PI
+
+
+def interp_position(truth, times, obj):
+    """Reference position (M, 3) and height (M,) of objects at times: the cubic Hermite of
+    ``Truth.state_at`` (position only) in the evaluation order the look kernel uses.
+
+    p(s) = p0 + s (a + s (3 dp - 2 a - b + s (a + b - 2 dp))), a = dt v0, b = dt v1,
+    dp = p1 - p0; height linear. Times are clamped to the grid as in ``Truth.state_at``.
+    """
+    dt = truth.dt
+    n_obj = truth.pos.shape[1]
+    last = truth.t.shape[0] - 1
+    u = (times - float(truth.t[0])) * (1.0 / dt)
+    np.clip(u, 0.0, float(last), out=u)
+    k = u.astype(np.int64)
+    np.minimum(k, max(last - 1, 0), out=k)
+    sv = u - k
+    k1 = np.minimum(k + 1, last)
+    i0 = k * n_obj + obj
+    i1 = k1 * n_obj + obj
+    pos = truth.pos.reshape(-1, 3)
+    vel = truth.vel.reshape(-1, 3)
+    p0 = pos.take(i0, axis=0)
+    dp = pos.take(i1, axis=0)
+    dp -= p0
+    a = vel.take(i0, axis=0)
+    a *= dt
+    b = vel.take(i1, axis=0)
+    b *= dt
+    s = sv[:, None]
+    c3 = a + b
+    c3 -= 2.0 * dp
+    c2 = 3.0 * dp
+    c2 -= 2.0 * a
+    c2 -= b
+    c3 *= s
+    c3 += c2
+    c3 *= s
+    c3 += a
+    c3 *= s
+    c3 += p0
+    h = truth.height.reshape(-1)
+    h0 = h.take(i0)
+    height = h.take(i1)
+    height -= h0
+    height *= sv
+    height += h0
+    return c3, height
+
+
+def ground_range(rad, r, h_t):
+    """Great-circle ground range (m, mean-radius sphere) from slant range and heights."""
+    ra = EARTH_MEAN_RADIUS_M + rad.antenna_height_m
+    rb = EARTH_MEAN_RADIUS_M + h_t
+    dh = rb - ra
+    s2 = np.maximum(r * r - dh * dh, 0.0) / (4.0 * ra * rb)
+    return (2.0 * EARTH_MEAN_RADIUS_M) * np.arcsin(np.sqrt(np.minimum(s2, 1.0)))
 
 
 def reference_looks(rad, t0, t1, truth):
@@ -50,7 +107,7 @@ def reference_looks(rad, t0, t1, truth):
     sin_el = u / np.maximum(r, 1e-9)
     vis = (r >= rad.min_range_m) & (r <= rad.max_range_m)
     vis &= (sin_el >= np.sin(rad.min_elevation_rad)) & (sin_el <= np.sin(rad.max_elevation_rad))
-    vis &= line_of_sight(rad.antenna_height_m, h_t, rad._ground_range(r, h_t))
+    vis &= line_of_sight(rad.antenna_height_m, h_t, ground_range(rad, r, h_t))
     if not rad.rotating:
         off = (np.arctan2(e, nn) - rad.boresight_rad + np.pi) % TWO_PI - np.pi
         vis &= np.abs(off) <= 0.5 * w
@@ -134,3 +191,13 @@ def test_early_cull_drops_no_visible_look(seed, kw) -> None:
         # some looks are hidden by the horizon, some are seen: both sides are exercised
         assert 0 < n_vis < n_looks
         assert np.array_equal(vis_i[:, :n_vis], ref_i)
+
+
+def test_reference_interpolation_matches_truth_state_at() -> None:
+    truth = _random_truth(3)
+    rng = np.random.default_rng(0)
+    times = rng.uniform(0.0, 60.0, 500)
+    obj = rng.integers(0, truth.n, 500)
+    p, _, h = truth.state_at(times, obj)
+    p2, h2 = interp_position(truth, times.copy(), obj)
+    assert np.allclose(p, p2, rtol=0, atol=1e-6) and np.allclose(h, h2, atol=1e-9)

@@ -5,7 +5,6 @@ import pytest
 from sensors_helpers import FRAME, at_map, line_truth, preset, radar
 
 from airdefense.sensors import Plots, angle_sigma_rad, range_sigma_m
-from airdefense.sensors.radar import interp_position
 
 
 def test_pd_half_range_detected_half_the_time() -> None:
@@ -148,16 +147,6 @@ def test_determinism() -> None:
     b = rad.scan_window(0.0, 20.0, truth, np.random.default_rng(9))
     for name in a.__dataclass_fields__:
         assert np.array_equal(getattr(a, name), getattr(b, name))
-
-
-def test_interp_position_matches_truth_state_at() -> None:
-    truth = _moving_truth()
-    rng = np.random.default_rng(0)
-    times = rng.uniform(0.0, 40.0, 500)
-    obj = rng.integers(0, truth.n, 500)
-    p, _, h = truth.state_at(times, obj)
-    p2, h2 = interp_position(truth, times.copy(), obj)
-    assert np.allclose(p, p2, rtol=0, atol=1e-6) and np.allclose(h, h2, atol=1e-9)
 
 
 def test_coverage_and_detection_range_agree() -> None:

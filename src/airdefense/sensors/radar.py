@@ -92,56 +92,6 @@ class _TruthConstants:
     geom: FloatArray  # geometry block of the kernel (window times left to fill)
 
 
-def interp_position(
-    truth: Truth, times: FloatArray, obj: IntArray
-) -> tuple[FloatArray, FloatArray]:
-    """Position (M, 3) and height (M,) of objects at times: the cubic Hermite interpolation of
-    ``Truth.state_at`` (same formula, position only), via flat ``take`` for speed.
-
-    p(s) = p0 + s (a + s (3 dp - 2 a - b + s (a + b - 2 dp))), a = dt v0, b = dt v1,
-    dp = p1 - p0; height linear. Times are clamped to the grid as in ``Truth.state_at``.
-    """
-    dt = truth.dt
-    n_obj = truth.pos.shape[1]
-    last = truth.t.shape[0] - 1
-    u = (times - float(truth.t[0])) * (1.0 / dt)
-    np.clip(u, 0.0, float(last), out=u)
-    k = u.astype(np.int64)
-    np.minimum(k, max(last - 1, 0), out=k)
-    sv = u - k
-    k1 = np.minimum(k + 1, last)
-    i0 = k * n_obj + obj
-    i1 = k1 * n_obj + obj
-    pos = truth.pos.reshape(-1, 3)
-    vel = truth.vel.reshape(-1, 3)
-    p0 = pos.take(i0, axis=0)
-    dp = pos.take(i1, axis=0)
-    dp -= p0
-    a = vel.take(i0, axis=0)
-    a *= dt
-    b = vel.take(i1, axis=0)
-    b *= dt
-    s = sv[:, None]
-    c3 = a + b
-    c3 -= 2.0 * dp
-    c2 = 3.0 * dp
-    c2 -= 2.0 * a
-    c2 -= b
-    c3 *= s
-    c3 += c2
-    c3 *= s
-    c3 += a
-    c3 *= s
-    c3 += p0
-    h = truth.height.reshape(-1)
-    h0 = h.take(i0)
-    height = h.take(i1)
-    height -= h0
-    height *= sv
-    height += h0
-    return c3, height
-
-
 class Radar:
     """A scanning pulsed radar at a fixed site, producing plots from truth."""
 
@@ -245,14 +195,6 @@ class Radar:
     def scan_number(self, t: ArrayLike) -> IntArray:
         """Sweep number containing time t."""
         return np.floor(np.asarray(t, dtype=np.float64) / self.period_s + self.f0).astype(np.int64)
-
-    def _ground_range(self, r: FloatArray, h_t: FloatArray) -> FloatArray:
-        """Great-circle ground range (m, mean-radius sphere) from slant range and heights."""
-        ra = EARTH_MEAN_RADIUS_M + self.antenna_height_m
-        rb = EARTH_MEAN_RADIUS_M + h_t
-        dh = rb - ra
-        s2 = np.maximum(r * r - dh * dh, 0.0) / (4.0 * ra * rb)
-        return (2.0 * EARTH_MEAN_RADIUS_M) * np.arcsin(np.sqrt(np.minimum(s2, 1.0)))
 
     # --- the scan kernel ---------------------------------------------------------------------
     def scan_window(
