@@ -96,7 +96,6 @@ def place_sensors(scenario: Scenario, frame: Frame) -> list[SensorSite]:
     for i, s in enumerate(scenario.sensors):
         preset = sensor_preset(s, path=f"sensors[{i}]")
         e, n, h = position_to_map(frame, s.position)
-        ground = frame.map_to_enu(e, n, h)
         antenna = frame.map_to_enu(e, n, h + preset.antenna_height_m)
         lat, lon = frame.map_to_geodetic(e, n)
         boresight = float(np.radians(s.boresight_deg))
@@ -123,7 +122,6 @@ def place_sensors(scenario: Scenario, frame: Frame) -> list[SensorSite]:
                 boresight_rad=boresight,
             )
         )
-        del ground
     return sites
 
 

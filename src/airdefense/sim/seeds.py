@@ -23,11 +23,6 @@ def stage_seeds(seed: int, trial: int = 0) -> dict[str, np.random.SeedSequence]:
     }
 
 
-def stage_rng(seed: int, trial: int, stage: str) -> np.random.Generator:
-    """The Generator of one stage."""
-    return np.random.default_rng(stage_seeds(seed, trial)[stage])
-
-
 def child_rngs(seq: np.random.SeedSequence, n: int) -> list[np.random.Generator]:
     """n independent Generators under one stage (e.g. one per sensor): adding a sensor
     leaves the earlier sensors' streams unchanged."""
