@@ -225,11 +225,9 @@ def _log_first_detections(events: EventLog, first: FirstDetections, truth: Truth
         )
 
 
-def _asset_hit(
-    truth: Truth, scenario: Scenario, frame: Frame, ids: np.ndarray, where: np.ndarray
-) -> np.ndarray:
-    """Index of the defended asset each impact point lies inside (-1 for none)."""
-    hit = np.full(ids.shape[0], -1, np.int64)
+def _asset_hit(scenario: Scenario, frame: Frame, where: np.ndarray) -> np.ndarray:
+    """Index of the defended asset each impact point (M, 3) lies inside (-1 for none)."""
+    hit = np.full(where.shape[0], -1, np.int64)
     if not scenario.assets:
         return hit
     centres = np.array(
@@ -262,7 +260,7 @@ def _log_ends(
             detail=reason[arrived],
         )
         impact = reason[arrived] == "impact"
-        hit = _asset_hit(truth, scenario, frame, ids, pos[arrived])
+        hit = _asset_hit(scenario, frame, pos[arrived])
         struck = impact & (hit >= 0)
         if np.any(struck):
             events.add(
