@@ -1,0 +1,197 @@
+"""Measurements a tracker consumes and the track updates it emits, as structures of arrays."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+#: Track status codes, in the order of :data:`STATUS_NAMES`.
+TENTATIVE, CONFIRMED, COASTING = 0, 1, 2
+STATUS_NAMES = ("tentative", "confirmed", "coasting")
+
+
+def _coerce(obj: object, int_fields: tuple[str, ...], name: str) -> None:
+    n = None
+    for f in fields(obj):  # type: ignore[arg-type]
+        a = getattr(obj, f.name)
+        dtype = np.int64 if f.name in int_fields else np.float64
+        a = np.ascontiguousarray(a, dtype=dtype)
+        if a.ndim != 1:
+            raise ValueError(f"{name}.{f.name} must be 1-D")
+        if n is None:
+            n = a.shape[0]
+        elif a.shape[0] != n:
+            raise ValueError(f"{name}.{f.name} has length {a.shape[0]}, expected {n}")
+        object.__setattr__(obj, f.name, a)
+
+
+@dataclass(frozen=True)
+class Measurements:
+    """A time-sorted batch of position measurements in the tracker's ENU frame.
+
+    Every row is either Cartesian (``x, y, z`` with per-axis standard deviations
+    ``sx, sy, sz``; ``sensor_id`` may be -1) or polar (``range_m, azimuth_rad,
+    elevation_rad`` with their sigmas, measured by sensor ``sensor_id`` whose position
+    the tracker knows). ``polar`` says which. Unused fields hold NaN. ``truth_id`` is
+    passed through to the track updates (-1 when unknown or a false alarm).
+    """
+
+    t: FloatArray
+    sensor_id: IntArray
+    polar: NDArray[np.bool_]
+    x: FloatArray
+    y: FloatArray
+    z: FloatArray
+    sx: FloatArray
+    sy: FloatArray
+    sz: FloatArray
+    range_m: FloatArray
+    azimuth_rad: FloatArray
+    elevation_rad: FloatArray
+    sigma_range_m: FloatArray
+    sigma_azimuth_rad: FloatArray
+    sigma_elevation_rad: FloatArray
+    truth_id: IntArray
+
+    def __post_init__(self) -> None:
+        polar = np.ascontiguousarray(self.polar, dtype=bool)
+        object.__setattr__(self, "polar", polar.astype(np.float64))
+        _coerce(self, ("sensor_id", "truth_id"), "Measurements")
+        object.__setattr__(self, "polar", self.polar.astype(bool))
+
+    def __len__(self) -> int:
+        return int(self.t.shape[0])
+
+    @classmethod
+    def cartesian(
+        cls,
+        t: FloatArray,
+        xyz: FloatArray,
+        sigma: FloatArray,
+        sensor_id: IntArray | None = None,
+        truth_id: IntArray | None = None,
+    ) -> Measurements:
+        """Cartesian measurements: positions (K, 3) in metres and per-axis sigmas (K, 3) or (3,)."""
+        xyz = np.asarray(xyz, dtype=np.float64).reshape(-1, 3)
+        k = xyz.shape[0]
+        t = np.broadcast_to(np.asarray(t, dtype=np.float64), (k,))
+        sigma = np.broadcast_to(np.asarray(sigma, dtype=np.float64), (k, 3))
+        nan = np.full(k, np.nan)
+        return cls(
+            t=t,
+            sensor_id=np.full(k, -1) if sensor_id is None else sensor_id,
+            polar=np.zeros(k, dtype=bool),
+            x=xyz[:, 0],
+            y=xyz[:, 1],
+            z=xyz[:, 2],
+            sx=sigma[:, 0],
+            sy=sigma[:, 1],
+            sz=sigma[:, 2],
+            range_m=nan,
+            azimuth_rad=nan,
+            elevation_rad=nan,
+            sigma_range_m=nan,
+            sigma_azimuth_rad=nan,
+            sigma_elevation_rad=nan,
+            truth_id=np.full(k, -1) if truth_id is None else truth_id,
+        )
+
+    @classmethod
+    def from_polar(
+        cls,
+        t: FloatArray,
+        sensor_id: IntArray,
+        range_m: FloatArray,
+        azimuth_rad: FloatArray,
+        elevation_rad: FloatArray,
+        sigma_range_m: FloatArray,
+        sigma_azimuth_rad: FloatArray,
+        sigma_elevation_rad: FloatArray,
+        truth_id: IntArray | None = None,
+    ) -> Measurements:
+        """Polar measurements of sensors the tracker knows (azimuth clockwise from north)."""
+        t = np.asarray(t, dtype=np.float64)
+        k = t.shape[0]
+        nan = np.full(k, np.nan)
+        return cls(
+            t=t,
+            sensor_id=sensor_id,
+            polar=np.ones(k, dtype=bool),
+            x=nan,
+            y=nan,
+            z=nan,
+            sx=nan,
+            sy=nan,
+            sz=nan,
+            range_m=np.broadcast_to(range_m, (k,)),
+            azimuth_rad=np.broadcast_to(azimuth_rad, (k,)),
+            elevation_rad=np.broadcast_to(elevation_rad, (k,)),
+            sigma_range_m=np.broadcast_to(sigma_range_m, (k,)),
+            sigma_azimuth_rad=np.broadcast_to(sigma_azimuth_rad, (k,)),
+            sigma_elevation_rad=np.broadcast_to(sigma_elevation_rad, (k,)),
+            truth_id=np.full(k, -1) if truth_id is None else truth_id,
+        )
+
+    def take(self, idx: IntArray | slice) -> Measurements:
+        """Rows ``idx`` as a new batch."""
+        return Measurements(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
+
+    @classmethod
+    def concat(cls, parts: Sequence[Measurements]) -> Measurements:
+        """Rows of several batches, in the given order."""
+        return cls(
+            **{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)}
+        )
+
+
+@dataclass(frozen=True)
+class TrackUpdates:
+    """Track states emitted by the tracker: one row per track per update or missed revisit.
+
+    ``status`` holds :data:`TENTATIVE`, :data:`CONFIRMED` or :data:`COASTING`;
+    ``sx, sy, sz`` are the position standard deviations (m) from the covariance;
+    ``quality`` is in [0, 1]; ``truth_id`` is the truth id of the measurement that updated
+    the track (-1 on a coasting row, a false alarm or unknown truth).
+    """
+
+    t: FloatArray
+    track_id: IntArray
+    x: FloatArray
+    y: FloatArray
+    z: FloatArray
+    vx: FloatArray
+    vy: FloatArray
+    vz: FloatArray
+    status: IntArray
+    sx: FloatArray
+    sy: FloatArray
+    sz: FloatArray
+    quality: FloatArray
+    truth_id: IntArray
+
+    def __post_init__(self) -> None:
+        _coerce(self, ("track_id", "status", "truth_id"), "TrackUpdates")
+
+    def __len__(self) -> int:
+        return int(self.t.shape[0])
+
+    @classmethod
+    def empty(cls) -> TrackUpdates:
+        return cls(**{f.name: np.zeros(0) for f in fields(cls)})
+
+    @classmethod
+    def concat(cls, parts: Sequence[TrackUpdates]) -> TrackUpdates:
+        if not parts:
+            return cls.empty()
+        return cls(
+            **{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)}
+        )
+
+    def take(self, idx: IntArray | slice) -> TrackUpdates:
+        return TrackUpdates(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
