@@ -70,7 +70,7 @@ class TrackerConfig(BaseModel):
         "quiet model uses it too.",
     )
     manoeuvre_noise_m2ps5: float = Field(
-        default=100.0,
+        default=1000.0,
         gt=0,
         description="IMM manoeuvring model (Wiener-process acceleration): power spectral "
         "density of the white jerk noise (m^2/s^5).",

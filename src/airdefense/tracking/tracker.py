@@ -400,12 +400,10 @@ class Tracker:
         xp, pp = filters.predict(self.models, x0[inv], p0[inv], dt)
         xu, pu, nu, s, loglik = filters.update(xp, pp, z[pj], r[pj])
         cp = cbar[inv]
-        if self.n_models == 1:
-            d2 = np.einsum("ki,kij,kj->k", nu[:, 0], np.linalg.inv(s[:, 0]), nu[:, 0])
-        else:
-            xc, pc = filters.combine(xp[:, :, 0:3], pp[:, :, 0:3, 0:3], cp)
-            nuc = z[pj] - xc
-            d2 = np.einsum("ki,kij,kj->k", nuc, np.linalg.inv(pc + r[pj]), nuc)
+        # gate: inside the ellipsoid of at least one model (a manoeuvre's first plot lies in
+        # the manoeuvring model's gate while that model is still improbable)
+        d2m = np.einsum("kmi,kmij,kmj->km", nu, np.linalg.inv(s), nu)
+        d2 = d2m.min(axis=1)
         ok = d2 <= self.gate
         if not ok.any():
             return none
