@@ -89,6 +89,21 @@ def gnn(
     chosen = np.zeros(ti.size, dtype=bool)
     if ti.size == 0:
         return chosen
+    deg_t = np.bincount(ti, minlength=n_tracks)[ti]
+    deg_p = np.bincount(pj, minlength=n_plots)[pj]
+    isolated = (deg_t == 1) & (deg_p == 1)  # the common case: a cluster of one pair
+    chosen[isolated] = True
+    if isolated.all():
+        return chosen
+    rest = np.flatnonzero(~isolated)
+    chosen[rest] = _gnn_clusters(ti[rest], pj[rest], cost[rest], n_tracks, n_plots, miss_cost)
+    return chosen
+
+
+def _gnn_clusters(
+    ti: IntArray, pj: IntArray, cost: FloatArray, n_tracks: int, n_plots: int, miss_cost: float
+) -> NDArray[np.bool_]:
+    chosen = np.zeros(ti.size, dtype=bool)
     label = clusters(ti, pj, n_tracks, n_plots)
     nt, npl = _group_sizes(ti, pj, label)
     simple = (nt == 1) | (npl == 1)
@@ -140,9 +155,14 @@ def jpda(
     beta0 = np.ones(n_tracks)
     if ti.size == 0:
         return beta, beta0
-    label = clusters(ti, pj, n_tracks, n_plots)
-    nt, _ = _group_sizes(ti, pj, label)
-    single = nt == 1
+    # a track whose plots are all its own alone forms a one-track cluster (PDA)
+    deg_p = np.bincount(pj, minlength=n_plots)[pj]
+    shared = np.zeros(n_tracks, dtype=bool)
+    shared[ti[deg_p > 1]] = True
+    single = ~shared[ti]
+    label = np.zeros(ti.size, dtype=np.int64)
+    if not single.all():
+        label = clusters(ti, pj, n_tracks, n_plots)
     # PDA for isolated tracks
     s = np.flatnonzero(single)
     if s.size:

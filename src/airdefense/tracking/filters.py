@@ -40,17 +40,14 @@ class MotionModel:
     def transition(self, dt: FloatArray) -> FloatArray:
         """Transition matrices F (K, dim, dim) for time steps dt (K,)."""
         dt = np.asarray(dt, dtype=np.float64)
-        k = dt.shape[0]
-        f = np.zeros((k, self.dim, self.dim))
-        idx = np.arange(3)
-        f[:, idx, idx] = 1.0
-        f[:, idx + 3, idx + 3] = 1.0
-        f[:, idx, idx + 3] = dt[:, None]
-        if self.dim == 9 and self.kind == "ca":
-            f[:, idx + 6, idx + 6] = 1.0
-            f[:, idx + 3, idx + 6] = dt[:, None]
-            f[:, idx, idx + 6] = 0.5 * dt[:, None] ** 2
-        return f
+        n = self.dim // 3
+        if self.kind == "ca":
+            blocks = np.array([[1.0 + 0 * dt, dt, 0.5 * dt**2], [0 * dt, 1.0 + 0 * dt, dt]])
+            blocks = np.concatenate([blocks, [[0 * dt, 0 * dt, 1.0 + 0 * dt]]])
+        else:
+            one, zero = np.ones_like(dt), np.zeros_like(dt)
+            blocks = np.array([[one, dt, zero], [zero, one, zero], [zero, zero, zero]])[:n, :n]
+        return _kron_i3(blocks)
 
     def noise(self, dt: FloatArray) -> FloatArray:
         """Process noise covariances Q (K, dim, dim) for time steps dt (K,).
@@ -60,10 +57,10 @@ class MotionModel:
         per axis (BLK eq. 6.2.3-8).
         """
         dt = np.abs(np.asarray(dt, dtype=np.float64))
-        k = dt.shape[0]
+        n = self.dim // 3
+        z = np.zeros_like(dt)
         if self.kind == "cv":
-            blocks = np.array([[dt**3 / 3, dt**2 / 2], [dt**2 / 2, dt]])  # (2, 2, K)
-            n = 2
+            blocks = np.array([[dt**3 / 3, dt**2 / 2, z], [dt**2 / 2, dt, z], [z, z, z]])[:n, :n]
         else:
             blocks = np.array(
                 [
@@ -72,13 +69,17 @@ class MotionModel:
                     [dt**3 / 6, dt**2 / 2, dt],
                 ]
             )
-            n = 3
-        q = np.zeros((k, self.dim, self.dim))
-        blocks = np.moveaxis(blocks, -1, 0) * self.q  # (K, n, n)
-        for a in range(n):
-            for b in range(n):
-                q[:, 3 * a : 3 * a + 3, 3 * b : 3 * b + 3] = blocks[:, a, b, None, None] * _I3
-        return q
+        return _kron_i3(blocks * self.q)
+
+
+def _kron_i3(blocks: FloatArray) -> FloatArray:
+    """(n, n, K) per-axis blocks -> (K, 3n, 3n) state matrices, state ordered (pos, vel, acc)
+    by axis triplets: M[3a + i, 3b + j] = blocks[a, b] * delta_ij."""
+    n, _, k = blocks.shape
+    out = np.zeros((k, n, 3, n, 3))
+    idx = np.arange(3)
+    out[:, :, idx, :, idx] = np.moveaxis(blocks, -1, 0)[None]
+    return out.reshape(k, 3 * n, 3 * n)
 
 
 def models_for(kind: str, q_cv: float, q_ca: float) -> tuple[MotionModel, ...]:
@@ -166,9 +167,8 @@ def mix(
     w = mu[:, :, None] * pi[None, :, :] / np.maximum(c[:, None, :], 1e-300)  # mu_{i|j}
     x0 = np.einsum("kij,kid->kjd", w, x)
     dx = x[:, :, None, :] - x0[:, None, :, :]  # (K, i, j, d)
-    p0 = np.einsum("kij,kiab->kjab", w, p) + np.einsum(
-        "kij,kija,kijb->kjab", w, dx, dx, optimize=True
-    )
+    wdx = w[..., None] * dx
+    p0 = np.einsum("kij,kiab->kjab", w, p) + np.einsum("kija,kijb->kjab", wdx, dx)
     return x0, p0, c
 
 

@@ -53,11 +53,17 @@ QUALITY_WEIGHT = 0.2
 
 @dataclass(frozen=True)
 class TrackEvent:
-    """A track management event: ``kind`` is "track_confirmed" or "track_dropped"."""
+    """A track management event: ``kind`` is "track_confirmed" or "track_dropped".
+
+    ``truth_id`` is the truth id of the track's last plot (-1 unknown); ``position`` its
+    estimated position then (ENU m).
+    """
 
     t: float
     kind: str
     track_id: int
+    truth_id: int
+    position: tuple[float, float, float]
 
 
 @dataclass
@@ -86,7 +92,8 @@ class Tracker:
         self.pi = np.full((m, m), p / max(m - 1, 1)) + np.eye(m) * (1.0 - p - p / max(m - 1, 1))
         if m == 1:
             self.pi = np.ones((1, 1))
-        self.mu0 = np.array([1.0]) if m == 1 else np.array([0.8, 0.2])
+        # new tracks start in the quiet model: a manoeuvre gate on a one-plot track sweeps clutter
+        self.mu0 = np.array([1.0]) if m == 1 else np.array([0.99, 0.01])
         self.gate = filters.chi2_gate(c.gate_probability)
         self.events: list[TrackEvent] = []
         self._t_last = -np.inf
@@ -261,7 +268,8 @@ class Tracker:
         if len(batch) == 0:
             return TrackUpdates.empty()
         t_min = float(batch.t.min())
-        if t_min < self._t_last - 1e-6:
+        # batches of different sensors within one window may overlap in time
+        if t_min < self._t_last - self.config.batch_window_s - 1e-6:
             raise ValueError(
                 f"time goes backwards: a batch at t={t_min:.6g} s after t={self._t_last:.6g} s"
             )
@@ -276,7 +284,7 @@ class Tracker:
             pidx = np.flatnonzero(free)
             if tidx.size == 0 or pidx.size == 0:
                 continue
-            used, upd = self._associate(tidx, pidx, z, r, col, batch, t_b)
+            used, upd = self._associate(tidx, pidx, z, r, col, batch, t_b, stage == CONFIRMED)
             free[used] = False
             updated[upd] = True
         new_rows = self._initiate(np.flatnonzero(free), z, r, col, batch)
@@ -374,6 +382,7 @@ class Tracker:
         col: IntArray,
         batch: Measurements,
         t_b: float,
+        confirmed: bool,
     ) -> tuple[IntArray, IntArray]:
         """Gate, associate and update tracks tidx with plots pidx; return (plots used,
         tracks updated)."""
@@ -402,8 +411,14 @@ class Tracker:
         cp = cbar[inv]
         # gate: inside the ellipsoid of at least one model (a manoeuvre's first plot lies in
         # the manoeuvring model's gate while that model is still improbable)
+        # (confirmed tracks only: a tentative track's manoeuvre gate would sweep up clutter)
         d2m = np.einsum("kmi,kmij,kmj->km", nu, np.linalg.inv(s), nu)
-        d2 = d2m.min(axis=1)
+        if self.n_models == 1 or confirmed:
+            d2 = d2m.min(axis=1)
+        else:
+            xc, pc = filters.combine(xp[:, :, 0:3], pp[:, :, 0:3, 0:3], cp)
+            nuc = z[pj] - xc
+            d2 = np.einsum("ki,kij,kj->k", nuc, np.linalg.inv(pc + r[pj]), nuc)
         ok = d2 <= self.gate
         if not ok.any():
             return none
@@ -485,8 +500,7 @@ class Tracker:
         confirm = ti[(self._status[ti] == TENTATIVE) & (self._hits[ti] >= c.confirm_m)]
         if confirm.size:
             self._status[confirm] = CONFIRMED
-            for tid, t in zip(self._id[confirm].tolist(), self._t[confirm].tolist(), strict=True):
-                self.events.append(TrackEvent(t, "track_confirmed", tid))
+            self._log("track_confirmed", confirm, self._t[confirm])
 
     def _misses(self, idx: IntArray, t: FloatArray | float) -> IntArray:
         """Consecutive missed revisits of each track at time t: the fewest over the sensors
@@ -598,8 +612,7 @@ class Tracker:
         drop |= (status == CONFIRMED) & (np.sqrt(var / 3.0) > c.max_position_sigma_m)
         if drop.any():
             gone = np.flatnonzero(drop & (status == CONFIRMED))
-            for tid in self._id[gone].tolist():
-                self.events.append(TrackEvent(t_b, "track_dropped", tid))
+            self._log("track_dropped", gone, np.full(gone.size, t_b))
             self._keep(~drop)
         return out
 
@@ -607,9 +620,24 @@ class Tracker:
         """Drop every live track (end of data), logging a drop for each confirmed one."""
         n = self._n
         tt = self._t_last if t is None else t
-        for tid in self._id[:n][self._status[:n] == CONFIRMED].tolist():
-            self.events.append(TrackEvent(float(tt), "track_dropped", tid))
+        live = np.flatnonzero(self._status[:n] == CONFIRMED)
+        self._log("track_dropped", live, np.full(live.size, float(tt)))
         self._n = 0
+
+    def _log(self, kind: str, idx: IntArray, t: FloatArray) -> None:
+        if idx.size == 0:
+            return
+        pos = np.einsum("km,kmi->ki", self._mu[idx], self._x[idx, :, 0:3])
+        for k, i in enumerate(idx.tolist()):
+            self.events.append(
+                TrackEvent(
+                    float(t[k]),
+                    kind,
+                    int(self._id[i]),
+                    int(self._truth[i]),
+                    (float(pos[k, 0]), float(pos[k, 1]), float(pos[k, 2])),
+                )
+            )
 
     def tracks_at(self, t: float, confirmed_only: bool = True) -> TrackUpdates:
         """The live picture predicted to time t (for threat evaluation and displays)."""
