@@ -257,6 +257,183 @@ def schema(
     console.print(f"wrote {out}", markup=False, highlight=False)
 
 
+@app.command()
+def track(
+    detections: Annotated[
+        Path,
+        typer.Argument(
+            help="Detections file, Parquet or CSV (by extension), rows in time order. Cartesian "
+            "columns: t, x, y, z, sx, sy, sz (seconds; ENU metres; noise std per axis, m). Polar "
+            "columns: t, sensor_id, range, azimuth, elevation, sigma_range, sigma_azimuth, "
+            "sigma_elevation (metres and radians, azimuth clockwise from north, elevation up "
+            "from the horizontal; the sensors' sites in --config). Optional: truth_id (-1 unknown).",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Tracks Parquet file to write: t, track_id, x, y, z, vx, vy, vz, status, sx, sy, "
+            "sz, quality, truth_id.",
+            show_default=False,
+        ),
+    ],
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="Tracker YAML (filter, association, confirmation, ..., origin, sensors by id). "
+            "Default: the built-in settings.",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite --out if it exists (refused otherwise).")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only the tracks file's path.")
+    ] = False,
+) -> None:
+    """Track a detections file and write the tracks to Parquet, streamed (memory stays flat).
+
+    A bad file gets one line `error: FILE: column: ...`, exit code 2, and nothing is written.
+    """
+    from airdefense.geo import Frame
+    from airdefense.scenario.load import ScenarioError
+    from airdefense.tracking.config import TrackerConfig, load_config
+    from airdefense.tracking.io import DetectionsError, DetectionsReader, TrackWriter, check_output
+    from airdefense.tracking.tracker import Tracker
+
+    try:
+        cfg = load_config(config) if config is not None else TrackerConfig()
+    except ScenarioError as exc:
+        raise _fail(str(exc)) from None
+    frame = (
+        Frame.from_degrees(cfg.origin.lat_deg, cfg.origin.lon_deg, cfg.origin.alt_m)
+        if cfg.origin is not None
+        else None
+    )
+    if out.resolve() == detections.resolve():
+        raise _fail(f"{out}: is the detections file (choose another --out)")
+    show = not quiet and console.is_terminal
+    start = time.perf_counter()
+    try:
+        check_output(out, force=force)
+        with (
+            DetectionsReader(detections, sensors=cfg.sensors.keys()) as reader,
+            TrackWriter(out, force=force) as writer,
+            Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                TextColumn("{task.percentage:>3.0f}%"),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+                disable=not show,
+            ) as bar,
+        ):
+            task = bar.add_task(f"tracking {detections.name}", total=1.0)
+            tracker = Tracker(cfg, frame)
+            for chunk in reader:
+                for updates in tracker.run(chunk):
+                    writer.write(updates)
+                bar.update(task, completed=reader.fraction)
+    except DetectionsError as exc:
+        raise _fail(str(exc)) from None
+    except KeyboardInterrupt:
+        err_console.print("interrupted: nothing was written", markup=False)
+        raise typer.Exit(code=130) from None
+    elapsed = time.perf_counter() - start
+    if quiet:
+        console.print(str(out), markup=False, highlight=False)
+        return
+    table = Table(title=f"tracked {detections}", title_justify="left")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_row(f"detections read ({reader.kind})", f"{reader.rows_read:,}")
+    table.add_row("tracks", f"{writer.tracks:,}")
+    table.add_row("tracks confirmed", f"{writer.confirmed_tracks:,}")
+    table.add_row("rows written", f"{writer.rows:,}")
+    table.add_row("seconds", f"{elapsed:.2f}")
+    console.print(table)
+    console.print(f"tracks: [bold]{out}[/bold]")
+
+
+@app.command()
+def score(
+    tracks: Annotated[
+        Path,
+        typer.Argument(
+            help="Tracks file as `airdefense track` writes it (Parquet or CSV): t, track_id, x, y, "
+            "z, vx, vy, vz, status (tentative/confirmed/coasting or 0/1/2).",
+            show_default=False,
+        ),
+    ],
+    truth: Annotated[
+        Path,
+        typer.Option(
+            "--truth",
+            help="Truth file (Parquet or CSV): t, truth_id, x, y, z (seconds, ENU metres).",
+            show_default=False,
+        ),
+    ],
+    c_m: Annotated[
+        float, typer.Option("--c-m", help="GOSPA cut-off distance c (m), > 0.")
+    ] = 1000.0,
+    association_m: Annotated[
+        float | None,
+        typer.Option(
+            "--association-m",
+            help="SIAP: a track within this distance (m) of a truth is associated with it. "
+            "Default: the GOSPA cut-off c.",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the figures as one JSON object.")
+    ] = False,
+) -> None:
+    """Score tracks against truth: GOSPA (mean total, localisation, missed, false) and SIAP."""
+    import json
+    import math
+
+    from airdefense.tracking.io import DetectionsError, read_tracks, read_truth
+    from airdefense.tracking.metrics import evaluate
+
+    for name, value in (("--c-m", c_m), ("--association-m", association_m)):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise _fail(f"{name}: must be a finite number > 0 (got {value:g})")
+    assoc = c_m if association_m is None else association_m
+    try:
+        truth_data = read_truth(truth)
+        track_data = read_tracks(tracks)
+    except DetectionsError as exc:
+        raise _fail(str(exc)) from None
+    figures = evaluate(truth_data, track_data, c_m=c_m, p=2, association_distance_m=assoc).as_dict()
+    if as_json:
+        clean = {k: (float(v) if math.isfinite(float(v)) else None) for k, v in figures.items()}
+        sys.stdout.write(json.dumps(clean, indent=2) + "\n")
+        return
+    console.print(f"{tracks} against {truth}", markup=False, highlight=False)
+    table = Table(title="GOSPA and SIAP", title_justify="left")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, value in figures.items():
+        v = float(value)
+        text = (
+            "-"
+            if not math.isfinite(v)
+            else f"{v:,.0f}"
+            if v.is_integer()
+            else f"{v:,.3f}"
+            if abs(v) >= 1
+            else f"{v:.4g}"
+        )
+        table.add_row(key, text)
+    console.print(table)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
