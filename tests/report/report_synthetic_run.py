@@ -278,7 +278,9 @@ def make_run(
             "INSERT INTO events SELECT t, 'first_detection', object_id, sensor_id, -1, "
             "NULL, NULL, NULL, range_m, NULL FROM first_detections"
         )
-        con.execute("INSERT INTO tracks VALUES (10.0, 1, 0, 0, 0, 0, 0, 0, 'confirmed')")
+        con.execute(
+            "INSERT INTO tracks VALUES (10.0, 1, 0, 0, 0, 0, 0, 0, 'confirmed', 50, 50, 80, 0.8, 0)"
+        )
         con.execute(
             "INSERT INTO engagements VALUES (50.0, 'B1', 'SAM', 1, 0, 'kill'), "
             "(60.0, 'B1', 'SAM', 2, 2, 'miss')"

@@ -26,6 +26,7 @@ import yaml
 from airdefense import __version__
 from airdefense.record.schema import SUMMARY_COLUMNS, TABLES
 from airdefense.scenario.load import position_to_map
+from airdefense.tracking.measurements import STATUS_NAMES
 
 if TYPE_CHECKING:
     from airdefense.sim.loop import RunResult
@@ -246,6 +247,25 @@ def build_tables(result: RunResult) -> dict[str, pa.Table]:
             "y": pa.array(p.y),
             "z": pa.array(p.z),
             "truth_id": pa.array(p.truth_id.astype(np.int32)),
+        }
+    )
+    tr = result.tracks
+    out["tracks"] = pa.table(
+        {
+            "t": pa.array(tr.t),
+            "track_id": pa.array(tr.track_id.astype(np.int32)),
+            "x": pa.array(tr.x),
+            "y": pa.array(tr.y),
+            "z": pa.array(tr.z),
+            "vx": pa.array(tr.vx),
+            "vy": pa.array(tr.vy),
+            "vz": pa.array(tr.vz),
+            "status": pa.array(np.asarray(STATUS_NAMES, dtype=object)[tr.status]),
+            "sx": pa.array(tr.sx),
+            "sy": pa.array(tr.sy),
+            "sz": pa.array(tr.sz),
+            "quality": pa.array(tr.quality),
+            "truth_id": pa.array(tr.truth_id.astype(np.int32)),
         }
     )
     out["events"] = result.events.table()

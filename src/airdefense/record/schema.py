@@ -94,10 +94,18 @@ TABLES: dict[str, str] = {
         truth_id INTEGER NOT NULL            -- object_id, -1 for a false alarm (scoring only)
     """,
     "tracks": """
-        t DOUBLE NOT NULL,
+        t DOUBLE NOT NULL,                   -- one row per track per update or missed revisit
         track_id INTEGER NOT NULL,
-        x DOUBLE, y DOUBLE, z DOUBLE, vx DOUBLE, vy DOUBLE, vz DOUBLE,
-        status VARCHAR
+        x DOUBLE, y DOUBLE, z DOUBLE, vx DOUBLE, vy DOUBLE, vz DOUBLE,   -- ENU m, m/s
+        status VARCHAR NOT NULL,             -- tentative | confirmed | coasting
+        sx DOUBLE, sy DOUBLE, sz DOUBLE,     -- position standard deviations (m)
+        quality DOUBLE,                      -- 0..1, recent hit ratio
+        truth_id INTEGER                     -- object_id of the updating plot, -1 none (scoring only)
+    """,
+    "track_metrics": """
+        t DOUBLE NOT NULL,                   -- evaluation time (the truth grid)
+        gospa_m DOUBLE, localisation_m DOUBLE, missed_m DOUBLE, false_m DOUBLE,
+        truths INTEGER, tracks INTEGER       -- objects in the picture, confirmed tracks
     """,
     "events": """
         t DOUBLE NOT NULL,
@@ -143,4 +151,5 @@ SUMMARY_COLUMNS: dict[str, tuple[str, str]] = {
     "assets_hit": ("INTEGER", "threats that hit inside a defended asset"),
     "civil_engaged": ("INTEGER", "civil flights engaged (must be 0)"),
     "interceptors_used": ("INTEGER", "interceptors launched"),
+    "tracks_confirmed": ("INTEGER", "tracks confirmed (M-of-N)"),
 }

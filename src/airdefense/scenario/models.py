@@ -152,6 +152,75 @@ class Battery(_Model):
     overrides: dict[str, Any] = Field(default_factory=dict)
 
 
+class TrackerSettings(_Model):
+    """How the tracker runs: filter, association, gates and track management.
+
+    Defaults follow Blackman and Popoli, *Design and Analysis of Modern Tracking Systems*
+    (1999): a 3-of-5 confirmation, deletion after a few missed revisits, a chi-square gate
+    at probability 0.9997 on three degrees of freedom. ``airdefense track --config`` reads
+    the same settings (plus the sensors' positions) from a YAML file.
+    """
+
+    filter: Literal["cv", "imm"] = Field(
+        default="imm",
+        description="imm: IMM of constant velocity and constant acceleration, for an air "
+        "picture where fighters turn and missiles boost and re-enter; cv: one Kalman filter, "
+        "constant velocity (faster, for benign traffic).",
+    )
+    association: Literal["gnn", "jpda"] = "gnn"
+    process_noise_m2ps3: float = Field(
+        default=5.0,
+        gt=0,
+        description="Power spectral density q of the continuous white-noise acceleration of "
+        "the constant-velocity model (m^2/s^3; Stone Soup's noise_diff_coeff); the IMM's "
+        "quiet model uses it too.",
+    )
+    manoeuvre_noise_m2ps5: float = Field(
+        default=1000.0,
+        gt=0,
+        description="IMM manoeuvring model (Wiener-process acceleration): power spectral "
+        "density of the white jerk noise (m^2/s^5).",
+    )
+    imm_switch_probability: float = Field(default=0.05, gt=0, lt=1)
+    gate_probability: float = Field(default=0.9997, gt=0.5, lt=1)
+    detection_probability: float = Field(default=0.9, gt=0, le=1)
+    clutter_density_per_m3: float = Field(
+        default=1e-13, gt=0, description="JPDA: false plots per cubic metre per scan."
+    )
+    confirm_m: int = Field(default=3, ge=1, description="M of the M-of-N confirmation.")
+    confirm_n: int = Field(default=5, ge=1, description="N of the M-of-N confirmation.")
+    max_misses: int = Field(
+        default=3, ge=1, description="Confirmed track dropped after this many missed revisits."
+    )
+    tentative_max_misses: int = Field(default=2, ge=1)
+    max_position_sigma_m: float = Field(
+        default=20_000.0, gt=0, description="Dropped when the position sigma grows past this."
+    )
+    max_speed_mps: float = Field(
+        default=1_500.0,
+        gt=0,
+        description="A new track's velocity prior: zero mean, this as its 1-sigma per axis / 2.",
+    )
+    revisit_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="Revisit time of Cartesian measurements; default: measured from the data.",
+    )
+    batch_window_s: float = Field(
+        default=1.0,
+        ge=0,
+        description="Plots of one sensor within this time of each other form one batch.",
+    )
+
+    @model_validator(mode="after")
+    def _m_of_n(self) -> TrackerSettings:
+        if self.confirm_m > self.confirm_n:
+            raise ValueError(
+                f"confirm_m ({self.confirm_m}) must be <= confirm_n ({self.confirm_n})"
+            )
+        return self
+
+
 class Scenario(_Model):
     """A whole scenario file."""
 
@@ -172,3 +241,4 @@ class Scenario(_Model):
     raids: list[Raid] = Field(default_factory=list)
     civil_traffic: list[CivilTraffic] = Field(default_factory=list)
     batteries: list[Battery] = Field(default_factory=list)
+    tracking: TrackerSettings = Field(default_factory=lambda: TrackerSettings())

@@ -10,6 +10,7 @@ world through :meth:`Truth.kill`, the only way downstream reaches back upstream.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,9 @@ from airdefense.scenario.models import Scenario
 from airdefense.sensors import Plots, Radar
 from airdefense.sim.seeds import child_rngs, stage_seeds
 from airdefense.systems.models import RadarPreset
+from airdefense.tracking.config import TrackerConfig
+from airdefense.tracking.measurements import Measurements, TrackUpdates
+from airdefense.tracking.tracker import Tracker
 from airdefense.world.build import build_truth
 from airdefense.world.truth import Truth
 
@@ -82,6 +86,7 @@ class RunResult:
     truth: Truth
     sites: list[SensorSite]
     plots: Plots
+    tracks: TrackUpdates
     events: EventLog
     first: FirstDetections
     #: sensor_id -> (reference RCS m^2, ground range, height, SNR dB, Pd, visible) on a grid
@@ -146,6 +151,13 @@ def simulate(
     events = EventLog()
     first = FirstDetections.none(truth.n)
     plots: list[Plots] = []
+    tracker = make_tracker(scenario, frame, sites)
+    pending: dict[int, list[Plots]] = {site.sensor_id: [] for site in sites}
+    since = {site.sensor_id: float(truth.t[0]) for site in sites}
+    flush_s = {site.sensor_id: 0.5 * site.preset.scan_period_s for site in sites}
+    track_rows: list[TrackUpdates] = []
+    logged = 0
+    track_clock = 0.0
     t = truth.t
     steps = t.shape[0] - 1
     report_every = max(steps // 100, 1)
@@ -157,12 +169,26 @@ def simulate(
             if p.t.shape[0]:
                 plots.append(p)
                 _first_detections(first, p, truth)
+                pending[site.sensor_id].append(p)
+            # a radar's plots go to the tracker every half revisit (or each step if longer):
+            # the picture stays current and the tracker's per-batch cost is paid less often
+            due = t1 - since[site.sensor_id] >= flush_s[site.sensor_id] - 1e-9 or k == steps - 1
+            if due:
+                since[site.sensor_id] = t1
+                if pending[site.sensor_id]:
+                    tic = time.perf_counter()
+                    track_rows.extend(track_plots(tracker, Plots.concat(pending[site.sensor_id])))
+                    track_clock += time.perf_counter() - tic
+                    pending[site.sensor_id] = []
+        logged = _log_track_events(events, tracker, logged)
         _log_ends(events, truth, scenario, frame, t0, t1 if k < steps - 1 else np.inf)
         if progress is not None and (k % report_every == 0 or k == steps - 1):
             progress((k + 1) / steps)
     all_plots = Plots.concat(plots) if plots else Plots.empty()
+    tracks = TrackUpdates.concat(track_rows)
     _log_first_detections(events, first, truth)
-    timings["sensors"] = time.perf_counter() - clock
+    timings["sensors"] = time.perf_counter() - clock - track_clock
+    timings["tracking"] = track_clock
 
     clock = time.perf_counter()
     coverage = {}
@@ -181,9 +207,85 @@ def simulate(
         )
     timings["coverage"] = time.perf_counter() - clock
     summary = _summary(scenario, trial, truth, sites, all_plots, first, events)
+    summary["tracks_confirmed"] = events.count(EventKind.TRACK_CONFIRMED)
     return RunResult(
-        scenario, trial, frame, truth, sites, all_plots, events, first, coverage, summary, timings
+        scenario,
+        trial,
+        frame,
+        truth,
+        sites,
+        all_plots,
+        tracks,
+        events,
+        first,
+        coverage,
+        summary,
+        timings,
     )
+
+
+def make_tracker(scenario: Scenario, frame: Frame, sites: list[SensorSite]) -> Tracker:
+    """The scenario's tracker, fed by every radar (its site, local axes and scan period).
+
+    Each radar's plots arrive in batches of half its revisit, so batches of different radars
+    interleave in time: the tracker accepts batches that far out of order.
+    """
+    settings = scenario.tracking.model_dump()
+    longest = max((0.5 * s.preset.scan_period_s for s in sites), default=0.0)
+    settings["batch_window_s"] = max(settings["batch_window_s"], scenario.time_step_s + longest)
+    tracker = Tracker(TrackerConfig(**settings), frame=frame)
+    for site in sites:
+        tracker.add_sensor(
+            site.sensor_id,
+            site.position_enu,
+            frame.sensor_rotation(site.position_enu),
+            revisit_s=site.preset.scan_period_s,
+        )
+    return tracker
+
+
+def track_plots(tracker: Tracker, p: Plots) -> list[TrackUpdates]:
+    """Feed one radar's plots of one time step to the tracker, one batch per sweep (a fast
+    sector scan can see a target twice in one step)."""
+    cut = np.flatnonzero(np.diff(p.scan)) + 1
+    bounds = np.concatenate([[0], cut, [len(p)]])
+    out = []
+    for a, b in itertools.pairwise(bounds):
+        sl = slice(int(a), int(b))
+        m = Measurements.from_polar(
+            p.t[sl],
+            p.sensor_id[sl],
+            p.range_m[sl],
+            p.azimuth_rad[sl],
+            p.elevation_rad[sl],
+            p.sigma_range_m[sl],
+            p.sigma_azimuth_rad[sl],
+            p.sigma_elevation_rad[sl],
+            truth_id=p.truth_id[sl],
+        )
+        u = tracker.process(m)
+        if len(u):
+            out.append(u)
+    return out
+
+
+def _log_track_events(events: EventLog, tracker: Tracker, logged: int) -> int:
+    """Copy the tracker's new confirmations and drops into the event log."""
+    new = tracker.events[logged:]
+    for kind, name in (
+        (EventKind.TRACK_CONFIRMED, "track_confirmed"),
+        (EventKind.TRACK_DROPPED, "track_dropped"),
+    ):
+        sel = [e for e in new if e.kind == name]
+        if sel:
+            events.add(
+                kind,
+                np.array([e.t for e in sel]),
+                object_id=np.array([e.truth_id for e in sel]),
+                track_id=np.array([e.track_id for e in sel]),
+                xyz=np.array([e.position for e in sel]),
+            )
+    return len(tracker.events)
 
 
 def _log_launches(events: EventLog, truth: Truth, t0: float, t1: float) -> None:

@@ -1,16 +1,17 @@
-"""Tracker settings: one validated pydantic model, loadable from a YAML file.
+"""The tracker's configuration: the scenario's tracker settings plus sensor sites, from YAML.
 
-Defaults follow Blackman and Popoli, *Design and Analysis of Modern Tracking Systems*
-(1999): a 3-of-5 confirmation, deletion after a few missed revisits, a chi-square gate at
-probability 0.9997 on three degrees of freedom.
+The settings themselves (filter, gates, M-of-N, ...) are declared once, in
+:class:`airdefense.scenario.models.TrackerSettings`, so a scenario's ``tracking:`` section and
+``airdefense track --config`` accept the same fields.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from airdefense.scenario.models import TrackerSettings
 
 
 class SensorSite(BaseModel):
@@ -51,69 +52,14 @@ class Origin(BaseModel):
     alt_m: float = 0.0
 
 
-class TrackerConfig(BaseModel):
-    """Everything the tracker can be told. Units are in the field names."""
+class TrackerConfig(TrackerSettings):
+    """Tracker settings plus, for files of polar plots, where the sensors stand."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    filter: Literal["cv", "imm"] = Field(
-        default="cv",
-        description="cv: Kalman filter, constant velocity; imm: IMM of constant velocity and "
-        "constant acceleration (manoeuvring targets).",
-    )
-    association: Literal["gnn", "jpda"] = "gnn"
-    process_noise_m2ps3: float = Field(
-        default=1.0,
-        gt=0,
-        description="Power spectral density q of the continuous white-noise acceleration of "
-        "the constant-velocity model (m^2/s^3; Stone Soup's noise_diff_coeff); the IMM's "
-        "quiet model uses it too.",
-    )
-    manoeuvre_noise_m2ps5: float = Field(
-        default=1000.0,
-        gt=0,
-        description="IMM manoeuvring model (Wiener-process acceleration): power spectral "
-        "density of the white jerk noise (m^2/s^5).",
-    )
-    imm_switch_probability: float = Field(default=0.05, gt=0, lt=1)
-    gate_probability: float = Field(default=0.9997, gt=0.5, lt=1)
-    detection_probability: float = Field(default=0.9, gt=0, le=1)
-    clutter_density_per_m3: float = Field(
-        default=1e-13, gt=0, description="JPDA: false plots per cubic metre per scan."
-    )
-    confirm_m: int = Field(default=3, ge=1, description="M of the M-of-N confirmation.")
-    confirm_n: int = Field(default=5, ge=1, description="N of the M-of-N confirmation.")
-    max_misses: int = Field(
-        default=3, ge=1, description="Confirmed track dropped after this many missed revisits."
-    )
-    tentative_max_misses: int = Field(default=2, ge=1)
-    max_position_sigma_m: float = Field(
-        default=20_000.0, gt=0, description="Dropped when the position sigma grows past this."
-    )
-    max_speed_mps: float = Field(
-        default=1_500.0,
-        gt=0,
-        description="A new track's velocity prior: zero mean, this as its 1-sigma per axis / 2.",
-    )
-    revisit_s: float | None = Field(
-        default=None,
-        gt=0,
-        description="Revisit time of Cartesian measurements; default: measured from the data.",
-    )
-    batch_window_s: float = Field(
-        default=1.0,
-        ge=0,
-        description="Plots of one sensor within this time of each other form one batch.",
-    )
     origin: Origin | None = None
     sensors: dict[int, SensorSite] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _check(self) -> TrackerConfig:
-        if self.confirm_m > self.confirm_n:
-            raise ValueError(
-                f"confirm_m ({self.confirm_m}) must be <= confirm_n ({self.confirm_n})"
-            )
         geodetic = [k for k, s in self.sensors.items() if s.lat_deg is not None]
         if geodetic and self.origin is None:
             raise ValueError(f"sensors {geodetic} are geodetic: the config needs an origin")
