@@ -33,6 +33,31 @@ def test_cv_transition_and_noise_equal_stone_soup() -> None:
     np.testing.assert_allclose(qq, ss.covar(time_interval=_td(dt))[np.ix_(CV_PERM, CV_PERM)])
 
 
+def test_singer_model_equals_stone_soup() -> None:
+    from stonesoup.models.transition.linear import Singer
+
+    tau, sigma = 20.0, 30.0
+    q = 2 * sigma**2 / tau
+    ss = CombinedLinearGaussianTransitionModel(
+        [Singer(damping_coeff=1 / tau, noise_diff_coeff=q)] * 3
+    )
+    model = filters.MotionModel("singer", q, 9, tau)
+    for dt in (0.5, 2.0, 10.0, 60.0):
+        f = ss.matrix(time_interval=_td(dt))[np.ix_(CA_PERM, CA_PERM)]
+        qq = ss.covar(time_interval=_td(dt))[np.ix_(CA_PERM, CA_PERM)]
+        np.testing.assert_allclose(model.transition(np.array([dt]))[0], f, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(model.noise(np.array([dt]))[0], qq, rtol=1e-8, atol=1e-9)
+
+
+def test_singer_acceleration_variance_is_bounded_by_sigma_m() -> None:
+    """Singer 1970: the steady-state acceleration variance is sigma_m^2, however long the gap
+    (the Wiener-acceleration model's grows without bound)."""
+    tau, sigma = 10.0, 40.0
+    model = filters.MotionModel("singer", 2 * sigma**2 / tau, 9, tau)
+    q = model.noise(np.array([1e4]))[0]
+    assert q[6, 6] == pytest.approx(sigma**2, rel=1e-9)
+
+
 def test_ca_noise_equals_stone_soup_wiener_acceleration() -> None:
     q, dt = 40.0, 1.5
     ss = CombinedLinearGaussianTransitionModel([ConstantAcceleration(q)] * 3)
@@ -150,7 +175,7 @@ def _filter_rmse(kind: str, q_cv: float, g: float, seed: int, revisit: float = 2
     truth = pos[::step]
     sigma = 30.0
     zs = truth + rng.normal(0, sigma, truth.shape)
-    models = filters.models_for(kind, q_cv, 1000.0)
+    models = filters.models_for(kind, q_cv)
     m, d = len(models), models[0].dim
     pi = np.array([[0.95, 0.05], [0.05, 0.95]]) if m == 2 else np.ones((1, 1))
     x = np.zeros((1, m, d))

@@ -268,6 +268,18 @@ def build_tables(result: RunResult) -> dict[str, pa.Table]:
             "truth_id": pa.array(tr.truth_id.astype(np.int32)),
         }
     )
+    sc = result.track_score
+    out["track_metrics"] = pa.table(
+        {
+            "t": pa.array(sc.times),
+            "gospa_m": pa.array(sc.gospa),
+            "localisation_m2": pa.array(sc.localisation),
+            "missed_m2": pa.array(sc.missed),
+            "false_m2": pa.array(sc.false),
+            "truths": pa.array(np.asarray(sc.truth_count, dtype=np.int32)),
+            "tracks": pa.array(np.asarray(sc.track_count, dtype=np.int32)),
+        }
+    )
     out["events"] = result.events.table()
     f = result.first
     ids = np.flatnonzero(f.detected)

@@ -104,7 +104,8 @@ TABLES: dict[str, str] = {
     """,
     "track_metrics": """
         t DOUBLE NOT NULL,                   -- evaluation time (the truth grid)
-        gospa_m DOUBLE, localisation_m DOUBLE, missed_m DOUBLE, false_m DOUBLE,
+        gospa_m DOUBLE,                      -- GOSPA (c = 2 km, p = 2, alpha = 2)
+        localisation_m2 DOUBLE, missed_m2 DOUBLE, false_m2 DOUBLE,   -- its parts, GOSPA^2 = sum
         truths INTEGER, tracks INTEGER       -- objects in the picture, confirmed tracks
     """,
     "events": """
@@ -152,4 +153,6 @@ SUMMARY_COLUMNS: dict[str, tuple[str, str]] = {
     "civil_engaged": ("INTEGER", "civil flights engaged (must be 0)"),
     "interceptors_used": ("INTEGER", "interceptors launched"),
     "tracks_confirmed": ("INTEGER", "tracks confirmed (M-of-N)"),
+    "gospa_mean_m": ("DOUBLE", "mean GOSPA (c = 2 km, p = 2) of the confirmed tracks"),
+    "track_completeness": ("DOUBLE", "SIAP completeness: share of seen objects held by a track"),
 }

@@ -521,3 +521,45 @@ def altitude_figure(run: RunData) -> str | None:
         ax_low.set_title("low altitude, 0–2 km", loc="left")
         ax_all.legend(handles=handles, loc="upper right", ncols=3)
         return to_png_uri(fig)
+
+
+def tracking_figure(run: RunData, extent: tuple[float, ...]) -> str | None:
+    """Confirmed tracks over truth in plan, and GOSPA with truth and track counts over time."""
+    tr = run.tracks
+    m = run.track_metrics
+    if tr["t"].shape[0] == 0 and m["t"].shape[0] == 0:
+        return None
+    with _style():
+        fig = _new_figure(12.0, 5.6)
+        ax_plan, ax_g = fig.subplots(1, 2, width_ratios=[1.0, 1.25])
+        tx = run.truth["x"].astype(np.float64) / 1e3
+        ty = run.truth["y"].astype(np.float64) / 1e3
+        for _, sl in _segments(run):
+            ax_plan.plot(tx[sl], ty[sl], color="#c8c8c8", lw=2.2, zorder=1)
+        ids = tr["track_id"].astype(np.int64)
+        x, y = tr["x"].astype(np.float64) / 1e3, tr["y"].astype(np.float64) / 1e3
+        cuts = np.flatnonzero(np.diff(ids)) + 1
+        cmap = matplotlib.colormaps["tab20"]
+        for k, sl in enumerate(np.split(np.arange(ids.size), cuts)):
+            if sl.size:
+                ax_plan.plot(x[sl], y[sl], lw=0.9, color=cmap(k % 20), zorder=2)
+        ax_plan.set_xlim(extent[0], extent[1])
+        ax_plan.set_ylim(extent[2], extent[3])
+        ax_plan.set_aspect("equal")
+        ax_plan.set_xlabel("east (km)")
+        ax_plan.set_ylabel("north (km)")
+        ax_plan.set_title("confirmed tracks (colours) over truth (grey)", loc="left")
+        t = m["t"].astype(np.float64)
+        ax_g.plot(t, m["gospa_m"].astype(np.float64) / 1e3, color="#1f4e79", lw=1.4, label="GOSPA")
+        ax_g.set_xlabel("time since scenario start (s)")
+        ax_g.set_ylabel("GOSPA (km; c = 2 km, p = 2)")
+        ax_n = ax_g.twinx()
+        ax_n.plot(t, m["truths"].astype(np.float64), color="#8a8a8a", lw=1.0, label="objects seen")
+        ax_n.plot(
+            t, m["tracks"].astype(np.float64), color="#c0392b", lw=1.0, ls="--", label="tracks"
+        )
+        ax_n.set_ylabel("count")
+        handles = ax_g.get_legend_handles_labels()[0] + ax_n.get_legend_handles_labels()[0]
+        ax_g.legend(handles=handles, loc="upper left")
+        ax_g.set_title("track picture quality over time", loc="left")
+        return to_png_uri(fig)

@@ -323,6 +323,33 @@ def _altitude_section(run: RunData) -> str:
     return "".join(out)
 
 
+def _tracking_section(run: RunData) -> str:
+    out = ['<h2 id="tracking">Tracking</h2>']
+    extent, _ = figures.plan_extents(run)
+    uri = figures.tracking_figure(run, extent)
+    if uri is None:
+        out.append('<p class="desc">No tracks in this run.</p>')
+        return "".join(out)
+    s = run.summary
+    out.append(
+        '<p class="desc">'
+        f"{fmt(s.get('tracks_confirmed'))} tracks confirmed; SIAP completeness "
+        f"{fmt(s.get('track_completeness'), 3)} (share of the time each object already seen "
+        f"by a radar was held by a confirmed track); mean GOSPA {fmt(s.get('gospa_mean_m'))} m."
+        "</p>"
+    )
+    how = (
+        "Left: every confirmed track's estimated path (one colour per track number; a change "
+        "of colour along a path is a track-number change) over the true paths in grey. "
+        "Right: GOSPA (Rahmathullah et al. 2017; c = 2 km, p = 2, alpha = 2) of the confirmed "
+        "tracks against every object alive and already plotted by some radar, with the "
+        "number of such objects and of tracks. GOSPA is 0 for a perfect picture; each missed "
+        "object or false track adds c^2/2 to its square."
+    )
+    out.append(_figure(uri, "tracks and GOSPA", how))
+    return "".join(out)
+
+
 def _threat_section(run: RunData) -> str:
     r = run.threat_rows
     n = r["object_id"].shape[0]
@@ -543,6 +570,7 @@ def render_html(run: RunData) -> str:
         ("plan", "Air picture"),
         ("coverage", "Coverage"),
         ("altitude", "Altitude"),
+        ("tracking", "Tracking"),
         ("threats", "Threats"),
         ("sensors", "Sensors"),
         ("civil", "Civil traffic"),
@@ -557,6 +585,7 @@ def render_html(run: RunData) -> str:
             _plan_section(run),
             _coverage_section(run),
             _altitude_section(run),
+            _tracking_section(run),
             _threat_section(run),
             _sensor_section(run),
             _civil_section(run),

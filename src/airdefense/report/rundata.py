@@ -63,6 +63,8 @@ class RunData:
     engagement_outcomes: list[tuple[str, int]]
     event_counts: list[tuple[str, int]]
     track_rows: int
+    tracks: Columns  # confirmed/coasting track rows, ordered by track_id, t; maybe subsampled
+    track_metrics: Columns  # GOSPA and counts over time
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, sql: str) -> Columns:
@@ -307,6 +309,14 @@ def _load(
     ).fetchall()
     events = con.sql("SELECT kind, count(*) FROM events GROUP BY kind ORDER BY kind").fetchall()
     tracks = con.sql("SELECT count(DISTINCT track_id) FROM tracks").fetchall()[0]
+    track_pts = _fetch(
+        con,
+        "SELECT t, track_id, x, y, z FROM tracks WHERE status <> 'tentative' ORDER BY track_id, t",
+    )
+    track_pts = _take(track_pts, _stride_keep(track_pts["track_id"].astype(np.int64), max_points))
+    metrics = _fetch(
+        con, "SELECT t, gospa_m, missed_m2, false_m2, truths, tracks FROM track_metrics ORDER BY t"
+    )
     return RunData(
         path=db_path,
         meta=meta,
@@ -327,4 +337,6 @@ def _load(
         engagement_outcomes=[(str(a), int(b)) for a, b in outcomes],
         event_counts=[(str(a), int(b)) for a, b in events],
         track_rows=int(tracks[0]) if tracks else 0,
+        tracks=track_pts,
+        track_metrics=metrics,
     )

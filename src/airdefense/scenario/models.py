@@ -175,11 +175,17 @@ class TrackerSettings(_Model):
         "the constant-velocity model (m^2/s^3; Stone Soup's noise_diff_coeff); the IMM's "
         "quiet model uses it too.",
     )
-    manoeuvre_noise_m2ps5: float = Field(
-        default=1000.0,
+    manoeuvre_acceleration_mps2: float = Field(
+        default=30.0,
         gt=0,
-        description="IMM manoeuvring model (Wiener-process acceleration): power spectral "
-        "density of the white jerk noise (m^2/s^5).",
+        description="IMM manoeuvring model (Singer): standard deviation of the target's "
+        "manoeuvre acceleration (m/s^2; 30 is about 3 g).",
+    )
+    manoeuvre_time_s: float = Field(
+        default=20.0,
+        gt=0,
+        description="IMM manoeuvring model (Singer): how long a manoeuvre's acceleration "
+        "persists (time constant, s).",
     )
     imm_switch_probability: float = Field(default=0.05, gt=0, lt=1)
     gate_probability: float = Field(default=0.9997, gt=0.5, lt=1)

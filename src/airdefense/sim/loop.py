@@ -27,6 +27,7 @@ from airdefense.sim.seeds import child_rngs, stage_seeds
 from airdefense.systems.models import RadarPreset
 from airdefense.tracking.config import TrackerConfig
 from airdefense.tracking.measurements import Measurements, TrackUpdates
+from airdefense.tracking.metrics import TrackingScore, evaluate
 from airdefense.tracking.tracker import Tracker
 from airdefense.world.build import build_truth
 from airdefense.world.truth import Truth
@@ -39,6 +40,10 @@ COVERAGE_HEIGHTS_M = np.concatenate(
     [np.arange(0.0, 2000.0, 25.0), np.arange(2000.0, 30001.0, 200.0)]
 )
 COVERAGE_RANGES = 300
+#: GOSPA cut-off and SIAP association distance of a run's track score (m): above the
+#: cross-range error of a surveillance radar at 300 km (~1 km), below the spacing of
+#: distinct targets in a raid.
+TRACK_SCORE_DISTANCE_M = 2000.0
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,7 @@ class RunResult:
     sites: list[SensorSite]
     plots: Plots
     tracks: TrackUpdates
+    track_score: TrackingScore
     events: EventLog
     first: FirstDetections
     #: sensor_id -> (reference RCS m^2, ground range, height, SNR dB, Pd, visible) on a grid
@@ -206,8 +212,13 @@ def simulate(
             np.asarray(visible),
         )
     timings["coverage"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    track_score = score_tracks(truth, first, tracks)
+    timings["track_metrics"] = time.perf_counter() - clock
     summary = _summary(scenario, trial, truth, sites, all_plots, first, events)
     summary["tracks_confirmed"] = events.count(EventKind.TRACK_CONFIRMED)
+    summary["gospa_mean_m"] = track_score.gospa_mean
+    summary["track_completeness"] = track_score.completeness
     return RunResult(
         scenario,
         trial,
@@ -216,11 +227,45 @@ def simulate(
         sites,
         all_plots,
         tracks,
+        track_score,
         events,
         first,
         coverage,
         summary,
         timings,
+    )
+
+
+def score_tracks(truth: Truth, first: FirstDetections, tracks: TrackUpdates) -> TrackingScore:
+    """GOSPA over time and SIAP of the run's confirmed tracks.
+
+    The truth scored at a grid time is every object alive then that some radar has already
+    plotted: a tracker cannot hold what was never seen, and should keep what it has seen.
+    """
+    t = truth.t
+    alive = (truth.start_s[None, :] <= t[:, None] + 1e-9) & (t[:, None] <= truth.end_s[None, :])
+    seen = first.t[None, :] <= t[:, None]
+    k, i = np.nonzero(alive & seen)
+    pos = truth.pos[k, i]
+    vel = truth.vel[k, i]
+    rows = {
+        "t": t[k],
+        "truth_id": i,
+        "x": pos[:, 0],
+        "y": pos[:, 1],
+        "z": pos[:, 2],
+        "vx": vel[:, 0],
+        "vy": vel[:, 1],
+        "vz": vel[:, 2],
+    }
+    # scored up to the last track output: the final grid point sits after the last scan
+    times = t[t <= tracks.t.max() + 1e-9] if len(tracks) else t
+    return evaluate(
+        rows,
+        tracks,
+        c_m=TRACK_SCORE_DISTANCE_M,
+        association_distance_m=TRACK_SCORE_DISTANCE_M,
+        times=times,
     )
 
 

@@ -28,20 +28,35 @@ _I3 = np.eye(3)
 class MotionModel:
     """A linear motion model in a ``dim``-dimensional state (6: pos, vel; 9: pos, vel, acc).
 
-    ``kind`` is "cv" (continuous white-noise acceleration, BLK 6.2.2) or "ca" (Wiener-process
-    acceleration, BLK 6.2.3); ``q`` its noise power spectral density (m^2/s^3 for cv,
-    m^2/s^5 for ca). A cv model in a 9-state layout holds the acceleration at zero.
+    ``kind`` is "cv" (continuous white-noise acceleration, BLK 6.2.2), "ca" (Wiener-process
+    acceleration, BLK 6.2.3) or "singer" (the acceleration a first-order Markov process with
+    time constant ``tau``: constant acceleration that fades, Singer 1970); ``q`` is the noise
+    power spectral density (m^2/s^3 for cv, m^2/s^5 for ca and singer, where
+    q = 2 sigma_m^2 / tau for a manoeuvre acceleration sigma_m). A cv model in a 9-state
+    layout holds the acceleration at zero.
     """
 
     kind: str
     q: float
     dim: int = 6
+    tau: float = 0.0  # singer: manoeuvre time constant (s)
 
     def transition(self, dt: FloatArray) -> FloatArray:
         """Transition matrices F (K, dim, dim) for time steps dt (K,)."""
         dt = np.asarray(dt, dtype=np.float64)
         n = self.dim // 3
-        if self.kind == "ca":
+        if self.kind == "singer":
+            a = 1.0 / self.tau
+            e = np.exp(-a * dt)
+            one, zero = np.ones_like(dt), np.zeros_like(dt)
+            blocks = np.array(
+                [
+                    [one, dt, (a * dt - 1.0 + e) / a**2],
+                    [zero, one, (1.0 - e) / a],
+                    [zero, zero, e],
+                ]
+            )
+        elif self.kind == "ca":
             blocks = np.array([[1.0 + 0 * dt, dt, 0.5 * dt**2], [0 * dt, 1.0 + 0 * dt, dt]])
             blocks = np.concatenate([blocks, [[0 * dt, 0 * dt, 1.0 + 0 * dt]]])
         else:
@@ -59,6 +74,8 @@ class MotionModel:
         dt = np.abs(np.asarray(dt, dtype=np.float64))
         n = self.dim // 3
         z = np.zeros_like(dt)
+        if self.kind == "singer":
+            return _kron_i3(_singer_noise(dt, 1.0 / self.tau) * self.q)
         if self.kind == "cv":
             blocks = np.array([[dt**3 / 3, dt**2 / 2, z], [dt**2 / 2, dt, z], [z, z, z]])[:n, :n]
         else:
@@ -72,6 +89,30 @@ class MotionModel:
         return _kron_i3(blocks * self.q)
 
 
+def _singer_noise(dt: FloatArray, a: float) -> FloatArray:
+    """Per-axis discrete noise blocks (3, 3, K) of the Singer model for unit spectral density
+    (R. A. Singer, "Estimating optimal tracking filter performance for manned maneuvering
+    targets", IEEE Trans. AES 6(4), 1970; closed form as in X. R. Li, V. P. Jilkov, "Survey
+    of maneuvering target tracking, Part I", IEEE Trans. AES 39(4), 2003, eq. 20).
+    Small a*dt falls back to the Wiener-acceleration blocks, its limit, to avoid cancellation.
+    """
+    t = dt
+    x = a * t
+    e1, e2 = np.exp(-x), np.exp(-2 * x)
+    q11 = (1 - e2 + 2 * x + 2 * x**3 / 3 - 2 * x**2 - 4 * x * e1) / (2 * a**5)
+    q12 = (e2 + 1 - 2 * e1 + 2 * x * e1 - 2 * x + x**2) / (2 * a**4)
+    q13 = (1 - e2 - 2 * x * e1) / (2 * a**3)
+    q22 = (4 * e1 - 3 - e2 + 2 * x) / (2 * a**3)
+    q23 = (e2 + 1 - 2 * e1) / (2 * a**2)
+    q33 = (1 - e2) / (2 * a)
+    small = x < 3e-3  # where cancellation (eps / x^5) would exceed the O(x) limit error
+    if np.any(small):
+        ts = t[small]
+        q11[small], q12[small], q13[small] = ts**5 / 20, ts**4 / 8, ts**3 / 6
+        q22[small], q23[small], q33[small] = ts**3 / 3, ts**2 / 2, ts
+    return np.array([[q11, q12, q13], [q12, q22, q23], [q13, q23, q33]])
+
+
 def _kron_i3(blocks: FloatArray) -> FloatArray:
     """(n, n, K) per-axis blocks -> (K, 3n, 3n) state matrices, state ordered (pos, vel, acc)
     by axis triplets: M[3a + i, 3b + j] = blocks[a, b] * delta_ij."""
@@ -82,12 +123,17 @@ def _kron_i3(blocks: FloatArray) -> FloatArray:
     return out.reshape(k, 3 * n, 3 * n)
 
 
-def models_for(kind: str, q_cv: float, q_ca: float) -> tuple[MotionModel, ...]:
-    """The motion models of a filter kind: "cv" (one model, 6 states) or "imm" (cv + ca, 9)."""
+def models_for(
+    kind: str, q_cv: float, sigma_m: float = 30.0, tau_s: float = 20.0
+) -> tuple[MotionModel, ...]:
+    """The motion models of a filter kind: "cv" (one model, 6 states) or "imm" (cv and a
+    Singer constant-acceleration model of manoeuvre acceleration sigma_m (m/s^2) and time
+    constant tau_s, 9 states)."""
     if kind == "cv":
         return (MotionModel("cv", q_cv, 6),)
     if kind == "imm":
-        return (MotionModel("cv", q_cv, 9), MotionModel("ca", q_ca, 9))
+        q = 2.0 * sigma_m**2 / tau_s
+        return (MotionModel("cv", q_cv, 9), MotionModel("singer", q, 9, tau_s))
     raise ValueError(f"unknown filter {kind!r} (allowed: cv, imm)")
 
 

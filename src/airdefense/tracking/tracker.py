@@ -84,7 +84,9 @@ class Tracker:
     def __init__(self, config: TrackerConfig | None = None, frame: object | None = None) -> None:
         self.config = config if config is not None else TrackerConfig()
         c = self.config
-        self.models = filters.models_for(c.filter, c.process_noise_m2ps3, c.manoeuvre_noise_m2ps5)
+        self.models = filters.models_for(
+            c.filter, c.process_noise_m2ps3, c.manoeuvre_acceleration_mps2, c.manoeuvre_time_s
+        )
         self.n_models = len(self.models)
         self.dim = self.models[0].dim
         p = c.imm_switch_probability
