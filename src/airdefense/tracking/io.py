@@ -186,7 +186,8 @@ class _Table:
 
     def _csv_error(self, exc: BaseException) -> DetectionsError:
         m = re.search(
-            r"CSV column #(\d+): CSV conversion error to (\w+): invalid value '(.*)'", str(exc)
+            r"CSV column #(\d+): (?:Row #\d+: )?CSV conversion error to (\w+): invalid value '(.*)'",
+            str(exc),
         )
         names = getattr(self, "names", [])
         if m and int(m.group(1)) < len(names):
