@@ -160,7 +160,7 @@ def simulate(
     tracker = make_tracker(scenario, frame, sites)
     pending: dict[int, list[Plots]] = {site.sensor_id: [] for site in sites}
     since = {site.sensor_id: float(truth.t[0]) for site in sites}
-    flush_s = {site.sensor_id: 0.5 * site.preset.scan_period_s for site in sites}
+    flush_s = {site.sensor_id: site.preset.scan_period_s for site in sites}
     track_rows: list[TrackUpdates] = []
     logged = 0
     track_clock = 0.0
@@ -176,7 +176,7 @@ def simulate(
                 plots.append(p)
                 _first_detections(first, p, truth)
                 pending[site.sensor_id].append(p)
-            # a radar's plots go to the tracker every half revisit (or each step if longer):
+            # a radar's plots go to the tracker once per revisit (or each step if longer):
             # the picture stays current and the tracker's per-batch cost is paid less often
             due = t1 - since[site.sensor_id] >= flush_s[site.sensor_id] - 1e-9 or k == steps - 1
             if due:
@@ -272,11 +272,11 @@ def score_tracks(truth: Truth, first: FirstDetections, tracks: TrackUpdates) -> 
 def make_tracker(scenario: Scenario, frame: Frame, sites: list[SensorSite]) -> Tracker:
     """The scenario's tracker, fed by every radar (its site, local axes and scan period).
 
-    Each radar's plots arrive in batches of half its revisit, so batches of different radars
+    Each radar's plots arrive once per revisit, split by sweep, so batches of different radars
     interleave in time: the tracker accepts batches that far out of order.
     """
     settings = scenario.tracking.model_dump()
-    longest = max((0.5 * s.preset.scan_period_s for s in sites), default=0.0)
+    longest = max((s.preset.scan_period_s for s in sites), default=0.0)
     settings["batch_window_s"] = max(settings["batch_window_s"], scenario.time_step_s + longest)
     tracker = Tracker(TrackerConfig(**settings), frame=frame)
     for site in sites:

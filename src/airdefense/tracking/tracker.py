@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from airdefense.tracking import association, filters
+from airdefense.tracking import _kernels, association, filters
 from airdefense.tracking.config import TrackerConfig
 from airdefense.tracking.measurements import (
     COASTING,
@@ -88,6 +88,10 @@ class Tracker:
             c.filter, c.process_noise_m2ps3, c.manoeuvre_acceleration_mps2, c.manoeuvre_time_s
         )
         self.n_models = len(self.models)
+        codes = {"cv": _kernels.CV, "ca": _kernels.CA, "singer": _kernels.SINGER}
+        self._kinds = np.array([codes[m.kind] for m in self.models], dtype=np.int64)
+        self._qs = np.array([m.q for m in self.models])
+        self._taus = np.array([m.tau if m.tau > 0 else 1.0 for m in self.models])
         self.dim = self.models[0].dim
         p = c.imm_switch_probability
         m = self.n_models
@@ -397,7 +401,9 @@ class Tracker:
         speed = np.linalg.norm(
             np.einsum("km,kmi->ki", self._mu[tidx], self._x[tidx, :, 3:6]), axis=1
         )
-        radius = np.sqrt(self.gate * (var + rmax)) + span * (speed + c.max_speed_mps) + 1.0
+        # a plot up to `span` from the batch time moves the prediction by up to span * (v + dv)
+        tv = np.trace(self._p[tidx, :, 3:6, 3:6], axis1=-2, axis2=-1).max(axis=1)
+        radius = np.sqrt(self.gate * (var + rmax)) + span * (speed + np.sqrt(self.gate * tv)) + 1.0
         ti_l, pj_l = association.candidate_pairs(pos, radius, z[pidx])
         none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         if ti_l.size == 0:
@@ -408,13 +414,20 @@ class Tracker:
         ut, inv = np.unique(ti, return_inverse=True)
         x0, p0, cbar = filters.mix(self._x[ut], self._p[ut], self._mu[ut], self.pi)
         dt = batch.t[pj] - self._t[ti]
-        xp, pp = filters.predict(self.models, x0[inv], p0[inv], dt)
-        xu, pu, nu, s, loglik = filters.update(xp, pp, z[pj], r[pj])
+        xp, pp, xu, pu, d2m, loglik = _kernels.predict_update_pairs(
+            np.ascontiguousarray(x0[inv]),
+            np.ascontiguousarray(p0[inv]),
+            np.ascontiguousarray(dt),
+            np.ascontiguousarray(z[pj]),
+            np.ascontiguousarray(r[pj]),
+            self._kinds,
+            self._qs,
+            self._taus,
+        )
         cp = cbar[inv]
         # gate: inside the ellipsoid of at least one model (a manoeuvre's first plot lies in
         # the manoeuvring model's gate while that model is still improbable)
         # (confirmed tracks only: a tentative track's manoeuvre gate would sweep up clutter)
-        d2m = np.einsum("kmi,kmij,kmj->km", nu, np.linalg.inv(s), nu)
         if self.n_models == 1 or confirmed:
             d2 = d2m.min(axis=1)
         else:
