@@ -46,6 +46,9 @@ from airdefense.tracking.measurements import (
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
+#: Consecutive updates two tracks must look like one target before the younger is dropped.
+DUPLICATE_CHECKS = 3
+
 #: Weight of the newest revisit in the quality score (an exponentially weighted hit ratio
 #: over about the last 1 / w revisits).
 QUALITY_WEIGHT = 0.2
@@ -101,6 +104,7 @@ class Tracker:
         # new tracks start in the quiet model: a manoeuvre gate on a one-plot track sweeps clutter
         self.mu0 = np.array([1.0]) if m == 1 else np.array([0.99, 0.01])
         self.gate = filters.chi2_gate(c.gate_probability)
+        self._dup_gate = filters.chi2_gate(0.99, 6)
         self.events: list[TrackEvent] = []
         self._t_last = -np.inf
         self._next_id = 1
@@ -179,6 +183,7 @@ class Tracker:
         self._rev0 = np.zeros(cap)
         self._reported = np.zeros(cap, dtype=np.int64)
         self._truth = np.zeros(cap, dtype=np.int64)
+        self._dup = np.zeros(cap, dtype=np.int64)
 
     _FIELDS = (
         "_id",
@@ -194,6 +199,7 @@ class Tracker:
         "_rev0",
         "_reported",
         "_truth",
+        "_dup",
     )
 
     def _grow(self, need: int) -> None:
@@ -561,6 +567,7 @@ class Tracker:
         self._q[sl] = 0.0
         self._seen[sl] = np.nan
         self._reported[sl] = 0
+        self._dup[sl] = 0
         rev = self._revisit[col[pidx]]
         self._rev0[sl] = rev
         self._n = n0 + k
@@ -625,10 +632,58 @@ class Tracker:
         drop |= (status == CONFIRMED) & (misses >= c.max_misses)
         var = self._predicted_spread(idx, t_b - self._t[:n])
         drop |= (status == CONFIRMED) & (np.sqrt(var / 3.0) > c.max_position_sigma_m)
+        drop |= self._duplicates(t_b, updated[:n] & (status == CONFIRMED), var)
         if drop.any():
             gone = np.flatnonzero(drop & (status == CONFIRMED))
             self._log("track_dropped", gone, np.full(gone.size, t_b))
             self._keep(~drop)
+        return out
+
+    def _duplicates(
+        self, t_b: float, updated: NDArray[np.bool_], var: FloatArray
+    ) -> NDArray[np.bool_]:
+        """Confirmed tracks that duplicate an older confirmed track (to be dropped).
+
+        Two tracks on one target share its plots between them and both survive; a track
+        whose position and velocity stay statistically equal to an older track's
+        (chi-square test on the 6-D difference at 99 % with the two covariances summed, the
+        track-to-track test of Y. Bar-Shalom, "On the track-to-track correlation problem",
+        IEEE Trans. AC 26(2), 1981, neglecting the cross-covariance)
+        for ``DUPLICATE_CHECKS`` consecutive updates is dropped; the older number stays.
+        """
+        n = self._n
+        out = np.zeros(n, dtype=bool)
+        conf = np.flatnonzero(self._status[:n] == CONFIRMED)
+        upd = np.flatnonzero(updated)
+        if upd.size == 0 or conf.size < 2:
+            return out
+        dt = t_b - self._t[:n]
+        pos = filters.predict_position(self._x[:n], self._mu[:n], dt)
+        from scipy.spatial import cKDTree
+
+        radius = 3.0 * np.sqrt(var[upd] + var[conf].max())
+        hits = cKDTree(pos[conf]).query_ball_point(pos[upd], radius, return_sorted=False)
+        counts = np.fromiter(map(len, hits), dtype=np.int64, count=upd.size)
+        if counts.sum() <= upd.size:  # only themselves
+            self._dup[upd] = 0
+            return out
+        a = np.repeat(upd, counts)
+        b = conf[np.concatenate([np.asarray(h, dtype=np.int64) for h in hits])]
+        keep = a != b
+        a, b = a[keep], b[keep]
+        both = np.unique(np.concatenate([a, b]))
+        xp, pp = filters.predict(self.models, self._x[both], self._p[both], dt[both])
+        xc, pc = filters.combine(xp, pp, self._mu[both])
+        ia, ib = np.searchsorted(both, a), np.searchsorted(both, b)
+        d = xc[ia, 0:6] - xc[ib, 0:6]
+        s_ = pc[ia, 0:6, 0:6] + pc[ib, 0:6, 0:6]
+        d2 = np.einsum("ki,ki->k", d, np.linalg.solve(s_, d[..., None])[..., 0])
+        same = d2 < self._dup_gate
+        younger = np.where(self._id[a] > self._id[b], a, b)[same]
+        flagged = np.zeros(n, dtype=bool)
+        flagged[younger] = True
+        self._dup[upd] = np.where(flagged[upd], self._dup[upd] + 1, 0)
+        out[younger[self._dup[younger] >= DUPLICATE_CHECKS]] = True
         return out
 
     def finish(self, t: float | None = None) -> None:
