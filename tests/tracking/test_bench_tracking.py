@@ -58,7 +58,7 @@ def test_scale_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert [r["targets"] for r in res["timing"]] == [5, 10]
     assert all(math.isfinite(r["median_s"]) for r in res["timing"])
     assert [m["scans"] for m in res["memory"]] == [6, 12]
-    assert all(m["peak_mb"] > 0 and m["rows"] > 0 for m in res["memory"])
+    assert all(m["run_peak_mb"] > 0 and m["rows"] > 0 for m in res["memory"])
     table = [ln for ln in out.splitlines() if ln.startswith("| ")]
     assert sum(ln.startswith(("| 5 |", "| 10 |")) for ln in table) == 2
     assert sum(" | 6 | " in ln or " | 12 | " in ln for ln in table) == 2

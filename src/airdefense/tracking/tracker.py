@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.spatial import cKDTree
 
 from airdefense.tracking import _kernels, association, filters
 from airdefense.tracking.config import TrackerConfig
@@ -659,18 +660,17 @@ class Tracker:
             return out
         dt = t_b - self._t[:n]
         pos = filters.predict_position(self._x[:n], self._mu[:n], dt)
-        from scipy.spatial import cKDTree
-
-        radius = 3.0 * np.sqrt(var[upd] + var[conf].max())
-        hits = cKDTree(pos[conf]).query_ball_point(pos[upd], radius, return_sorted=False)
-        counts = np.fromiter(map(len, hits), dtype=np.int64, count=upd.size)
-        if counts.sum() <= upd.size:  # only themselves
+        # a duplicate is the nearest other confirmed track: one k=2 query per updated track
+        dist, nn = cKDTree(pos[conf]).query(pos[upd], k=2)
+        other = conf[nn[:, 1]]
+        self_first = conf[nn[:, 0]] == upd
+        b = np.where(self_first, other, conf[nn[:, 0]])
+        gap = np.where(self_first, dist[:, 1], dist[:, 0])
+        near = gap**2 <= 9.0 * (var[upd] + var[b])
+        a, b = upd[near], b[near]
+        if a.size == 0:
             self._dup[upd] = 0
             return out
-        a = np.repeat(upd, counts)
-        b = conf[np.concatenate([np.asarray(h, dtype=np.int64) for h in hits])]
-        keep = a != b
-        a, b = a[keep], b[keep]
         both = np.unique(np.concatenate([a, b]))
         xp, pp = filters.predict(self.models, self._x[both], self._p[both], dt[both])
         xc, pc = filters.combine(xp, pp, self._mu[both])
@@ -679,10 +679,11 @@ class Tracker:
         s_ = pc[ia, 0:6, 0:6] + pc[ib, 0:6, 0:6]
         d2 = np.einsum("ki,ki->k", d, np.linalg.solve(s_, d[..., None])[..., 0])
         same = d2 < self._dup_gate
-        younger = np.where(self._id[a] > self._id[b], a, b)[same]
+        younger = np.unique(np.where(self._id[a] > self._id[b], a, b)[same])
         flagged = np.zeros(n, dtype=bool)
         flagged[younger] = True
-        self._dup[upd] = np.where(flagged[upd], self._dup[upd] + 1, 0)
+        self._dup[upd[~flagged[upd]]] = 0
+        self._dup[younger] += 1
         out[younger[self._dup[younger] >= DUPLICATE_CHECKS]] = True
         return out
 
