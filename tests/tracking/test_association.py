@@ -109,3 +109,26 @@ def test_clusters_split_independent_groups() -> None:
     lab = association.clusters(ti, pj, 4, 3)
     assert lab[0] == lab[1] == lab[2]
     assert lab[3] == lab[4] != lab[0]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n_tracks=st.integers(1, 40),
+    n_plots=st.integers(1, 40),
+    density=st.floats(0.05, 0.5),
+)
+def test_sparse_solver_finds_the_dense_optimum(seed, n_tracks, n_plots, density) -> None:
+    """Large clusters go to the sparse solver; it must reach the dense solver's total cost."""
+    ti, pj, cost = _random_pairs(seed, n_tracks, n_plots, density)
+    if ti.size == 0:
+        return
+    miss = 11.0
+    dense = association.gnn(ti, pj, cost, n_tracks, n_plots, miss_cost=miss)
+    sparse = association._sparse_assignment(ti, pj, cost, n_tracks, n_plots, miss)
+
+    def total(ch):
+        return cost[ch].sum() + miss * (n_tracks - ch.sum())
+
+    assert len(set(ti[sparse])) == sparse.sum() and len(set(pj[sparse])) == sparse.sum()
+    assert abs(total(sparse) - total(dense)) < 1e-9

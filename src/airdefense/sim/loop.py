@@ -162,7 +162,6 @@ def simulate(
     since = {site.sensor_id: float(truth.t[0]) for site in sites}
     flush_s = {site.sensor_id: site.preset.scan_period_s for site in sites}
     track_rows: list[TrackUpdates] = []
-    logged = 0
     track_clock = 0.0
     t = truth.t
     steps = t.shape[0] - 1
@@ -186,7 +185,7 @@ def simulate(
                     track_rows.extend(track_plots(tracker, Plots.concat(pending[site.sensor_id])))
                     track_clock += time.perf_counter() - tic
                     pending[site.sensor_id] = []
-        logged = _log_track_events(events, tracker, logged)
+        _log_track_events(events, tracker)
         _log_ends(events, truth, scenario, frame, t0, t1 if k < steps - 1 else np.inf)
         if progress is not None and (k % report_every == 0 or k == steps - 1):
             progress((k + 1) / steps)
@@ -314,9 +313,9 @@ def track_plots(tracker: Tracker, p: Plots) -> list[TrackUpdates]:
     return out
 
 
-def _log_track_events(events: EventLog, tracker: Tracker, logged: int) -> int:
-    """Copy the tracker's new confirmations and drops into the event log."""
-    new = tracker.events[logged:]
+def _log_track_events(events: EventLog, tracker: Tracker) -> None:
+    """Move the tracker's new confirmations and drops into the event log."""
+    new = tracker.pop_events()
     for kind, name in (
         (EventKind.TRACK_CONFIRMED, "track_confirmed"),
         (EventKind.TRACK_DROPPED, "track_dropped"),
@@ -330,7 +329,6 @@ def _log_track_events(events: EventLog, tracker: Tracker, logged: int) -> int:
                 track_id=np.array([e.track_id for e in sel]),
                 xyz=np.array([e.position for e in sel]),
             )
-    return len(tracker.events)
 
 
 def _log_launches(events: EventLog, truth: Truth, t0: float, t1: float) -> None:

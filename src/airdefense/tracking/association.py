@@ -20,18 +20,22 @@ import itertools
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite_matching
 from scipy.spatial import cKDTree
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
+#: Largest GNN cluster (tracks x (plots + tracks) cells) solved as a dense matrix; larger ones
+#: (a crowd of new tracks meeting the next scan) go to the sparse solver.
+DENSE_MAX_CELLS = 250_000
+
 #: Largest cluster (tracks) whose JPDA weights are found by enumerating every joint event;
 #: larger ones use Fitzgerald's cheap JPDA.
 JPDA_EXACT_MAX_TRACKS = 6
 #: ... and largest number of gated pairs in such a cluster.
-JPDA_EXACT_MAX_PAIRS = 14
+JPDA_EXACT_MAX_PAIRS = 24
 
 
 def candidate_pairs(
@@ -121,6 +125,9 @@ def _gnn_clusters(
             tracks, tl = np.unique(ti[grp], return_inverse=True)
             plots, pl = np.unique(pj[grp], return_inverse=True)
             nt_, np_ = tracks.size, plots.size
+            if nt_ * (np_ + nt_) > DENSE_MAX_CELLS:
+                chosen[grp] = _sparse_assignment(tl, pl, cost[grp], nt_, np_, miss_cost)
+                continue
             big = miss_cost * 1e6 + 1e6
             m = np.full((nt_, np_ + nt_), big)
             m[tl, pl] = cost[grp]
@@ -132,6 +139,23 @@ def _gnn_clusters(
             sel = lookup[rows[real], cols[real]]
             chosen[sel[sel >= 0]] = True
     return chosen
+
+
+def _sparse_assignment(
+    tl: IntArray, pl: IntArray, cost: FloatArray, nt: int, npl: int, miss_cost: float
+) -> NDArray[np.bool_]:
+    """The same optimum as the dense augmented matrix, on a sparse graph: each track's gated
+    plots plus its own dummy plot at ``miss_cost`` (scipy's LAPJVsp,
+    ``min_weight_full_bipartite_matching``). Costs are shifted by a constant to stay
+    positive (a sparse matrix has no explicit zeros); every track is matched exactly once,
+    so the shift moves all solutions equally."""
+    shift = 1.0 - min(float(cost.min()), miss_cost)
+    rows = np.concatenate([tl, np.arange(nt)])
+    cols = np.concatenate([pl, npl + np.arange(nt)])
+    w = np.concatenate([cost + shift, np.full(nt, miss_cost + shift)])
+    graph = csr_matrix((w, (rows, cols)), shape=(nt, npl + nt))
+    _, col_of_row = min_weight_full_bipartite_matching(graph)
+    return col_of_row[tl] == pl
 
 
 def jpda(
