@@ -148,6 +148,7 @@ def memory_child(scans: int, targets: int, sink: str, seed: int) -> dict[str, ob
     samples: list[tuple[int, float]] = []
     every = max(scans // RSS_SAMPLES, 1)
     rows = 0
+    events = 0
     alive = 0
     last_id = 0  # track ids are handed out in sequence: the largest seen = tracks started
     with tempfile.TemporaryDirectory() as tmp:
@@ -167,6 +168,7 @@ def memory_child(scans: int, targets: int, sink: str, seed: int) -> dict[str, ob
                 Measurements.cartesian(scan.t, scan.det_xyz, np.full(3, SIGMA_M))
             )
             rows += len(updates)
+            events += len(tracker.pop_events())  # a long run reads its events as it goes
             if len(updates):
                 last_id = max(last_id, int(updates.track_id.max()))
             alive += scan.truth_id.shape[0]
@@ -182,7 +184,8 @@ def memory_child(scans: int, targets: int, sink: str, seed: int) -> dict[str, ob
         "rows": rows,
         "tracks_started": last_id,
         "live_tracks_end": tracker.n_tracks,
-        "events": len(getattr(tracker, "events", ())),
+        "events": events,
+        "events_held": len(tracker.events),
         "baseline_mb": baseline,
         "startup_peak_mb": startup_peak,
         "run_peak_mb": _peak_rss_mb(),
@@ -228,7 +231,7 @@ def tables(timing: list[dict[str, float]], mem: list[dict[str, object]], sink: s
             lines.append("")
         lines += [
             f"| run | scans | targets alive (mean) | tracks started | rows ({sink}) "
-            "| track events held | RSS after start-up (MB) | RSS through the run (MB) | peak RSS during the run (MB) "
+            "| track events (read as they come) | RSS after start-up (MB) | RSS through the run (MB) | peak RSS during the run (MB) "
             "| peak RSS of start-up (MB) |",
             "|---|---|---|---|---|---|---|---|---|---|",
         ]

@@ -419,6 +419,7 @@ def score(
     table = Table(title="GOSPA and SIAP", title_justify="left")
     table.add_column("figure")
     table.add_column("value", justify="right")
+    table.add_column("meaning")
     for key, value in figures.items():
         v = float(value)
         text = (
@@ -430,8 +431,31 @@ def score(
             if abs(v) >= 1
             else f"{v:.4g}"
         )
-        table.add_row(key, text)
+        table.add_row(key, text, _SCORE_MEANING.get(key, ""))
     console.print(table)
+
+
+#: What each figure of `airdefense score` is (GOSPA parts add up to GOSPA squared, p = 2).
+_SCORE_MEANING = {
+    "gospa_mean": "mean GOSPA over the evaluation times (m)",
+    "localisation_mean": "its localisation part: summed squared errors of assigned pairs (m^2)",
+    "missed_mean": "its missed part: c^2/2 per missed truth (m^2)",
+    "false_mean": "its false part: c^2/2 per false track (m^2)",
+    "completeness": "SIAP: share of truth samples held by a track",
+    "ambiguity": "SIAP: tracks per held truth (1 is ideal)",
+    "spuriousness": "SIAP: share of tracks on no truth",
+    "position_accuracy_m": "SIAP: mean position error of associated tracks (m)",
+    "velocity_accuracy_mps": "SIAP: mean velocity error (m/s; needs truth velocities)",
+    "track_number_change_rate_per_s": "SIAP: track-number changes per second of tracked truth",
+    "longest_track_segment": "SIAP: longest single-track share of a truth's life, mean",
+    "n_times": "evaluation times",
+    "n_truths": "truths",
+    "n_tracks": "confirmed tracks",
+    "n_track_number_changes": "track-number changes",
+    "c_m": "GOSPA cut-off c (m)",
+    "p": "GOSPA order p",
+    "association_distance_m": "SIAP association distance (m)",
+}
 
 
 def main() -> None:
