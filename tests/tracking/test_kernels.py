@@ -23,7 +23,7 @@ def test_fused_predict_update_equals_numpy_reference(kind: str) -> None:
     r = b @ np.swapaxes(b, -1, -2) * 400 + np.eye(3) * 100
     codes = {"cv": _kernels.CV, "ca": _kernels.CA, "singer": _kernels.SINGER}
     kinds = np.array([codes[mm.kind] for mm in models])
-    xp, pp, xu, pu, d2, ll = _kernels.predict_update_pairs(
+    xp, pp, d2, ll = _kernels.predict_pairs(
         x,
         p,
         dt,
@@ -33,6 +33,7 @@ def test_fused_predict_update_equals_numpy_reference(kind: str) -> None:
         np.array([mm.q for mm in models]),
         np.array([mm.tau or 1.0 for mm in models]),
     )
+    xu, pu = _kernels.update_pairs(xp, pp, z, r)
     xp_ref, pp_ref = filters.predict(models, x, p, dt)
     xu_ref, pu_ref, nu, s, ll_ref = filters.update(xp_ref, pp_ref, z, r)
     d2_ref = np.einsum("kmi,kmij,kmj->km", nu, np.linalg.inv(s), nu)

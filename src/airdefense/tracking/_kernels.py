@@ -74,7 +74,7 @@ def _blocks(kind: int, q: float, tau: float, dt: float, f: np.ndarray, qq: np.nd
 
 
 @njit(cache=True)
-def predict_update_pairs(
+def predict_pairs(
     x0: np.ndarray,
     p0: np.ndarray,
     dt: np.ndarray,
@@ -83,16 +83,13 @@ def predict_update_pairs(
     kinds: np.ndarray,
     qs: np.ndarray,
     taus: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """x0 (K, M, d), p0 (K, M, d, d), dt (K,), z (K, 3), r (K, 3, 3) ->
-    predicted xp, pp; updated xu, pu (Joseph form); Mahalanobis d2 (K, M); log-likelihood
-    (K, M)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """x0 (K, M, d), p0 (K, M, d, d), dt (K,), z (K, 3), r (K, 3, 3) -> predicted xp, pp
+    at each plot's time, Mahalanobis d2 (K, M) and log-likelihood (K, M) of the plot."""
     k_n, m_n, d = x0.shape
     n = d // 3
     xp = np.empty_like(x0)
     pp = np.empty_like(p0)
-    xu = np.empty_like(x0)
-    pu = np.empty_like(p0)
     d2 = np.empty((k_n, m_n))
     ll = np.empty((k_n, m_n))
     fb = np.empty((3, 3))
@@ -101,9 +98,6 @@ def predict_update_pairs(
     fp = np.empty((d, d))
     s = np.empty((3, 3))
     si = np.empty((3, 3))
-    g = np.empty((d, 3))
-    ikh = np.empty((d, d))
-    tmp = np.empty((d, d))
     log2pi = np.log(2.0 * np.pi)
     for k in range(k_n):
         for m in range(m_n):
@@ -141,20 +135,7 @@ def predict_update_pairs(
             for i in range(3):
                 for j in range(3):
                     s[i, j] = 0.5 * (pp[k, m, i, j] + pp[k, m, j, i]) + r[k, i, j]
-            det = (
-                s[0, 0] * (s[1, 1] * s[2, 2] - s[1, 2] * s[2, 1])
-                - s[0, 1] * (s[1, 0] * s[2, 2] - s[1, 2] * s[2, 0])
-                + s[0, 2] * (s[1, 0] * s[2, 1] - s[1, 1] * s[2, 0])
-            )
-            si[0, 0] = (s[1, 1] * s[2, 2] - s[1, 2] * s[2, 1]) / det
-            si[0, 1] = (s[0, 2] * s[2, 1] - s[0, 1] * s[2, 2]) / det
-            si[0, 2] = (s[0, 1] * s[1, 2] - s[0, 2] * s[1, 1]) / det
-            si[1, 0] = (s[1, 2] * s[2, 0] - s[1, 0] * s[2, 2]) / det
-            si[1, 1] = (s[0, 0] * s[2, 2] - s[0, 2] * s[2, 0]) / det
-            si[1, 2] = (s[0, 2] * s[1, 0] - s[0, 0] * s[1, 2]) / det
-            si[2, 0] = (s[1, 0] * s[2, 1] - s[1, 1] * s[2, 0]) / det
-            si[2, 1] = (s[0, 1] * s[2, 0] - s[0, 0] * s[2, 1]) / det
-            si[2, 2] = (s[0, 0] * s[1, 1] - s[0, 1] * s[1, 0]) / det
+            det = _inv3(s, si)
             nu0 = z[k, 0] - xp[k, m, 0]
             nu1 = z[k, 1] - xp[k, m, 1]
             nu2 = z[k, 2] - xp[k, m, 2]
@@ -164,6 +145,32 @@ def predict_update_pairs(
                 q2 += (nu0, nu1, nu2)[i] * vi
             d2[k, m] = q2
             ll[k, m] = -0.5 * (q2 + np.log(det) + 3.0 * log2pi)
+    return xp, pp, d2, ll
+
+
+@njit(cache=True)
+def update_pairs(
+    xp: np.ndarray, pp: np.ndarray, z: np.ndarray, r: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Kalman update (Joseph form) of predicted pairs xp (K, M, d), pp (K, M, d, d) with plots
+    z (K, 3), r (K, 3, 3): the associated pairs only, after the assignment."""
+    k_n, m_n, d = xp.shape
+    xu = np.empty_like(xp)
+    pu = np.empty_like(pp)
+    s = np.empty((3, 3))
+    si = np.empty((3, 3))
+    g = np.empty((d, 3))
+    ikh = np.empty((d, d))
+    tmp = np.empty((d, d))
+    for k in range(k_n):
+        for m in range(m_n):
+            for i in range(3):
+                for j in range(3):
+                    s[i, j] = 0.5 * (pp[k, m, i, j] + pp[k, m, j, i]) + r[k, i, j]
+            _inv3(s, si)
+            nu0 = z[k, 0] - xp[k, m, 0]
+            nu1 = z[k, 1] - xp[k, m, 1]
+            nu2 = z[k, 2] - xp[k, m, 2]
             # gain G = P H^T S^-1 (d x 3)
             for i in range(d):
                 for j in range(3):
@@ -196,4 +203,24 @@ def predict_update_pairs(
                         acc += gr * g[j, a]
                     pu[k, m, i, j] = acc
                     pu[k, m, j, i] = acc
-    return xp, pp, xu, pu, d2, ll
+    return xu, pu
+
+
+@njit(cache=True)
+def _inv3(s: np.ndarray, si: np.ndarray) -> float:
+    """Inverse of a 3 x 3 matrix by cofactors into si; returns the determinant."""
+    det = (
+        s[0, 0] * (s[1, 1] * s[2, 2] - s[1, 2] * s[2, 1])
+        - s[0, 1] * (s[1, 0] * s[2, 2] - s[1, 2] * s[2, 0])
+        + s[0, 2] * (s[1, 0] * s[2, 1] - s[1, 1] * s[2, 0])
+    )
+    si[0, 0] = (s[1, 1] * s[2, 2] - s[1, 2] * s[2, 1]) / det
+    si[0, 1] = (s[0, 2] * s[2, 1] - s[0, 1] * s[2, 2]) / det
+    si[0, 2] = (s[0, 1] * s[1, 2] - s[0, 2] * s[1, 1]) / det
+    si[1, 0] = (s[1, 2] * s[2, 0] - s[1, 0] * s[2, 2]) / det
+    si[1, 1] = (s[0, 0] * s[2, 2] - s[0, 2] * s[2, 0]) / det
+    si[1, 2] = (s[0, 2] * s[1, 0] - s[0, 0] * s[1, 2]) / det
+    si[2, 0] = (s[1, 0] * s[2, 1] - s[1, 1] * s[2, 0]) / det
+    si[2, 1] = (s[0, 1] * s[2, 0] - s[0, 0] * s[2, 1]) / det
+    si[2, 2] = (s[0, 0] * s[1, 1] - s[0, 1] * s[1, 0]) / det
+    return det

@@ -71,11 +71,12 @@ def clusters(ti: IntArray, pj: IntArray, n_tracks: int, n_plots: int) -> IntArra
 
 def _group_sizes(ti: IntArray, pj: IntArray, label: IntArray) -> tuple[IntArray, IntArray]:
     """Distinct tracks and distinct plots in each pair's cluster."""
+    # a track (plot) lies in exactly one cluster: count each once, by its first pair
     n_lab = int(label.max()) + 1
-    tr = np.unique(np.stack([label, ti]), axis=1)[0]
-    pl = np.unique(np.stack([label, pj]), axis=1)[0]
-    nt = np.bincount(tr, minlength=n_lab)
-    npl = np.bincount(pl, minlength=n_lab)
+    first_t = np.unique(ti, return_index=True)[1]
+    first_p = np.unique(pj, return_index=True)[1]
+    nt = np.bincount(label[first_t], minlength=n_lab)
+    npl = np.bincount(label[first_p], minlength=n_lab)
     return nt[label], npl[label]
 
 

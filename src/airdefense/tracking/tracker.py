@@ -421,7 +421,7 @@ class Tracker:
         ut, inv = np.unique(ti, return_inverse=True)
         x0, p0, cbar = filters.mix(self._x[ut], self._p[ut], self._mu[ut], self.pi)
         dt = batch.t[pj] - self._t[ti]
-        xp, pp, xu, pu, d2m, loglik = _kernels.predict_update_pairs(
+        xp, pp, d2m, loglik = _kernels.predict_pairs(
             np.ascontiguousarray(x0[inv]),
             np.ascontiguousarray(p0[inv]),
             np.ascontiguousarray(dt),
@@ -445,7 +445,7 @@ class Tracker:
         if not ok.any():
             return none
         ti, pj, inv = ti[ok], pj[ok], inv[ok]
-        xp, pp, xu, pu, loglik, cp, d2 = xp[ok], pp[ok], xu[ok], pu[ok], loglik[ok], cp[ok], d2[ok]
+        xp, pp, loglik, cp, d2 = xp[ok], pp[ok], loglik[ok], cp[ok], d2[ok]
         n_all = self._n
         if c.association == "gnn":
             # cost: the Mahalanobis distance, as Stone Soup's DistanceHypothesiser; with its
@@ -453,11 +453,15 @@ class Tracker:
             pick = association.gnn(
                 ti, pj, np.sqrt(d2), n_all, len(batch), miss_cost=float(np.sqrt(self.gate))
             )
-            ti, pj, inv = ti[pick], pj[pick], inv[pick]
+            ti, pj = ti[pick], pj[pick]
+            xu, pu = _kernels.update_pairs(xp[pick], pp[pick], z[pj], r[pj])
             mu = filters.model_posterior(cp[pick], loglik[pick])
-            self._apply(ti, pj, xu[pick], pu[pick], mu, col, batch)
+            self._apply(ti, pj, xu, pu, mu, col, batch)
             return pj, ti
-        # JPDA: per-pair weights from the model-averaged likelihood
+        # JPDA: per-pair weights from the model-averaged likelihood; every gated pair updated
+        xu, pu = _kernels.update_pairs(
+            xp, pp, np.ascontiguousarray(z[pj]), np.ascontiguousarray(r[pj])
+        )
         lik = np.exp(loglik)  # (K, M)
         lam = c.clutter_density_per_m3
         pd = c.detection_probability
