@@ -279,7 +279,12 @@ def make_run(
             "NULL, NULL, NULL, range_m, NULL FROM first_detections"
         )
         con.execute(
-            "INSERT INTO tracks VALUES (10.0, 1, 0, 0, 0, 0, 0, 0, 'confirmed', 50, 50, 80, 0.8, 0)"
+            "INSERT INTO tracks VALUES (10.0, 1, 0, 0, 0, 0, 0, 0, 'confirmed', 50, 50, 80, 0.8, 0),"
+            " (20.0, 1, 1000, 500, 0, 100, 50, 0, 'coasting', 60, 60, 90, 0.6, -1)"
+        )
+        con.execute(
+            "INSERT INTO track_metrics VALUES (10.0, 1500.0, 250000.0, 2000000.0, 0.0, 2, 1),"
+            " (20.0, 100.0, 10000.0, 0.0, 0.0, 1, 1)"
         )
         con.execute(
             "INSERT INTO engagements VALUES (50.0, 'B1', 'SAM', 1, 0, 'kill'), "

@@ -106,9 +106,11 @@ def test_report_content(full_run: tuple[Path, Path]) -> None:
         "Air picture",
         "Coverage against altitude",
         "Altitude profile",
+        "Tracking",
         "Civil traffic",
     ):
         assert heading in text
+    assert 'alt="tracks and GOSPA"' in text
     assert text.count("How to read this.") >= 5
     assert "leakers" in text and "interceptors used" in text
 

@@ -92,3 +92,31 @@ def test_kill_ends_a_trajectory() -> None:
     pos_at, vel_at, _ = truth.state_at(np.array([4.5, 4.5]), np.array([0, 1]))
     np.testing.assert_allclose(pos_at[:, 0], [450.0, 450.0])
     np.testing.assert_allclose(vel_at[:, 0], [100.0, 100.0])
+
+
+def test_the_tracker_follows_the_radars(siting: RunResult) -> None:
+    """Every threat the radars plotted often enough gets a confirmed track that stays on it;
+    confirmations and drops are in the event log with their track numbers."""
+    tr = siting.tracks
+    events = siting.events.table().to_pydict()
+    confirmed = {
+        tid
+        for k, tid in zip(events["kind"], events["track_id"], strict=True)
+        if k == EventKind.TRACK_CONFIRMED
+    }
+    assert confirmed and confirmed <= set(tr.track_id.tolist())
+    plotted = np.bincount(siting.plots.truth_id[siting.plots.truth_id >= 0])
+    well_seen = np.flatnonzero(plotted >= 5)
+    held = set(tr.truth_id[(tr.status == 1) & (tr.truth_id >= 0)].tolist())
+    assert set(well_seen.tolist()) <= held
+    score = siting.track_score
+    assert score.completeness > 0.9
+    assert score.position_accuracy_m < 500.0
+    assert siting.summary["tracks_confirmed"] == len(confirmed)
+
+
+def test_same_seed_same_tracks() -> None:
+    sc = load_scenario(library.resolve("horizon-siting")).model_copy(update={"duration_s": 200.0})
+    a, b = simulate(sc).tracks, simulate(sc).tracks
+    for name in ("t", "track_id", "x", "vz", "status", "quality", "truth_id"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
