@@ -165,6 +165,33 @@ def test_two_sensors_with_different_revisits_feed_one_track() -> None:
     assert not [e for e in tr.events if e.kind == "track_dropped"]
 
 
+@pytest.mark.parametrize("manoeuvre", ["singer", "ca"])
+def test_both_imm_manoeuvre_models_track_a_fighter_through_its_turns(manoeuvre: str) -> None:
+    from test_filters import _fighter
+
+    t, pos = _fighter(7.0)
+    rng = np.random.default_rng(2)
+    cfg = TrackerConfig(
+        filter="imm",
+        manoeuvre_model=manoeuvre,
+        manoeuvre_acceleration_mps2=60.0,
+        manoeuvre_time_s=10.0,
+        revisit_s=2.0,
+    )
+    tr = Tracker(cfg)
+    out = TrackUpdates.concat(
+        [
+            tr.process(Measurements.cartesian([t[k]], pos[k][None] + rng.normal(0, 30, 3), 30.0))
+            for k in range(0, t.size, 20)
+        ]
+    )
+    conf = out.take(out.status == CONFIRMED)
+    assert np.unique(conf.track_id).size == 1
+    idx = np.searchsorted(t, conf.t)
+    err = np.linalg.norm(np.stack([conf.x, conf.y, conf.z], 1) - pos[idx], axis=1)
+    assert np.sqrt(np.mean(err**2)) < 60.0
+
+
 @pytest.mark.parametrize("g", [5.0, 9.0])
 def test_imm_tracker_holds_one_track_through_hard_turns_where_cv_breaks(g: float) -> None:
     from test_filters import _fighter

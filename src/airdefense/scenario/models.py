@@ -175,6 +175,12 @@ class TrackerSettings(_Model):
         "the constant-velocity model (m^2/s^3; Stone Soup's noise_diff_coeff); the IMM's "
         "quiet model uses it too.",
     )
+    manoeuvre_model: Literal["singer", "ca"] = Field(
+        default="singer",
+        description="IMM manoeuvring model: singer (constant acceleration fading with "
+        "manoeuvre_time_s; bounded, suits long revisits) or ca (Wiener-process constant "
+        "acceleration, q = 2 sigma^2 / tau; suits revisits of a second or two).",
+    )
     manoeuvre_acceleration_mps2: float = Field(
         default=30.0,
         gt=0,

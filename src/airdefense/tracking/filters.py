@@ -124,15 +124,18 @@ def _kron_i3(blocks: FloatArray) -> FloatArray:
 
 
 def models_for(
-    kind: str, q_cv: float, sigma_m: float = 30.0, tau_s: float = 20.0
+    kind: str, q_cv: float, sigma_m: float = 30.0, tau_s: float = 20.0, manoeuvre: str = "singer"
 ) -> tuple[MotionModel, ...]:
     """The motion models of a filter kind: "cv" (one model, 6 states) or "imm" (cv and a
-    Singer constant-acceleration model of manoeuvre acceleration sigma_m (m/s^2) and time
-    constant tau_s, 9 states)."""
+    constant-acceleration manoeuvre model, 9 states: Singer's of manoeuvre acceleration
+    sigma_m (m/s^2) and time constant tau_s, or the Wiener-process one, manoeuvre="ca",
+    with the same spectral density q = 2 sigma_m^2 / tau_s)."""
     if kind == "cv":
         return (MotionModel("cv", q_cv, 6),)
     if kind == "imm":
         q = 2.0 * sigma_m**2 / tau_s
+        if manoeuvre == "ca":
+            return (MotionModel("cv", q_cv, 9), MotionModel("ca", q, 9))
         return (MotionModel("cv", q_cv, 9), MotionModel("singer", q, 9, tau_s))
     raise ValueError(f"unknown filter {kind!r} (allowed: cv, imm)")
 

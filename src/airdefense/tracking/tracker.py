@@ -89,7 +89,11 @@ class Tracker:
         self.config = config if config is not None else TrackerConfig()
         c = self.config
         self.models = filters.models_for(
-            c.filter, c.process_noise_m2ps3, c.manoeuvre_acceleration_mps2, c.manoeuvre_time_s
+            c.filter,
+            c.process_noise_m2ps3,
+            c.manoeuvre_acceleration_mps2,
+            c.manoeuvre_time_s,
+            c.manoeuvre_model,
         )
         self.n_models = len(self.models)
         codes = {"cv": _kernels.CV, "ca": _kernels.CA, "singer": _kernels.SINGER}
