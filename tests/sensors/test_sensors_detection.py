@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import optimize, stats
 
@@ -122,12 +122,15 @@ def test_round_trip_same_formula(sw: int, pd: float, pfa: float, n: int) -> None
     pfa=st.floats(1e-9, 1e-3),
     n=st.integers(1, 100),
 )
+@example(sw=1, pd=0.1015625, pfa=0.000831848509293955, n=1)
 def test_exact_swerling_1_2_agree_with_shnidman(sw: int, pd: float, pfa: float, n: int) -> None:
     snr = float(shnidman_snr_db(pd, pfa, n, sw))
     grid = np.linspace(snr - 3.0, snr + 3.0, 6001)
     p = detection_probability(grid, pfa, n, sw)
     exact_snr = float(np.interp(pd, p, grid))
-    assert abs(exact_snr - snr) < 1.0  # Shnidman's stated accuracy
+    # Shnidman's stated accuracy is "~1 dB"; the corner Pd 0.1, Pfa ~1e-3, one pulse of
+    # Swerling 1 reaches 1.02 dB against the closed form (found by hypothesis, kept below)
+    assert abs(exact_snr - snr) < 1.1
 
 
 @pytest.mark.parametrize("sw", [0, 1, 2, 3, 4])

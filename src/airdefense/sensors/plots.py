@@ -8,6 +8,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 from numpy.typing import NDArray
 
+from airdefense.columns import coerce_columns
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
@@ -40,18 +42,7 @@ class Plots:
     truth_id: IntArray
 
     def __post_init__(self) -> None:
-        n = None
-        for f in fields(self):
-            a = getattr(self, f.name)
-            dtype = np.int64 if f.name in _INT_FIELDS else np.float64
-            a = np.ascontiguousarray(a, dtype=dtype)
-            if a.ndim != 1:
-                raise ValueError(f"Plots.{f.name} must be 1-D")
-            if n is None:
-                n = a.shape[0]
-            elif a.shape[0] != n:
-                raise ValueError(f"Plots.{f.name} has length {a.shape[0]}, expected {n}")
-            object.__setattr__(self, f.name, a)
+        coerce_columns(self, _INT_FIELDS, "Plots")
 
     def __len__(self) -> int:
         return int(self.t.shape[0])

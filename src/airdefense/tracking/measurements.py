@@ -8,27 +8,14 @@ from dataclasses import dataclass, fields
 import numpy as np
 from numpy.typing import NDArray
 
+from airdefense.columns import coerce_columns
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 #: Track status codes, in the order of :data:`STATUS_NAMES`.
 TENTATIVE, CONFIRMED, COASTING = 0, 1, 2
 STATUS_NAMES = ("tentative", "confirmed", "coasting")
-
-
-def _coerce(obj: object, int_fields: tuple[str, ...], name: str) -> None:
-    n = None
-    for f in fields(obj):  # type: ignore[arg-type]
-        a = getattr(obj, f.name)
-        dtype = np.int64 if f.name in int_fields else np.float64
-        a = np.ascontiguousarray(a, dtype=dtype)
-        if a.ndim != 1:
-            raise ValueError(f"{name}.{f.name} must be 1-D")
-        if n is None:
-            n = a.shape[0]
-        elif a.shape[0] != n:
-            raise ValueError(f"{name}.{f.name} has length {a.shape[0]}, expected {n}")
-        object.__setattr__(obj, f.name, a)
 
 
 @dataclass(frozen=True)
@@ -62,7 +49,7 @@ class Measurements:
     def __post_init__(self) -> None:
         polar = np.ascontiguousarray(self.polar, dtype=bool)
         object.__setattr__(self, "polar", polar.astype(np.float64))
-        _coerce(self, ("sensor_id", "truth_id"), "Measurements")
+        coerce_columns(self, ("sensor_id", "truth_id"), "Measurements")
         object.__setattr__(self, "polar", self.polar.astype(bool))
 
     def __len__(self) -> int:
@@ -176,7 +163,7 @@ class TrackUpdates:
     truth_id: IntArray
 
     def __post_init__(self) -> None:
-        _coerce(self, ("track_id", "status", "truth_id"), "TrackUpdates")
+        coerce_columns(self, ("track_id", "status", "truth_id"), "TrackUpdates")
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
