@@ -1,0 +1,204 @@
+"""Identification: an identity for every track (unknown, civil, friend, hostile) from evidence.
+
+Three kinds of evidence, accumulated per track number over its updates, as arrays indexed by
+track number:
+
+- **Transponder replies.** Every confirmed-track update is an interrogation by the secondary
+  radar co-located with the surveillance radar. The aircraft behind the track (the object
+  whose plot updated it) replies with probability ``reply_probability`` if it carries a
+  transponder: civil flights answer with a civil code (Mode 3/A, S, ADS-B), friends with a
+  secure friend code (Mode 5); threats never answer. A false plot never answers.
+- **Kinematics.** A ballistic arc (speed above ``ballistic_speed_mps`` or a vertical speed
+  above ``ballistic_climb_mps``) is what no aircraft flies; a fast object below
+  ``low_level_m`` is what airliners do not fly (they are slow there, on approach).
+- **Flight plans.** Civil flights file their routes with times; a track within
+  ``plan_distance_m`` of a filed flight's planned position at the same time correlates with
+  that plan (procedural identification, as air-traffic and air-defence centres exchange).
+
+The decision follows the usual air-defence identification doctrine (e.g. NATO STANAG 1241
+identities; the criteria here are this simulator's, documented on
+:class:`IdentificationRules`): a friend reply makes a friend; a civil reply or a correlated
+flight plan makes civil; a ballistic arc makes hostile whatever else is seen; silence to
+``silent_interrogations`` interrogations running, with no flight plan, makes hostile;
+otherwise the track stays unknown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+#: Identity codes, in the order of :data:`IDENTITY_NAMES`.
+UNKNOWN, CIVIL, FRIEND, HOSTILE = 0, 1, 2, 3
+IDENTITY_NAMES = ("unknown", "civil", "friend", "hostile")
+#: What an object answers to an interrogation.
+NO_REPLY, CIVIL_REPLY, FRIEND_REPLY = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class IdentificationRules:
+    """Thresholds of the identification criteria (see the module docstring)."""
+
+    reply_probability: float = 0.95
+    silent_interrogations: int = 3
+    ballistic_speed_mps: float = 1_000.0
+    ballistic_climb_mps: float = 300.0
+    low_level_m: float = 300.0
+    low_level_speed_mps: float = 120.0
+    plan_distance_m: float = 5_000.0
+    plan_updates: int = 2
+
+
+@dataclass(frozen=True)
+class FlightPlans:
+    """Filed civil flight plans: planned positions (ENU m) of each flight on a time grid."""
+
+    t: FloatArray  # (T,) grid
+    pos: FloatArray  # (T, F, 3), NaN where the flight is not airborne
+
+    def near(self, t: FloatArray, xyz: FloatArray, distance_m: float) -> NDArray[np.bool_]:
+        """Whether each point (K, 3) at time t (K,) lies within distance of a planned position
+        at the nearest grid time."""
+        k = np.clip(np.searchsorted(self.t, t), 0, self.t.size - 1)
+        out = np.zeros(t.shape[0], dtype=bool)
+        for step in np.unique(k):
+            sel = np.flatnonzero(k == step)
+            p = self.pos[step]
+            p = p[np.isfinite(p[:, 0])]
+            if p.shape[0] == 0:
+                continue
+            d, _ = cKDTree(p).query(xyz[sel], k=1, distance_upper_bound=distance_m)
+            out[sel] = np.isfinite(d)
+        return out
+
+
+class Identifier:
+    """Identity of every track, updated from track rows as they come.
+
+    ``replies`` (N objects,) says what each truth object answers (:data:`NO_REPLY`,
+    :data:`CIVIL_REPLY`, :data:`FRIEND_REPLY`); it is the simulated world's transponder fit,
+    read only when that object's plot updates a track.
+    """
+
+    def __init__(
+        self,
+        rules: IdentificationRules,
+        replies: IntArray,
+        plans: FlightPlans | None,
+        rng: np.random.Generator,
+    ) -> None:
+        self.rules = rules
+        self.replies = np.asarray(replies, dtype=np.int64)
+        self.plans = plans
+        self.rng = rng
+        self._cap = 0
+        self._grow(1024)
+
+    def _grow(self, need: int) -> None:
+        if need <= self._cap:
+            return
+        cap = max(need, 2 * self._cap)
+
+        def ext(a: NDArray | None, fill: float | int, dtype: type) -> NDArray:
+            b = np.full(cap, fill, dtype=dtype)
+            if a is not None:
+                b[: a.shape[0]] = a
+            return b
+
+        self.identity = ext(getattr(self, "identity", None), UNKNOWN, np.int64)
+        self.silent = ext(getattr(self, "silent", None), 0, np.int64)
+        self.civil_replies = ext(getattr(self, "civil_replies", None), 0, np.int64)
+        self.friend_replies = ext(getattr(self, "friend_replies", None), 0, np.int64)
+        self.plan_hits = ext(getattr(self, "plan_hits", None), 0, np.int64)
+        self.ballistic = ext(getattr(self, "ballistic", None), False, bool)
+        self.low_fast = ext(getattr(self, "low_fast", None), False, bool)
+        self.since = ext(getattr(self, "since", None), np.nan, np.float64)
+        self._cap = cap
+
+    def update(
+        self,
+        t: FloatArray,
+        track_id: IntArray,
+        xyz: FloatArray,
+        vel: FloatArray,
+        height_m: FloatArray,
+        truth_id: IntArray,
+    ) -> tuple[IntArray, IntArray, FloatArray]:
+        """Take confirmed-track updates (one row each: time, track number, ENU position and
+        velocity, height above the ellipsoid, truth id of the updating plot or -1) and return
+        the tracks whose identity changed: (track ids, new identities, times)."""
+        r = self.rules
+        tid = np.asarray(track_id, dtype=np.int64)
+        if tid.size == 0:
+            e = np.zeros(0, dtype=np.int64)
+            return e, e, np.zeros(0)
+        self._grow(int(tid.max()) + 1)
+        # transponder: the object behind the plot answers, if it can, with probability p
+        obj = np.asarray(truth_id, dtype=np.int64)
+        kind = np.where(obj >= 0, self.replies[np.maximum(obj, 0)], NO_REPLY)
+        answered = (kind != NO_REPLY) & (self.rng.random(tid.size) < r.reply_probability)
+        civil = answered & (kind == CIVIL_REPLY)
+        friend = answered & (kind == FRIEND_REPLY)
+        np.add.at(self.civil_replies, tid, civil.astype(np.int64))
+        np.add.at(self.friend_replies, tid, friend.astype(np.int64))
+        # silence: interrogations running without an answer, in time order per track
+        order = np.lexsort((np.asarray(t), tid))
+        ts, an = tid[order], answered[order]
+        pos = np.arange(ts.size)
+        last_answer = np.full(self._cap, -1, dtype=np.int64)
+        np.maximum.at(last_answer, ts[an], pos[an])
+        ids, counts = np.unique(ts, return_counts=True)
+        end = np.searchsorted(ts, ids, side="right")  # one past each track's last row
+        la = last_answer[ids]
+        self.silent[ids] = np.where(la >= 0, end - 1 - la, self.silent[ids] + counts)
+        speed = np.linalg.norm(vel, axis=1)
+        arc = (speed > r.ballistic_speed_mps) | (np.abs(vel[:, 2]) > r.ballistic_climb_mps)
+        self.ballistic[tid[arc]] = True
+        low = (np.asarray(height_m) < r.low_level_m) & (speed > r.low_level_speed_mps)
+        self.low_fast[tid[low]] = True
+        if self.plans is not None:
+            on_plan = self.plans.near(np.asarray(t), np.asarray(xyz), r.plan_distance_m)
+            np.add.at(self.plan_hits, tid, on_plan.astype(np.int64))
+        return self._decide(np.unique(tid), float(np.max(t)))
+
+    def _decide(self, ids: IntArray, t: float) -> tuple[IntArray, IntArray, FloatArray]:
+        r = self.rules
+        new = np.full(ids.size, UNKNOWN, dtype=np.int64)
+        civil = (self.civil_replies[ids] > 0) | (self.plan_hits[ids] >= r.plan_updates)
+        silent = (self.silent[ids] >= r.silent_interrogations) & (
+            self.plan_hits[ids] < r.plan_updates
+        )
+        new[civil] = CIVIL
+        new[self.friend_replies[ids] > 0] = FRIEND
+        hostile = self.ballistic[ids] | (silent & (self.civil_replies[ids] == 0))
+        hostile &= self.friend_replies[ids] == 0
+        new[hostile] = HOSTILE
+        changed = new != self.identity[ids]
+        self.identity[ids[changed]] = new[changed]
+        self.since[ids[changed]] = t
+        return ids[changed], new[changed], np.full(int(changed.sum()), t)
+
+    def identity_of(self, track_id: IntArray) -> IntArray:
+        """Current identity codes of tracks (unknown for numbers never seen)."""
+        tid = np.asarray(track_id, dtype=np.int64)
+        out = np.full(tid.shape, UNKNOWN, dtype=np.int64)
+        ok = tid < self._cap
+        out[ok] = self.identity[tid[ok]]
+        return out
+
+
+def replies_of(category: NDArray[np.object_], transponder: NDArray[np.bool_]) -> IntArray:
+    """What each truth object answers: civil objects with a transponder a civil code, other
+    non-hostile objects with one a friend code, everything else nothing."""
+    cat = np.asarray(category, dtype=object)
+    tr = np.asarray(transponder, dtype=bool)
+    out = np.full(cat.shape[0], NO_REPLY, dtype=np.int64)
+    out[tr & (cat == "civil")] = CIVIL_REPLY
+    out[tr & (cat == "friend")] = FRIEND_REPLY
+    return out
