@@ -152,6 +152,72 @@ class Battery(_Model):
     overrides: dict[str, Any] = Field(default_factory=dict)
 
 
+ThreatClass = Literal["aircraft", "cruise", "drone", "ballistic"]
+
+
+class RulesOfEngagement(_Model):
+    """Which track identities may be engaged, and the evidence identification works from."""
+
+    engage_identities: list[Literal["hostile", "unknown"]] = Field(
+        default_factory=lambda: ["hostile"],
+        description="Identities that may be engaged. Civil and friend never may.",
+    )
+    unknown_inside_km: float | None = Field(
+        default=None,
+        gt=0.0,
+        description="With 'unknown' listed: only unknowns predicted to reach an asset within "
+        "this distance (self-defence); None: any threatening unknown.",
+    )
+    reply_probability: float = Field(
+        0.95, gt=0.0, le=1.0, description="A transponder answers an interrogation."
+    )
+    silent_interrogations: int = Field(
+        3, ge=1, le=100, description="Unanswered interrogations running that make hostile."
+    )
+    flight_plan_distance_km: float = Field(
+        5.0, gt=0.0, le=100.0, description="A track this close to a filed civil flight plan."
+    )
+
+
+def _default_salvo() -> dict[str, int]:
+    return {"aircraft": 2, "cruise": 1, "drone": 1, "ballistic": 2}
+
+
+def _default_damage() -> dict[str, float]:
+    return {"aircraft": 0.1, "cruise": 0.2, "drone": 0.02, "ballistic": 0.3}
+
+
+class Doctrine(_Model):
+    """How the batteries fight: decision cycle, salvo sizes, reserve, what things are worth."""
+
+    decision_cycle_s: float = Field(2.0, gt=0.0, le=60.0)
+    salvo: dict[ThreatClass, int] = Field(
+        default_factory=_default_salvo,
+        description="Most interceptors fired at one threat of a class in one cycle.",
+    )
+    shoot_look_shoot: bool = Field(
+        True,
+        description="While a threat's interceptors fly, fire no more at it if a second "
+        "salvo after their outcome would still be in time.",
+    )
+    reserve_fraction: float = Field(
+        0.1, ge=0.0, lt=1.0, description="Share of each battery's rounds kept for later waves."
+    )
+    damage_share: dict[ThreatClass, float] = Field(
+        default_factory=_default_damage,
+        description="Share of an asset's value one threat of a class destroys.",
+    )
+    value_per_million_usd: float = Field(
+        1.0,
+        ge=0.0,
+        description="What an interceptor's cost weighs against asset value: value units per "
+        "US$1M (0: fire whatever is most likely to kill).",
+    )
+    solver: Literal["auto", "exact", "heuristic"] = Field(
+        "auto", description="Assignment solver; auto: exact for small problems."
+    )
+
+
 class TrackerSettings(_Model):
     """How the tracker runs: filter, association, gates and track management.
 
@@ -254,3 +320,5 @@ class Scenario(_Model):
     civil_traffic: list[CivilTraffic] = Field(default_factory=list)
     batteries: list[Battery] = Field(default_factory=list)
     tracking: TrackerSettings = Field(default_factory=lambda: TrackerSettings())
+    rules_of_engagement: RulesOfEngagement = Field(default_factory=lambda: RulesOfEngagement())
+    doctrine: Doctrine = Field(default_factory=lambda: Doctrine())
