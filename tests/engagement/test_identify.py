@@ -47,7 +47,7 @@ def test_a_civil_reply_makes_civil_and_silence_makes_hostile() -> None:
 
 def test_a_ballistic_arc_is_hostile_at_once_and_a_friend_reply_is_friend() -> None:
     ident = _ident([NO_REPLY, FRIEND_REPLY], reply_probability=1.0)
-    ident.update(*_rows(1, 5, 0, speed=1800.0, vz=-900.0, height=40_000.0))
+    ident.update(*_rows(2, 5, 0, speed=1800.0, vz=-900.0, height=40_000.0))
     ident.update(*_rows(3, 6, 1))
     assert list(ident.identity_of(np.array([5, 6]))) == [HOSTILE, FRIEND]
 

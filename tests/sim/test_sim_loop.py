@@ -120,3 +120,9 @@ def test_same_seed_same_tracks() -> None:
     a, b = simulate(sc).tracks, simulate(sc).tracks
     for name in ("t", "track_id", "x", "vz", "status", "quality", "truth_id"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+
+
+def test_identification_calls_threats_hostile_and_civil_flights_civil(siting: RunResult) -> None:
+    s = siting.summary
+    assert s["threats_identified"] >= 0.9 * s["threats_detected"]
+    assert s["civil_identified_hostile"] == 0

@@ -255,8 +255,8 @@ def test_same_input_gives_identical_output() -> None:
 
 
 def test_duplicate_tracks_on_one_target_are_merged(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two tracks born on one target (two plots of it in one batch) share its later plots
-    and would both live on; the younger is dropped after a few updates."""
+    """Two unregistered reports of one target in every batch keep two tracks alive on it;
+    the younger is dropped after a few updates, the older number stays."""
     from airdefense.tracking import tracker as tracker_module
 
     def run(checks: int) -> Tracker:
@@ -264,15 +264,16 @@ def test_duplicate_tracks_on_one_target_are_merged(monkeypatch: pytest.MonkeyPat
         rng = np.random.default_rng(12)
         tr = Tracker(TrackerConfig(filter="cv", revisit_s=2.0))
         p0, v = np.array([30e3, 40e3, 5e3]), np.array([150.0, -80.0, 0.0])
-        for k in range(60):
+        for k in range(40):
             t = 1.0 * k
-            n = 2 if k < 6 else 1  # both plots start (and confirm) a track each
-            xyz = p0 + v * t + rng.normal(0, 30, (n, 3))
-            tr.process(Measurements.cartesian(np.full(n, t), xyz, 30.0))
+            xyz = p0 + v * t + rng.normal(0, 30, (2, 3))
+            tr.process(Measurements.cartesian(np.full(2, t), xyz, 30.0))
         return tr
 
     merged = run(3)
-    assert merged.n_confirmed == 1
-    drops = [e for e in merged.events if e.kind == "track_dropped"]
-    assert [e.track_id for e in drops] == [2]  # the younger number goes, the older stays
-    assert run(10_000).n_confirmed == 2  # without the merge, both would survive
+    drops = [e.track_id for e in merged.events if e.kind == "track_dropped"]
+    assert drops and 1 not in drops  # younger numbers go, the first stays
+    assert 1 in merged._id[: merged.n_tracks]
+    unmerged = run(10_000)
+    assert unmerged.n_confirmed == 2
+    assert not [e for e in unmerged.events if e.kind == "track_dropped"]

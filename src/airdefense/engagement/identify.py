@@ -9,7 +9,7 @@ track number:
   transponder: civil flights answer with a civil code (Mode 3/A, S, ADS-B), friends with a
   secure friend code (Mode 5); threats never answer. A false plot never answers.
 - **Kinematics.** A ballistic arc (speed above ``ballistic_speed_mps`` or a vertical speed
-  above ``ballistic_climb_mps``) is what no aircraft flies; a fast object below
+  above ``ballistic_climb_mps``, on ``ballistic_updates`` updates) is what no aircraft flies; a fast object below
   ``low_level_m`` is what airliners do not fly (they are slow there, on approach).
 - **Flight plans.** Civil flights file their routes with times; a track within
   ``plan_distance_m`` of a filed flight's planned position at the same time correlates with
@@ -49,6 +49,7 @@ class IdentificationRules:
     silent_interrogations: int = 3
     ballistic_speed_mps: float = 1_000.0
     ballistic_climb_mps: float = 300.0
+    ballistic_updates: int = 2  # one wild velocity (a track jumping to another plot) is not an arc
     low_level_m: float = 300.0
     low_level_speed_mps: float = 120.0
     plan_distance_m: float = 5_000.0
@@ -117,6 +118,7 @@ class Identifier:
         self.friend_replies = ext(getattr(self, "friend_replies", None), 0, np.int64)
         self.plan_hits = ext(getattr(self, "plan_hits", None), 0, np.int64)
         self.ballistic = ext(getattr(self, "ballistic", None), False, bool)
+        self.arc_updates = ext(getattr(self, "arc_updates", None), 0, np.int64)
         self.low_fast = ext(getattr(self, "low_fast", None), False, bool)
         self.since = ext(getattr(self, "since", None), np.nan, np.float64)
         self._cap = cap
@@ -129,10 +131,15 @@ class Identifier:
         vel: FloatArray,
         height_m: FloatArray,
         truth_id: IntArray,
+        steady: NDArray[np.bool_] | None = None,
     ) -> tuple[IntArray, IntArray, FloatArray]:
         """Take confirmed-track updates (one row each: time, track number, ENU position and
         velocity, height above the ellipsoid, truth id of the updating plot or -1) and return
-        the tracks whose identity changed: (track ids, new identities, times)."""
+        the tracks whose identity changed: (track ids, new identities, times).
+
+        ``steady`` marks the rows whose track was not coasting just before: only those count
+        as kinematic evidence (a track that coasted and then took a far plot shows a wild
+        velocity that is no arc)."""
         r = self.rules
         tid = np.asarray(track_id, dtype=np.int64)
         if tid.size == 0:
@@ -159,8 +166,13 @@ class Identifier:
         self.silent[ids] = np.where(la >= 0, end - 1 - la, self.silent[ids] + counts)
         speed = np.linalg.norm(vel, axis=1)
         arc = (speed > r.ballistic_speed_mps) | (np.abs(vel[:, 2]) > r.ballistic_climb_mps)
-        self.ballistic[tid[arc]] = True
+        if steady is not None:
+            arc &= np.asarray(steady, dtype=bool)
+        np.add.at(self.arc_updates, tid, arc.astype(np.int64))
+        self.ballistic[self.arc_updates >= r.ballistic_updates] = True
         low = (np.asarray(height_m) < r.low_level_m) & (speed > r.low_level_speed_mps)
+        if steady is not None:
+            low &= np.asarray(steady, dtype=bool)
         self.low_fast[tid[low]] = True
         if self.plans is not None:
             on_plan = self.plans.near(np.asarray(t), np.asarray(xyz), r.plan_distance_m)

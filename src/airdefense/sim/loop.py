@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from airdefense.engagement.engage import Engagement
 from airdefense.geo import Frame
 from airdefense.record.events import EventLog
 from airdefense.record.schema import EventKind
@@ -163,6 +164,17 @@ def simulate(
     flush_s = {site.sensor_id: site.preset.scan_period_s for site in sites}
     track_rows: list[TrackUpdates] = []
     track_clock = 0.0
+    engagement = Engagement(
+        scenario,
+        frame,
+        truth,
+        np.random.default_rng(seeds["engagement"]),
+        np.random.default_rng(seeds["identification"]),
+    )
+    cycle_s = scenario.doctrine.decision_cycle_s
+    next_cycle = float(truth.t[0]) + cycle_s
+    read = 0
+    engage_clock = 0.0
     t = truth.t
     steps = t.shape[0] - 1
     report_every = max(steps // 100, 1)
@@ -186,14 +198,22 @@ def simulate(
                     track_clock += time.perf_counter() - tic
                     pending[site.sensor_id] = []
         _log_track_events(events, tracker)
+        if t1 >= next_cycle - 1e-9 or k == steps - 1:
+            tic = time.perf_counter()
+            next_cycle += cycle_s
+            if read < len(track_rows):
+                engagement.identify(t1, TrackUpdates.concat(track_rows[read:]), events)
+                read = len(track_rows)
+            engage_clock += time.perf_counter() - tic
         _log_ends(events, truth, scenario, frame, t0, t1 if k < steps - 1 else np.inf)
         if progress is not None and (k % report_every == 0 or k == steps - 1):
             progress((k + 1) / steps)
     all_plots = Plots.concat(plots) if plots else Plots.empty()
     tracks = TrackUpdates.concat(track_rows)
     _log_first_detections(events, first, truth)
-    timings["sensors"] = time.perf_counter() - clock - track_clock
+    timings["sensors"] = time.perf_counter() - clock - track_clock - engage_clock
     timings["tracking"] = track_clock
+    timings["engagement"] = engage_clock
 
     clock = time.perf_counter()
     coverage = {}
@@ -218,6 +238,7 @@ def simulate(
     summary["tracks_confirmed"] = events.count(EventKind.TRACK_CONFIRMED)
     summary["gospa_mean_m"] = track_score.gospa_mean
     summary["track_completeness"] = track_score.completeness
+    summary.update(identification_summary(events, truth))
     return RunResult(
         scenario,
         trial,
@@ -266,6 +287,23 @@ def score_tracks(truth: Truth, first: FirstDetections, tracks: TrackUpdates) -> 
         association_distance_m=TRACK_SCORE_DISTANCE_M,
         times=times,
     )
+
+
+def identification_summary(events: EventLog, truth: Truth) -> dict[str, int]:
+    """Threats whose track was identified hostile, and civil flights whose track was (the
+    error identification exists to prevent)."""
+    tab = events.table().to_pydict()
+    hostile_objs = {
+        o
+        for k, o, d in zip(tab["kind"], tab["object_id"], tab["detail"], strict=True)
+        if k == EventKind.IDENTIFIED and d == "hostile" and o is not None and o >= 0
+    }
+    ids = np.array(sorted(hostile_objs), dtype=np.int64)
+    is_threat = truth.hostile[ids] if ids.size else np.zeros(0, dtype=bool)
+    return {
+        "threats_identified": int(is_threat.sum()),
+        "civil_identified_hostile": int((~is_threat).sum()),
+    }
 
 
 def make_tracker(scenario: Scenario, frame: Frame, sites: list[SensorSite]) -> Tracker:

@@ -452,11 +452,20 @@ class Tracker:
         xp, pp, loglik, cp, d2 = xp[ok], pp[ok], loglik[ok], cp[ok], d2[ok]
         n_all = self._n
         if c.association == "gnn":
-            # cost: the Mahalanobis distance, as Stone Soup's DistanceHypothesiser; with its
-            # square, crowds of new tracks confirmed fewer targets in the Stone Soup bench
-            pick = association.gnn(
-                ti, pj, np.sqrt(d2), n_all, len(batch), miss_cost=float(np.sqrt(self.gate))
-            )
+            if confirmed:
+                # confirmed tracks: the generalised distance d^2 + ln|S| (Blackman and Popoli
+                # 1999, eq. 6.18) against one constant miss cost, so a coasting track with a
+                # wide gate does not take a plot from a tight track it shares it with
+                gen = -2.0 * np.log(np.maximum(np.einsum("km,km->k", np.exp(loglik), cp), 1e-300))
+                cost = gen - 3.0 * np.log(2.0 * np.pi)
+                miss = float(cost.max() + self.gate + 1.0)
+            else:
+                # tentative tracks: the Mahalanobis distance, as Stone Soup's
+                # DistanceHypothesiser; with its square, crowds of new tracks confirmed fewer
+                # targets in the Stone Soup bench
+                cost = np.sqrt(d2)
+                miss = float(np.sqrt(self.gate))
+            pick = association.gnn(ti, pj, cost, n_all, len(batch), miss_cost=miss)
             ti, pj = ti[pick], pj[pick]
             xu, pu = _kernels.update_pairs(xp[pick], pp[pick], z[pj], r[pj])
             mu = filters.model_posterior(cp[pick], loglik[pick])
