@@ -365,6 +365,8 @@ def _threat_section(run: RunData) -> str:
         "range (km)",
         "height (km)",
         "warning (s)",
+        "track (s)",
+        "hostile (s)",
         "end (s)",
         "end reason",
         "plots",
@@ -379,6 +381,8 @@ def _threat_section(run: RunData) -> str:
         True,
         True,
         False,
+        True,
+        True,
         True,
         True,
         True,
@@ -405,6 +409,8 @@ def _threat_section(run: RunData) -> str:
                     _ncell(r["range_m"][i], 1, 1e-3),
                     _ncell(r["height_m"][i], 2, 1e-3),
                     _ncell(r["warning_s"][i], 1),
+                    _ncell(r["confirmed_t"][i], 1),
+                    _ncell(r["identified_t"][i], 1),
                     _ncell(r["end_s"][i], 1),
                     _Cell(_text(r["end_reason"][i])),
                     _ncell(r["plots"][i]),
@@ -424,7 +430,8 @@ def _threat_section(run: RunData) -> str:
         '<p class="how"><b>How to read this.</b> One row per hostile object, in launch order '
         "(click a header to sort). First plot: time, sensor, slant range and height of the first "
         "plot by any radar. Warning is the object's end time minus its first plot: the time "
-        "the defence had. Rows shaded red were never plotted.</p>"
+        "the defence had. Track: when a track on it was first confirmed; hostile: when a track "
+        "on it was first identified hostile. Rows shaded red were never plotted.</p>"
     )
     return "".join(out)
 

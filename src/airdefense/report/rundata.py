@@ -230,14 +230,24 @@ def _load(
         ), plots AS (
             SELECT truth_id AS object_id, count(*) AS plots, count(DISTINCT sensor_id) AS by_sensors
             FROM detections WHERE truth_id >= 0 GROUP BY truth_id
+        ), conf AS (
+            SELECT object_id, min(t) AS confirmed_t FROM events
+            WHERE kind = 'track_confirmed' AND object_id >= 0 GROUP BY object_id
+        ), ident AS (
+            SELECT object_id, min(t) AS identified_t FROM events
+            WHERE kind = 'identified' AND detail = 'hostile' AND object_id >= 0
+            GROUP BY object_id
         )
         SELECT o.object_id, o.name, o.category, o.preset, o.raid, o.start_s, o.end_s,
                o.end_reason, fd.t AS first_t, s.name AS first_sensor, fd.range_m, fd.height_m,
                o.end_s - fd.t AS warning_s, COALESCE(p.plots, 0) AS plots,
-               COALESCE(p.by_sensors, 0) AS by_sensors
+               COALESCE(p.by_sensors, 0) AS by_sensors,
+               c.confirmed_t, i.identified_t
         FROM objects o
         LEFT JOIN fd ON fd.object_id = o.object_id
         LEFT JOIN plots p ON p.object_id = o.object_id
+        LEFT JOIN conf c ON c.object_id = o.object_id
+        LEFT JOIN ident i ON i.object_id = o.object_id
         LEFT JOIN (SELECT DISTINCT ON (sensor_id) sensor_id, name FROM sensors
                    ORDER BY sensor_id, name) s ON s.sensor_id = fd.sensor_id
         WHERE COALESCE(o.hostile, false)
