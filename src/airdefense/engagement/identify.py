@@ -37,6 +37,8 @@ IntArray = NDArray[np.int64]
 #: Identity codes, in the order of :data:`IDENTITY_NAMES`.
 UNKNOWN, CIVIL, FRIEND, HOSTILE = 0, 1, 2, 3
 IDENTITY_NAMES = ("unknown", "civil", "friend", "hostile")
+#: Metres of plan distance one second of time difference counts as (see FlightPlans).
+PLAN_TIME_SCALE_MPS = 100.0
 #: What an object answers to an interrogation.
 NO_REPLY, CIVIL_REPLY, FRIEND_REPLY = 0, 1, 2
 
@@ -56,27 +58,30 @@ class IdentificationRules:
     plan_updates: int = 2
 
 
-@dataclass(frozen=True)
 class FlightPlans:
-    """Filed civil flight plans: planned positions (ENU m) of each flight on a time grid."""
+    """Filed civil flight plans: planned positions (ENU m) of each flight on a time grid.
 
-    t: FloatArray  # (T,) grid
-    pos: FloatArray  # (T, F, 3), NaN where the flight is not airborne
+    One KD-tree over (x, y, z, c t) of every planned sample, built once: a track matches a plan
+    when within ``distance`` of a planned position at about the same time, with c =
+    :data:`PLAN_TIME_SCALE_MPS` turning a time difference into a distance (the grid's
+    half-step then costs at most ~c * dt / 2 of it).
+    """
+
+    def __init__(self, t: FloatArray, pos: FloatArray) -> None:
+        self.t = np.asarray(t, dtype=np.float64)  # (T,)
+        self.pos = np.asarray(pos, dtype=np.float64)  # (T, F, 3), NaN when not airborne
+        k, f = np.nonzero(np.isfinite(self.pos[:, :, 0]))
+        pts = np.column_stack([self.pos[k, f], PLAN_TIME_SCALE_MPS * self.t[k]])
+        self._tree = cKDTree(pts) if pts.shape[0] else None
 
     def near(self, t: FloatArray, xyz: FloatArray, distance_m: float) -> NDArray[np.bool_]:
-        """Whether each point (K, 3) at time t (K,) lies within distance of a planned position
-        at the nearest grid time."""
-        k = np.clip(np.searchsorted(self.t, t), 0, self.t.size - 1)
-        out = np.zeros(t.shape[0], dtype=bool)
-        for step in np.unique(k):
-            sel = np.flatnonzero(k == step)
-            p = self.pos[step]
-            p = p[np.isfinite(p[:, 0])]
-            if p.shape[0] == 0:
-                continue
-            d, _ = cKDTree(p).query(xyz[sel], k=1, distance_upper_bound=distance_m)
-            out[sel] = np.isfinite(d)
-        return out
+        """Whether each point (K, 3) at time t (K,) lies near a planned position then."""
+        t = np.asarray(t, dtype=np.float64)
+        if self._tree is None or t.size == 0:
+            return np.zeros(t.shape[0], dtype=bool)
+        q = np.column_stack([np.asarray(xyz, dtype=np.float64), PLAN_TIME_SCALE_MPS * t])
+        d, _ = self._tree.query(q, k=1, distance_upper_bound=distance_m)
+        return np.isfinite(d)
 
 
 class Identifier:
