@@ -83,6 +83,38 @@ PFA_CFAR = _assume(
 )
 SYSTEM_ALTITUDES = f"{SPUTNIK_2019}: S-400 target altitudes 5 m to 30 km (system-level figure)"
 PATRIOT_CEILING = f"{POLISH_PRESS} (system-level figure)"
+SOLID_ISP = _assume(
+    "delivered specific impulse of a composite solid motor, 230-260 s at sea level "
+    "(Sutton and Biblarz, Rocket Propulsion Elements, 9th ed., 2017, ch. 12); not public"
+)
+AREA_FROM_DIAMETER = "pi d^2 / 4 of the body diameter reported in encyclopedic listings"
+CD_SUPERSONIC = _assume(
+    "mean zero-lift drag coefficient of a slender finned body over its supersonic flight, "
+    "0.2-0.4 on the body cross-section (Fleeman, Tactical Missile Design, 2nd ed., 2006, ch. 2)"
+)
+CN_MAX_WINGED = _assume(
+    "trimmed normal-force coefficient of a body with wings or strakes on the body "
+    "cross-section at ~20 deg angle of attack, order 10-20 (Fleeman 2006, ch. 2); gives the "
+    "structural limit at sea level above ~Mach 1 and ~1-3 g at 30 km"
+)
+SUSTAIN_PROFILE = _assume(
+    "a long low-thrust tail after the boost (boost-sustain grain): the public figures give only "
+    "top speed and range, and a point mass reaches both only if thrust lasts into thin air"
+)
+PROPELLANT_FOR_SPEED = _assume(
+    "propellant mass chosen so that the flyout model's peak speed on a long lofted shot "
+    "matches max_speed_mps and its reach covers max_range_km within max_flight_time_s "
+    "(tests/engagement/test_flyout.py checks both)"
+)
+RELIABILITY = _assume(
+    "single-shot reliability (motor, guidance, fuze) of a mature SAM round, ~0.9; "
+    "WTA studies use single-shot Pk 0.6-0.9 (Ahuja et al. 2007, via DOMAIN.md)"
+)
+BLAST_FRAG_PK = _assume(
+    "blast-fragmentation warhead within its lethal radius: aircraft, drones and cruise "
+    "missiles are soft (0.9-0.95); a ballistic re-entry body's warhead often survives a "
+    "near miss (~0.6)"
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -477,6 +509,23 @@ _MISSILE_LIST = [
         lethal_radius_m=20.0,
         cost_usd=2.0e6,
         per_launcher=4,
+        launch_mass_kg=1893.0,
+        boost_propellant_kg=1000.0,
+        sustain_time_s=45.0,
+        sustain_propellant_kg=400.0,
+        specific_impulse_s=260.0,
+        reference_area_m2=0.260,
+        drag_coefficient=0.20,
+        max_normal_force_coefficient=15.0,
+        seeker_acquisition_range_km=40.0,
+        reliability=0.9,
+        warhead_pk={
+            "ballistic": 0.6,
+            "cruise": 0.9,
+            "drone": 0.95,
+            "aircraft": 0.95,
+            "civil": 0.95,
+        },
         sources={
             "min_range_km": _assume("large missile needs a few km to turn over and arm"),
             "max_range_km": f"{ENCYCLOPEDIC_S400}: 40N6 ~380-400 km; {BUSINESS_INSIDER}",
@@ -489,6 +538,20 @@ _MISSILE_LIST = [
             "lethal_radius_m": _assume("heavy blast-fragmentation warhead, ~20 m"),
             "cost_usd": _assume("poorly sourced; order of $1-3M for the largest S-400 round"),
             "per_launcher": f"{ENCYCLOPEDIC_S400}: 4 large missiles per launcher (check)",
+            "launch_mass_kg": f"~1,893 kg, {UNVERIFIED}",
+            "boost_propellant_kg": PROPELLANT_FOR_SPEED,
+            "sustain_time_s": SUSTAIN_PROFILE,
+            "sustain_propellant_kg": PROPELLANT_FOR_SPEED,
+            "specific_impulse_s": SOLID_ISP,
+            "reference_area_m2": f"{AREA_FROM_DIAMETER}: 0.575 m, {UNVERIFIED}",
+            "drag_coefficient": CD_SUPERSONIC,
+            "max_normal_force_coefficient": CN_MAX_WINGED,
+            "seeker_acquisition_range_km": _assume(
+                "active radar seeker (reported, check) of a ~0.5 m aperture: a fighter-size "
+                "target at ~40 km"
+            ),
+            "reliability": RELIABILITY,
+            "warhead_pk": BLAST_FRAG_PK,
         },
     ),
     MissilePreset(
@@ -505,6 +568,23 @@ _MISSILE_LIST = [
         lethal_radius_m=20.0,
         cost_usd=1.0e6,
         per_launcher=4,
+        launch_mass_kg=1835.0,
+        boost_propellant_kg=900.0,
+        sustain_time_s=40.0,
+        sustain_propellant_kg=350.0,
+        specific_impulse_s=255.0,
+        reference_area_m2=0.208,
+        drag_coefficient=0.20,
+        max_normal_force_coefficient=15.0,
+        seeker_acquisition_range_km=30.0,
+        reliability=0.9,
+        warhead_pk={
+            "ballistic": 0.6,
+            "cruise": 0.9,
+            "drone": 0.95,
+            "aircraft": 0.95,
+            "civil": 0.95,
+        },
         sources={
             "min_range_km": _assume("large missile needs a few km to turn over and arm"),
             "max_range_km": f"{ENCYCLOPEDIC_S400}: 48N6 ~250 km; {PEOPLES_DAILY_2015}: aircraft to ~250 km",
@@ -517,6 +597,20 @@ _MISSILE_LIST = [
             "lethal_radius_m": _assume("heavy blast-fragmentation warhead, ~20 m"),
             "cost_usd": _assume("poorly sourced; order of $1M per round"),
             "per_launcher": f"{ENCYCLOPEDIC_S400}: 4 large missiles per launcher (check)",
+            "launch_mass_kg": f"~1,800-1,900 kg for 48N6E2/E3, {UNVERIFIED}",
+            "boost_propellant_kg": PROPELLANT_FOR_SPEED,
+            "sustain_time_s": SUSTAIN_PROFILE,
+            "sustain_propellant_kg": PROPELLANT_FOR_SPEED,
+            "specific_impulse_s": SOLID_ISP,
+            "reference_area_m2": f"{AREA_FROM_DIAMETER}: 0.515 m, {UNVERIFIED}",
+            "drag_coefficient": CD_SUPERSONIC,
+            "max_normal_force_coefficient": CN_MAX_WINGED,
+            "seeker_acquisition_range_km": _assume(
+                "semi-active track-via-missile homing: the onboard seeker sees the illuminated "
+                "target in the last ~30 km"
+            ),
+            "reliability": RELIABILITY,
+            "warhead_pk": BLAST_FRAG_PK,
         },
     ),
     MissilePreset(
@@ -533,6 +627,18 @@ _MISSILE_LIST = [
         lethal_radius_m=8.0,
         cost_usd=0.5e6,
         per_launcher=16,
+        launch_mass_kg=420.0,
+        boost_propellant_kg=85.0,
+        sustain_time_s=50.0,
+        sustain_propellant_kg=115.0,
+        specific_impulse_s=245.0,
+        reference_area_m2=0.0452,
+        drag_coefficient=0.20,
+        max_normal_force_coefficient=15.0,
+        reaction_control_g=20.0,
+        seeker_acquisition_range_km=20.0,
+        reliability=0.9,
+        warhead_pk={"ballistic": 0.7, "cruise": 0.9, "drone": 0.95, "aircraft": 0.9, "civil": 0.9},
         sources={
             "min_range_km": _assume("small, quick-reacting missile"),
             "max_range_km": f"{ENCYCLOPEDIC_S400}: 9M96E2 ~120 km",
@@ -545,6 +651,26 @@ _MISSILE_LIST = [
             "lethal_radius_m": _assume("small directed-fragmentation warhead, ~8 m"),
             "cost_usd": _assume("poorly sourced; order of $0.5M for a small active-seeker SAM"),
             "per_launcher": f"{ENCYCLOPEDIC_S400}: 16 small missiles per launcher (check)",
+            "launch_mass_kg": f"~420 kg, {UNVERIFIED}",
+            "boost_propellant_kg": PROPELLANT_FOR_SPEED,
+            "sustain_time_s": SUSTAIN_PROFILE,
+            "sustain_propellant_kg": PROPELLANT_FOR_SPEED,
+            "specific_impulse_s": SOLID_ISP,
+            "reference_area_m2": f"{AREA_FROM_DIAMETER}: 0.24 m, {UNVERIFIED}",
+            "drag_coefficient": CD_SUPERSONIC,
+            "max_normal_force_coefficient": CN_MAX_WINGED,
+            "reaction_control_g": _assume(
+                f"gas-dynamic (jet) control near the centre of mass keeps ~20 g at altitude in "
+                f"the endgame, {UNVERIFIED}"
+            ),
+            "seeker_acquisition_range_km": _assume(
+                "small active radar seeker (reported, check): a fighter-size target at ~20 km"
+            ),
+            "reliability": RELIABILITY,
+            "warhead_pk": _assume(
+                "small directed-fragmentation warhead aimed by the fuze: soft targets 0.9-0.95, "
+                "a ballistic re-entry body ~0.7 (agile endgame, near hit)"
+            ),
         },
     ),
     MissilePreset(
@@ -561,6 +687,18 @@ _MISSILE_LIST = [
         lethal_radius_m=8.0,
         cost_usd=0.4e6,
         per_launcher=16,
+        launch_mass_kg=333.0,
+        boost_propellant_kg=80.0,
+        sustain_time_s=20.0,
+        sustain_propellant_kg=50.0,
+        specific_impulse_s=245.0,
+        reference_area_m2=0.0452,
+        drag_coefficient=0.20,
+        max_normal_force_coefficient=15.0,
+        reaction_control_g=20.0,
+        seeker_acquisition_range_km=15.0,
+        reliability=0.9,
+        warhead_pk={"ballistic": 0.7, "cruise": 0.9, "drone": 0.95, "aircraft": 0.9, "civil": 0.9},
         sources={
             "min_range_km": _assume("small, quick-reacting missile"),
             "max_range_km": f"{ENCYCLOPEDIC_S400}: 9M96E ~40 km",
@@ -573,6 +711,25 @@ _MISSILE_LIST = [
             "lethal_radius_m": _assume("small directed-fragmentation warhead, ~8 m"),
             "cost_usd": _assume("poorly sourced; a little below 9M96E2"),
             "per_launcher": f"{ENCYCLOPEDIC_S400}: 16 small missiles per launcher (check)",
+            "launch_mass_kg": f"~333 kg, {UNVERIFIED}",
+            "boost_propellant_kg": PROPELLANT_FOR_SPEED,
+            "sustain_time_s": SUSTAIN_PROFILE,
+            "sustain_propellant_kg": PROPELLANT_FOR_SPEED,
+            "specific_impulse_s": SOLID_ISP,
+            "reference_area_m2": f"{AREA_FROM_DIAMETER}: 0.24 m, {UNVERIFIED}",
+            "drag_coefficient": CD_SUPERSONIC,
+            "max_normal_force_coefficient": CN_MAX_WINGED,
+            "reaction_control_g": _assume(
+                f"gas-dynamic (jet) control keeps ~20 g in the endgame, as for 9M96E2, {UNVERIFIED}"
+            ),
+            "seeker_acquisition_range_km": _assume(
+                "small active radar seeker (reported, check): a fighter-size target at ~15 km"
+            ),
+            "reliability": RELIABILITY,
+            "warhead_pk": _assume(
+                "small directed-fragmentation warhead aimed by the fuze: soft targets 0.9-0.95, "
+                "a ballistic re-entry body ~0.7 (agile endgame, near hit)"
+            ),
         },
     ),
     MissilePreset(
@@ -589,6 +746,23 @@ _MISSILE_LIST = [
         lethal_radius_m=20.0,
         cost_usd=4.0e6,
         per_launcher=4,
+        launch_mass_kg=900.0,
+        boost_propellant_kg=400.0,
+        sustain_time_s=35.0,
+        sustain_propellant_kg=160.0,
+        specific_impulse_s=255.0,
+        reference_area_m2=0.132,
+        drag_coefficient=0.20,
+        max_normal_force_coefficient=12.0,
+        seeker_acquisition_range_km=20.0,
+        reliability=0.9,
+        warhead_pk={
+            "ballistic": 0.5,
+            "cruise": 0.9,
+            "drone": 0.95,
+            "aircraft": 0.95,
+            "civil": 0.95,
+        },
         sources={
             "min_range_km": _assume("a few km to turn over and arm"),
             "max_range_km": "DOMAIN.md, various sources: PAC-2 GEM-T ~160 km",
@@ -603,6 +777,26 @@ _MISSILE_LIST = [
                 "~$4M per round as news coverage reports it; no source pinned down here"
             ),
             "per_launcher": "DOMAIN.md, various sources: 4 PAC-2 per launcher (check)",
+            "launch_mass_kg": f"~900 kg (MIM-104), {UNVERIFIED}",
+            "boost_propellant_kg": PROPELLANT_FOR_SPEED,
+            "sustain_time_s": SUSTAIN_PROFILE,
+            "sustain_propellant_kg": PROPELLANT_FOR_SPEED,
+            "specific_impulse_s": SOLID_ISP,
+            "reference_area_m2": f"{AREA_FROM_DIAMETER}: 0.41 m, {UNVERIFIED}",
+            "drag_coefficient": CD_SUPERSONIC,
+            "max_normal_force_coefficient": _assume(
+                "cruciform tail-controlled body without wings: lower than winged bodies, ~12 "
+                "(Fleeman 2006, ch. 2)"
+            ),
+            "seeker_acquisition_range_km": _assume(
+                "track-via-missile: the onboard seeker relays the illuminated target in the "
+                "last ~20 km"
+            ),
+            "reliability": RELIABILITY,
+            "warhead_pk": _assume(
+                "blast-fragmentation warhead: soft targets 0.9-0.95; ballistic warheads often "
+                "survived near misses in 1991 (~0.5)"
+            ),
         },
     ),
     MissilePreset(
@@ -619,6 +813,18 @@ _MISSILE_LIST = [
         lethal_radius_m=2.0,
         cost_usd=4.0e6,
         per_launcher=12,
+        launch_mass_kg=370.0,
+        boost_propellant_kg=140.0,
+        sustain_time_s=8.0,
+        sustain_propellant_kg=70.0,
+        specific_impulse_s=250.0,
+        reference_area_m2=0.066,
+        drag_coefficient=0.25,
+        max_normal_force_coefficient=12.0,
+        reaction_control_g=30.0,
+        seeker_acquisition_range_km=15.0,
+        reliability=0.9,
+        warhead_pk={"ballistic": 0.9, "cruise": 0.9, "drone": 0.9, "aircraft": 0.9, "civil": 0.9},
         sources={
             "min_range_km": _assume("a few km to turn over and arm"),
             "max_range_km": _assume(
@@ -639,6 +845,31 @@ _MISSILE_LIST = [
             ),
             "per_launcher": _assume(
                 "12 MSE per launcher; DOMAIN.md's 'up to 16 PAC-3' is the smaller CRI round"
+            ),
+            "launch_mass_kg": _assume(f"~370 kg for MSE (~310 kg for CRI), {UNVERIFIED}"),
+            "boost_propellant_kg": PROPELLANT_FOR_SPEED,
+            "sustain_time_s": _assume(
+                "second pulse of the dual-pulse motor (reported, check), taken right after "
+                "the first, ~8 s"
+            ),
+            "sustain_propellant_kg": PROPELLANT_FOR_SPEED,
+            "specific_impulse_s": SOLID_ISP,
+            "reference_area_m2": f"{AREA_FROM_DIAMETER}: 0.29 m (MSE), {UNVERIFIED}",
+            "drag_coefficient": CD_SUPERSONIC,
+            "max_normal_force_coefficient": _assume(
+                "body with small fins: ~12 on the body cross-section (Fleeman 2006, ch. 2)"
+            ),
+            "reaction_control_g": _assume(
+                "~180 small attitude-control motors fire in the endgame; ~30 g at any height, "
+                "below the 40 g structural limit"
+            ),
+            "seeker_acquisition_range_km": _assume(
+                "Ka-band active seeker of a small aperture: ~15 km on a small target"
+            ),
+            "reliability": RELIABILITY,
+            "warhead_pk": _assume(
+                "hit-to-kill with a lethality enhancer: a body-to-body hit destroys the warhead "
+                "as well as the airframe, ~0.9 for every class"
             ),
         },
     ),

@@ -111,7 +111,14 @@ class ThreatPreset(_Preset):
 
 
 class MissilePreset(_Preset):
-    """A surface-to-air interceptor type (kinematics and envelope filled by the engage stage)."""
+    """A surface-to-air interceptor type: envelope, motor, airframe, guidance and lethality.
+
+    The flyout (:mod:`airdefense.engagement.flyout`) flies it as a point mass: thrust
+    ``specific_impulse_s * g0 * mdot`` while each motor phase burns its propellant at a
+    constant rate (boost, then an optional sustain phase), drag
+    ``0.5 rho V^2 reference_area_m2 drag_coefficient``, lateral acceleration up to
+    ``q reference_area_m2 max_normal_force_coefficient / m`` capped at ``max_lateral_g``.
+    """
 
     min_range_km: float = Field(ge=0.0)
     max_range_km: float = Field(gt=0.0, le=1000.0)
@@ -125,11 +132,57 @@ class MissilePreset(_Preset):
     lethal_radius_m: float = Field(gt=0.0, le=200.0)
     cost_usd: float = Field(ge=0.0)
     per_launcher: int = Field(ge=1, le=64, description="Missiles carried by one launcher.")
+    # motor and airframe (flyout kinematics)
+    launch_mass_kg: float = Field(gt=0.0, le=20_000.0, description="Mass at launch.")
+    boost_propellant_kg: float = Field(
+        gt=0.0, description="Propellant burnt at a constant rate over boost_time_s."
+    )
+    sustain_time_s: float = Field(
+        0.0, ge=0.0, le=300.0, description="Sustain (or second-pulse) burn after the boost."
+    )
+    sustain_propellant_kg: float = Field(
+        0.0, ge=0.0, description="Propellant burnt at a constant rate over sustain_time_s."
+    )
+    specific_impulse_s: float = Field(gt=0.0, le=400.0, description="Delivered Isp of the motor.")
+    reference_area_m2: float = Field(
+        gt=0.0, le=2.0, description="Body cross-section the coefficients refer to."
+    )
+    drag_coefficient: float = Field(
+        gt=0.0, le=2.0, description="Zero-lift drag coefficient on reference_area_m2."
+    )
+    max_normal_force_coefficient: float = Field(
+        gt=0.0, le=60.0, description="Largest trimmed normal-force coefficient (aerodynamic g)."
+    )
+    reaction_control_g: float = Field(
+        0.0,
+        ge=0.0,
+        le=100.0,
+        description="Lateral g from reaction jets in the terminal phase, at any air density.",
+    )
+    # guidance and lethality
+    seeker_acquisition_range_km: float = Field(
+        gt=0.0, le=500.0, description="Terminal homing on the target begins inside this range."
+    )
+    reliability: float = Field(
+        gt=0.0, le=1.0, description="Single-shot reliability: motor, guidance and fuze work."
+    )
+    warhead_pk: dict[ThreatCategory, float] = Field(
+        default_factory=dict,
+        description="Target category -> kill probability of a pass within lethal_radius_m "
+        "given a working missile (1 for a category not listed).",
+    )
 
     @model_validator(mode="after")
     def _check_ranges(self) -> MissilePreset:
         if self.max_range_km <= self.min_range_km:
             raise ValueError("max_range_km must be > min_range_km")
+        burnt = self.boost_propellant_kg + self.sustain_propellant_kg
+        if burnt >= self.launch_mass_kg:
+            raise ValueError("boost + sustain propellant must be < launch_mass_kg")
+        if (self.sustain_time_s > 0.0) != (self.sustain_propellant_kg > 0.0):
+            raise ValueError("sustain_time_s and sustain_propellant_kg are both 0 or both > 0")
+        if not all(0.0 <= p <= 1.0 for p in self.warhead_pk.values()):
+            raise ValueError("warhead_pk values must lie in [0, 1]")
         return self
 
 
