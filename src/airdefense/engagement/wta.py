@@ -18,17 +18,25 @@ Both are solved two ways behind one interface:
   :func:`scipy.optimize.milp`) minimises ``sum_t V_t s_t`` under tangent cuts
   ``s_t >= e^{z*}(1 + z_t - z*)``; its optimum is a lower bound, every MILP solution is a
   feasible point and an upper bound, and the tangents at that point are added until the bounds
-  meet (relative gap 1e-9, or the MILP's optimum lies at a point already cut, which makes it
-  exact there), or time runs out. Cuts are seeded at the heuristic solution, at ``z = 0`` and
-  at the ``z`` of the k best and k worst shots per target, so few iterations are needed. This
-  is the linearisation approach used for WTA by Andersen, Pavlikov & Toffolo (Annals of OR,
-  2022), whose branch-and-adjust refines it further.
-- ``"heuristic"``: maximum marginal return greedy (den Broeder, Ellison & Emerling, Operations
-  Research 7, 1959; optimal when a target's kill probability does not depend on the weapon)
-  followed by local search to a local optimum (Ahuja, Kumar, Jha & Orlin, Operations Research
-  55, 2007, use the same neighbourhoods): static WTA moves one weapon to another target or
-  swaps two weapons' targets; per-cycle WTA adds, drops or moves one round (to another threat,
-  another shooter, or both). All marginal gains are evaluated at once as arrays.
+  meet within a relative 1e-9 (of the optimum, or of 1e-3 of the total value at stake when
+  the optimum is smaller: below that, clipping pk dominates), or the MILP's optimum lies where its cuts are already exact
+  (then the bounds agree up to HiGHS's own tolerances, integrality 1e-6: a relative 1e-8 or
+  so, which ``lower_bound``/``bound`` report as computed), or time runs out. Cuts are seeded
+  at the heuristic solution, at ``z = 0`` and at the ``z`` of each target's one and two best
+  and worst shots, so two or three MILPs usually suffice. Andersen, Pavlikov & Toffolo
+  (Annals of OR, 2022) bound the same exponential inside one MILP by piecewise-linear
+  approximations of chosen accuracy ("branch-and-adjust"); here tangents are added only
+  where the MILP's solutions land.
+- ``"heuristic"``: maximum marginal return greedy (den Broeder, Ellison & Emerling,
+  Operations Research 7, 1959; optimal when a target's kill probability does not depend on
+  the weapon), then local search. Static WTA: move one weapon to another target or swap two
+  weapons' targets; then exchange rounds in which every target offers one weapon and the
+  offered weapons are re-placed by a linear assignment, which searches all cyclic exchanges
+  among them at once (the very-large-scale neighbourhood idea of Ahuja, Kumar, Jha & Orlin,
+  Operations Research 55, 2007, in its simplest form). Per-cycle WTA: add, drop or move one
+  round (to another threat, shooter or both), move a battery's whole engagement to another
+  threat, exchange rounds as above, and ruin and recreate (Schrimpf et al., J. Comput. Phys.
+  159, 2000). All candidate gains are evaluated at once as arrays.
 
 A kill probability of exactly 1 has ``ln(1 - p) = -inf``; it is clipped to ``1 - 1e-12``
 (``ln = -27.6``) for both methods and for the reported objectives, which changes an objective
@@ -39,12 +47,13 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import NoReturn
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linear_sum_assignment, milp
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -57,6 +66,13 @@ _METHODS = ("exact", "heuristic")
 # The MILPs' objective is scaled so the first incumbent is about this: HiGHS's absolute gap
 # tolerance (1e-6) is then 1e-10 of the objective, below REL_GAP.
 _OBJECTIVE_SCALE = 1e4
+# Exchange rounds in a row without improvement after which the static heuristic stops.
+_EXCHANGE_PATIENCE = 8
+# Exchange/ruin rounds in a row without improvement after which the per-cycle heuristic stops.
+_RUIN_PATIENCE = 8
+# Seed tangents per target at the z of its k best and k worst shots, k = 1.._SEED_K (2 was
+# fastest on the 50x100 benchmark instances: 0 needs more MILPs, 4 makes each one slower).
+_SEED_K = 2
 
 
 @dataclass(frozen=True)
@@ -159,7 +175,7 @@ class Allocation:
 # --------------------------------------------------------------------------- validation
 
 
-def _fail(name: str, what: str) -> None:
+def _fail(name: str, what: str) -> NoReturn:
     raise ValueError(f"{name}: {what}")
 
 
@@ -298,17 +314,35 @@ def _static_heuristic(v: FloatArray, log_q: FloatArray) -> IntArray:
     surv = v.copy()  # V_j prod (1 - p) over the weapons given so far
     gain = surv[None, :] * p
     assignment = np.zeros(n_w, dtype=np.int64)
-    rows = np.arange(n_w)
     for _ in range(n_w):
         i, j = divmod(int(np.argmax(gain)), n_t)
         assignment[i] = j
         surv[j] *= 1.0 - p[i, j]
         gain[:, j] = surv[j] * p[:, j]
         gain[i, :] = -1.0  # below every real gain (>= 0): weapon i is spent
-    # local search: best improving move or swap until none improves
-    z = np.bincount(assignment, weights=log_q[rows, assignment], minlength=n_t)
+    # local search (moves and swaps), then exchange rounds until several bring nothing
+    _move_swap_search(v, log_q, assignment)
+    rng = np.random.default_rng(0)  # which weapon each target offers: fixed, reproducible
+    tol = 1e-12 * max(float(v.sum()), 1e-300)
+    idle = 0
+    while idle < _EXCHANGE_PATIENCE:
+        if _exchange_round(v, log_q, assignment, rng) > tol:
+            _move_swap_search(v, log_q, assignment)
+            idle = 0
+        else:
+            idle += 1
+    return assignment
+
+
+def _move_swap_search(v: FloatArray, log_q: FloatArray, assignment: IntArray) -> None:
+    """Best-improvement local search in place: move one weapon to another target, or swap
+    two weapons' targets, until neither improves (all candidates evaluated as arrays)."""
+    n_w, n_t = log_q.shape
+    rows = np.arange(n_w)
+    p = -np.expm1(log_q)
     tol = 1e-12 * max(float(v.sum()), 1e-300)
     for _ in range(100 * n_w + 100):
+        z = np.bincount(assignment, weights=log_q[rows, assignment], minlength=n_t)
         surv = v * np.exp(z)
         own = log_q[rows, assignment]
         here = surv[assignment]
@@ -327,21 +361,42 @@ def _static_heuristic(v: FloatArray, log_q: FloatArray) -> IntArray:
         best_move, best_swap = int(np.argmax(move)), int(np.argmax(swap))
         gain_move, gain_swap = move.flat[best_move], swap.flat[best_swap]
         if max(gain_move, gain_swap) <= tol:
-            break
+            return
         if gain_move >= gain_swap:
             i, k = divmod(best_move, n_t)
-            changes = [(i, k)]
+            assignment[i] = k
         else:
             i1, i2 = divmod(best_swap, n_w)
-            changes = [(i1, assignment[i2]), (i2, assignment[i1])]
-        for i, k in changes:
-            j = assignment[i]
-            z[j] -= log_q[i, j]
-            z[k] += log_q[i, k]
-            assignment[i] = k
-        # keep z exact: recompute now and then against drift
-        z = np.bincount(assignment, weights=log_q[rows, assignment], minlength=n_t)
-    return assignment
+            assignment[i1], assignment[i2] = assignment[i2], assignment[i1]
+
+
+def _exchange_round(
+    v: FloatArray, log_q: FloatArray, assignment: IntArray, rng: np.random.Generator
+) -> float:
+    """One very-large-neighbourhood step in place; returns the decrease of the objective.
+
+    Every target with weapons offers one of them (at random); the offered weapons are then
+    re-placed, at most one per target, by a linear assignment (``linear_sum_assignment``).
+    With at most one weapon leaving and one arriving per target, each target's change depends
+    on its own pair only, so the assignment's cost is the exact change: this searches every
+    cyclic and path exchange among the offered weapons at once (the idea of the
+    very-large-scale neighbourhood search of Ahuja et al. 2007, here in its simplest form).
+    """
+    n_w, n_t = log_q.shape
+    order = rng.permutation(n_w)
+    targets, first = np.unique(assignment[order], return_index=True)
+    offered = order[first]  # one weapon per target with weapons
+    z = np.bincount(assignment, weights=log_q[np.arange(n_w), assignment], minlength=n_t)
+    z_left = z.copy()
+    z_left[targets] -= log_q[offered, targets]
+    base = v * np.exp(z_left)  # each target's surviving value without its offered weapon
+    cost = base[None, :] * np.expm1(log_q[offered])  # base_j (q_ij - 1) <= 0
+    rows, cols = linear_sum_assignment(cost)
+    before = float(cost[np.arange(offered.shape[0]), targets].sum())
+    after = float(cost[rows, cols].sum())
+    if after < before:
+        assignment[offered[rows]] = cols
+    return before - after
 
 
 # --------------------------------------------------------------------------- per-cycle WTA
@@ -364,7 +419,8 @@ def assign(
     per battery, and never a pair with ``pk == 0``. A round is fired only where it adds more
     expected value than it costs. ``"exact"``: the MILP outer approximation with channel
     indicators ``y_gt`` (``sum_{s in g} x_st <= max_salvo_t y_gt``, ``sum_t y_gt <= channels_g``);
-    ``"heuristic"``: greedy by marginal return net of price, then add/drop/move local search.
+    ``"heuristic"``: greedy by marginal return net of price, then local search, exchange
+    rounds and ruin and recreate (module docstring; :class:`_Cycle`).
     """
     start = time.perf_counter()
     limit = _check_method(method, time_limit_s)
@@ -450,90 +506,246 @@ def _group_counts(problem: AssignmentProblem, x: IntArray) -> IntArray:
 def _dynamic_heuristic(
     problem: AssignmentProblem, w: FloatArray, log_q: FloatArray, allowed: NDArray[np.bool_]
 ) -> IntArray:
-    """Greedy by marginal return net of price, then add/drop/move local search, all feasible."""
-    n_s, n_t = log_q.shape
-    n_g = problem.channels.shape[0]
-    x = np.zeros((n_s, n_t), dtype=np.int64)
+    """Greedy by marginal return net of price, local search, then exchange rounds (all
+    feasible throughout); see :class:`_Cycle`."""
+    cycle = _Cycle(problem, w, log_q, allowed)
     if not allowed.any():
-        return x
-    p = -np.expm1(log_q)
-    cost, group = problem.cost, problem.group
-    z = np.zeros(n_t)
-    left = problem.shots.copy()  # rounds per shooter
-    room = problem.max_salvo.copy()  # rounds per threat
-    count = np.zeros((n_g, n_t), dtype=np.int64)  # rounds per battery and threat
-    free = problem.channels.copy()  # channels per battery
-    tol = 1e-12 * max(float(w.sum()), 1e-300)
-    s_ids, t_ids, g_ids = np.arange(n_s), np.arange(n_t), np.arange(n_g)
+        return cycle.x
+    cycle.greedy()
+    cycle.local_search()
+    rng = np.random.default_rng(0)  # which rounds are offered and ruined: fixed, reproducible
+    best, best_value = cycle.x.copy(), cycle.cost_value()
+    idle = 0
+    while idle < _RUIN_PATIENCE:
+        idle += 1
+        for step in ("exchange", "ruin"):
+            if step == "exchange":
+                if not cycle.exchange(rng):
+                    continue
+            else:
+                cycle.greedy(tabu=cycle.ruin(rng))
+            cycle.local_search()
+            value = cycle.cost_value()
+            if value < best_value - cycle.tol:
+                best, best_value, idle = cycle.x.copy(), value, 0
+                break
+            cycle.x[:] = best
+            cycle.refresh()
+    return cycle.x
 
-    def add(s: int, t: int, k: int) -> None:
-        g = group[s]
-        if count[g, t] == 0 and k > 0:
-            free[g] -= 1
-        count[g, t] += k
-        if count[g, t] == 0:
-            free[g] += 1
-        x[s, t] += k
-        left[s] -= k
-        room[t] -= k
-        z[t] += k * log_q[s, t]
 
-    def add_gain() -> FloatArray:
-        engaged = count[group] > 0
-        ok = allowed & (left > 0)[:, None] & (room > 0)[None, :]
-        ok &= engaged | (free[group] > 0)[:, None]
-        return np.where(ok, w * np.exp(z) * p - cost[:, None], -np.inf)
+class _Cycle:
+    """Heuristic search state of one :class:`AssignmentProblem`, kept feasible throughout.
 
-    while True:  # greedy
-        gain = add_gain()
-        k = int(np.argmax(gain))
-        if gain.flat[k] <= tol:
-            break
-        add(*divmod(k, n_t), 1)
+    Marginal gains of every (shooter, threat) at once: adding a round of s at t gains
+    ``w_t e^{z_t} p_st - c_s`` (``w = V S0``, ``z_t`` the log-survival so far). The local
+    search takes the best of: add one round; drop one; move one (drop it and add one anywhere
+    it is then feasible: another threat, a cheaper shooter, or both); or move all of a
+    battery's rounds at one threat to another (the channel it frees pays for the one it
+    opens). An exchange round offers one fired round per threat and one spare round per
+    shooter with rounds left and re-places them by a linear assignment, as
+    :func:`_exchange_round` does for static WTA; placements that would open more channels
+    than a battery has free are left unfired. A ruin clears the rounds at a random third of
+    the engaged threats and refills greedily without the cleared pairs.
+    """
 
-    for _ in range(100 * int(problem.shots.sum()) + 100):  # local search
-        base = add_gain()
+    def __init__(
+        self,
+        problem: AssignmentProblem,
+        w: FloatArray,
+        log_q: FloatArray,
+        allowed: NDArray[np.bool_],
+    ) -> None:
+        self.problem, self.w, self.log_q, self.allowed = problem, w, log_q, allowed
+        self.p = -np.expm1(log_q)
+        n_s, n_t = log_q.shape
+        self.n_s, self.n_t, self.n_g = n_s, n_t, problem.channels.shape[0]
+        self.x = np.zeros((n_s, n_t), dtype=np.int64)
+        self.in_group = np.zeros((self.n_g, n_s))
+        self.in_group[problem.group, np.arange(n_s)] = 1.0
+        self.off_diagonal = ~np.eye(n_t, dtype=bool)
+        self.tol = 1e-12 * max(float(w.sum()), 1e-300)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute the derived state from ``x``."""
+        pr, x = self.problem, self.x
+        self.z = (x * self.log_q).sum(axis=0)
+        self.left = pr.shots - x.sum(axis=1)  # rounds per shooter
+        self.room = pr.max_salvo - x.sum(axis=0)  # rounds per threat
+        self.count = np.zeros((self.n_g, self.n_t), dtype=np.int64)  # per battery and threat
+        np.add.at(self.count, pr.group, x)
+        self.free = pr.channels - (self.count > 0).sum(axis=1)  # channels per battery
+
+    def cost_value(self) -> float:
+        """Minimisation form: expected surviving value plus price of the rounds."""
+        return float(self.w @ np.exp(self.z) + self.problem.cost @ self.x.sum(axis=1))
+
+    def add(self, s: int, t: int, k: int) -> None:
+        self.x[s, t] += k
+        self.refresh()
+
+    def add_gain(self) -> FloatArray:
+        group = self.problem.group
+        ok = self.allowed & (self.left > 0)[:, None] & (self.room > 0)[None, :]
+        ok &= (self.count[group] > 0) | (self.free[group] > 0)[:, None]
+        gain = self.w * np.exp(self.z) * self.p - self.problem.cost[:, None]
+        return np.where(ok, gain, -np.inf)
+
+    def greedy(self, tabu: NDArray[np.bool_] | None = None) -> None:
+        while True:
+            gain = self.add_gain()
+            if tabu is not None:
+                gain[tabu] = -np.inf
+            k = int(np.argmax(gain))
+            if gain.flat[k] <= self.tol:
+                return
+            self.add(*divmod(k, self.n_t), 1)
+
+    def local_search(self) -> None:
+        pr, w, p, log_q = self.problem, self.w, self.p, self.log_q
+        cost, group = pr.cost, pr.group
+        n_s, n_t, n_g = self.n_s, self.n_t, self.n_g
+        s_ids, t_ids, g_ids = np.arange(n_s), np.arange(n_t), np.arange(n_g)
+        for _ in range(100 * int(pr.shots.sum()) + 100):
+            base = self.add_gain()
+            ks, kt = np.nonzero(self.x)
+            kg = group[ks]
+            n_k = ks.shape[0]
+            kz = self.z[kt] - log_q[ks, kt]  # threat kt's log-survival less one round of ks
+            drop = cost[ks] - w[kt] * np.exp(kz) * p[ks, kt]
+            # a drop followed by an add anywhere it is then feasible
+            last = self.count[kg, kt] == 1
+            left_after = self.left[None, :] + (s_ids[None, :] == ks[:, None])
+            room_after = self.room[None, :] + (t_ids[None, :] == kt[:, None])
+            free_after = self.free[None, :] + ((g_ids[None, :] == kg[:, None]) & last[:, None])
+            released = (
+                (g_ids[None, :, None] == kg[:, None, None])
+                & (t_ids[None, None, :] == kt[:, None, None])
+                & last[:, None, None]
+            )
+            engaged_after = ((self.count > 0)[None] & ~released)[:, group, :]
+            ok = self.allowed[None] & (left_after > 0)[:, :, None] & (room_after > 0)[:, None, :]
+            ok &= engaged_after | (free_after[:, group] > 0)[:, :, None]
+            ok[np.arange(n_k), ks, kt] = False
+            re_add = w * np.exp(self.z) * p - cost[:, None]
+            re_add = np.broadcast_to(re_add, (n_k, n_s, n_t)).copy()
+            re_add[np.arange(n_k), :, kt] = (w[kt] * np.exp(kz))[:, None] * p[:, kt].T - cost
+            move = np.where(ok, re_add, -np.inf) + drop[:, None, None]
+            # a battery moves all its rounds at one threat to another (same shooters): the
+            # channel it frees pays for the one it opens
+            shift = w * np.exp(self.z)
+            spread = (self.x[:, :, None] * log_q[:, None, :]).reshape(n_s, n_t * n_t)
+            moved = (self.in_group @ spread).reshape(n_g, n_t, n_t)  # z g gives t1, at t2
+            own = np.diagonal(moved, axis1=1, axis2=2)  # (G, T1): z the battery gives t1
+            gain_away = shift[None, :] * (1.0 - np.exp(-own))  # value lost at t1 (<= 0)
+            gain_to = shift[None, None, :] * -np.expm1(moved)  # value gained at t2
+            block = gain_away[:, :, None] + gain_to
+            unfit = ((self.x > 0)[:, :, None] & ~self.allowed[:, None, :]).reshape(n_s, -1)
+            bad = (self.in_group @ unfit).reshape(n_g, n_t, n_t)
+            feasible = (self.count > 0)[:, :, None] & (bad == 0)
+            feasible &= self.room[None, None, :] >= self.count[:, :, None]
+            feasible &= self.off_diagonal[None]
+            block = np.where(feasible, block, -np.inf)
+            options = [
+                (base.max(initial=-np.inf), "add"),
+                (drop.max(initial=-np.inf), "drop"),
+                (move.max(initial=-np.inf), "move"),
+                (block.max(initial=-np.inf), "block"),
+            ]
+            gain, kind = max(options, key=lambda o: o[0])
+            if gain <= self.tol:
+                return
+            if kind == "add":
+                self.add(*divmod(int(np.argmax(base)), n_t), 1)
+            elif kind == "drop":
+                k = int(np.argmax(drop))
+                self.add(int(ks[k]), int(kt[k]), -1)
+            elif kind == "move":
+                k, rest = divmod(int(np.argmax(move)), n_s * n_t)
+                self.x[ks[k], kt[k]] -= 1
+                self.add(*divmod(rest, n_t), 1)
+            else:
+                g, t1, t2 = np.unravel_index(int(np.argmax(block)), block.shape)
+                members = group == g
+                self.x[members, t2] += self.x[members, t1]
+                self.x[members, t1] = 0
+                self.refresh()
+
+    def ruin(self, rng: np.random.Generator) -> NDArray[np.bool_]:
+        """Clear the rounds at a random third of the engaged threats (ruin and recreate,
+        Schrimpf et al., J. Comput. Phys. 159, 2000); returns the cleared (shooter, threat)
+        pairs, which the greedy refill then leaves alone so that it does not rebuild them."""
+        engaged = np.flatnonzero(self.x.sum(axis=0))
+        cleared = np.zeros_like(self.allowed)
+        if engaged.shape[0]:
+            k = max(1, engaged.shape[0] // 3)
+            chosen = rng.choice(engaged, size=k, replace=False)
+            cleared[:, chosen] = self.x[:, chosen] > 0
+            self.x[:, chosen] = 0
+            self.refresh()
+        return cleared
+
+    def exchange(self, rng: np.random.Generator) -> bool:
+        """One exchange round (class docstring), applied; True if it changed ``x``.
+
+        A threat takes as many offered rounds as its salvo room allows; the cost of two at one
+        threat is then the sum of their single-round changes, an optimistic estimate (the
+        true change is larger by ``base (1 - q1)(1 - q2)``), so the caller judges the result
+        by its true objective after local search.
+        """
+        pr, x = self.problem, self.x
+        group = pr.group
+        # offer one fired round per threat (a random one, weighted by rounds) ...
         ks, kt = np.nonzero(x)
-        kg = group[ks]
-        n_k = ks.shape[0]
-        kz = z[kt] - log_q[ks, kt]  # threat kt's log-survival without one round of ks
-        drop = cost[ks] - w[kt] * np.exp(kz) * p[ks, kt]
-        # a drop followed by an add anywhere it is then feasible
-        last = count[kg, kt] == 1
-        left_after = left[None, :] + (s_ids[None, :] == ks[:, None])
-        room_after = room[None, :] + (t_ids[None, :] == kt[:, None])
-        free_after = free[None, :] + ((g_ids[None, :] == kg[:, None]) & last[:, None])
-        released = (
-            (g_ids[None, :, None] == kg[:, None, None])
-            & (t_ids[None, None, :] == kt[:, None, None])
-            & last[:, None, None]
-        )
-        engaged_after = ((count > 0)[None] & ~released)[:, group, :]
-        ok = allowed[None] & (left_after > 0)[:, :, None] & (room_after > 0)[:, None, :]
-        ok &= engaged_after | (free_after[:, group] > 0)[:, :, None]
-        ok[np.arange(n_k), ks, kt] = False
-        re_add = np.broadcast_to(w * np.exp(z) * p - cost[:, None], (n_k, n_s, n_t)).copy()
-        re_add[np.arange(n_k), :, kt] = (w[kt] * np.exp(kz))[:, None] * p[:, kt].T - cost[None, :]
-        move = np.where(ok, re_add, -np.inf) + drop[:, None, None]
-        options = [
-            (base.max(initial=-np.inf), "add"),
-            (drop.max(initial=-np.inf), "drop"),
-            (move.max(initial=-np.inf), "move"),
-        ]
-        gain, kind = max(options, key=lambda o: o[0])
-        if gain <= tol:
-            break
-        if kind == "add":
-            add(*divmod(int(np.argmax(base)), n_t), 1)
-        elif kind == "drop":
-            k = int(np.argmax(drop))
-            add(int(ks[k]), int(kt[k]), -1)
-        else:
-            k, rest = divmod(int(np.argmax(move)), n_s * n_t)
-            add(int(ks[k]), int(kt[k]), -1)
-            add(*divmod(rest, n_t), 1)
-        z = (x * log_q).sum(axis=0)  # against drift
-    return x
+        units = np.repeat(np.arange(ks.shape[0]), x[ks, kt])
+        units = units[rng.permutation(units.shape[0])]
+        _, first = np.unique(kt[units], return_index=True)
+        fired = units[first]
+        # ... and one spare round of every shooter with rounds left
+        spare = np.flatnonzero(self.left > 0)
+        rows_s = np.concatenate([ks[fired], spare])
+        n_r = rows_s.shape[0]
+        if n_r == 0:
+            return False
+        after = x.copy()
+        after[ks[fired], kt[fired]] -= 1
+        z_left = (after * self.log_q).sum(axis=0)
+        room_left = pr.max_salvo - after.sum(axis=0)
+        count_left = np.zeros_like(self.count)
+        np.add.at(count_left, group, after)
+        engaged_left = count_left > 0
+        budget = pr.channels - engaged_left.sum(axis=1)  # openings each battery may make
+        base = self.w * np.exp(z_left)
+        delta = base[None, :] * np.expm1(self.log_q[rows_s]) + pr.cost[rows_s, None]
+        g_r = group[rows_s]
+        ok = self.allowed[rows_s] & (engaged_left[g_r] | (budget[g_r] > 0)[:, None])
+        big = 1e6 * (float(np.abs(delta[ok]).max(initial=0.0)) + 1.0)
+        # columns: each threat once per round of salvo room, then "leave unfired" per row
+        slot_t = np.repeat(np.arange(self.n_t), np.minimum(room_left, n_r))
+        n_c = slot_t.shape[0]
+        matrix = np.full((n_r, n_c + n_r), big)
+        matrix[:, :n_c] = np.where(ok[:, slot_t], delta[:, slot_t], big)
+        matrix[np.arange(n_r), n_c + np.arange(n_r)] = 0.0
+        rows, cols = linear_sum_assignment(matrix)
+        placed = cols < n_c
+        rs, ts = rows_s[rows[placed]], slot_t[cols[placed]]
+        gain = delta[rows[placed], ts]
+        keep = gain < 0  # a placement that does not pay is left unfired
+        # channels: a battery opens at most `budget` new threats, the most valuable first
+        # (two rounds of one battery at one new threat count twice: conservative)
+        opens = ~engaged_left[group[rs], ts] & keep
+        g_open = group[rs][opens]
+        order = np.lexsort((gain[opens], g_open))
+        g_sorted = g_open[order]
+        rank = np.arange(g_sorted.shape[0]) - np.searchsorted(g_sorted, g_sorted)
+        keep[np.flatnonzero(opens)[order[rank >= budget[g_sorted]]]] = False
+        np.add.at(after, (rs[keep], ts[keep]), 1)
+        if np.array_equal(after, x):
+            return False
+        self.x[:] = after
+        self.refresh()
+        return True
 
 
 # --------------------------------------------------------------------------- outer approximation
@@ -575,28 +787,42 @@ def _log_matrix(log_q: FloatArray, n: int) -> sparse.csr_array:
 
 def _seed_points(model: _OAModel, start: FloatArray) -> tuple[IntArray, FloatArray]:
     """Tangent points (target, z*) to start from: z = 0, the start's z, and per target the z
-    of its k best and k worst rounds (k up to its round cap), and their midpoints."""
-    targets, points = (
-        [np.arange(model.weight.shape[0])] * 2,
-        [
-            np.zeros(model.weight.shape[0]),
-            model.log_q @ start,
-        ],
-    )
-    lq = model.log_q.tocsr()
-    for t in np.flatnonzero(model.weight > 0):
-        row = lq.data[lq.indptr[t] : lq.indptr[t + 1]]
-        cap = model.upper[lq.indices[lq.indptr[t] : lq.indptr[t + 1]]]
-        usable = np.repeat(row, np.minimum(cap, model.max_count[t]).astype(np.int64))
-        usable = np.sort(usable[usable < 0])
-        k = min(int(model.max_count[t]), usable.shape[0])
-        if k == 0:
-            continue
-        best = np.cumsum(usable[:k])
-        worst = np.cumsum(usable[::-1][:k])
-        z = np.concatenate([best, worst, 0.5 * (best + worst)])
-        targets.append(np.full(z.shape[0], t))
-        points.append(z)
+    of its k best and k worst rounds (k = 1.._SEED_K), and their midpoints."""
+    n_t = model.weight.shape[0]
+    coo = model.log_q.tocoo()
+    cap = np.minimum(model.upper[coo.col], model.max_count[coo.row])
+    keep = (coo.data < 0) & (model.weight[coo.row] > 0) & (cap > 0)
+    # every variable offers up to _SEED_K rounds, sorted by target, then from the best
+    reps = np.minimum(cap[keep], _SEED_K).astype(np.int64)
+    t = np.repeat(coo.row[keep], reps)
+    lq = np.repeat(coo.data[keep], reps)
+    order = np.lexsort((lq, t))
+    t, lq = t[order], lq[order]
+    first = np.searchsorted(t, t, side="left")
+    last = np.searchsorted(t, t, side="right") - 1
+    rank_best = np.arange(t.shape[0]) - first
+    rank_worst = last - np.arange(t.shape[0])
+    limit = np.minimum(model.max_count[t], _SEED_K)
+    targets = [np.arange(n_t), np.arange(n_t)]
+    points = [np.zeros(n_t), model.log_q @ start]
+    for rank in (rank_best, rank_worst):
+        for k in range(1, _SEED_K + 1):
+            # the sum of a target's k best (or worst) rounds, where it has k
+            mine = (rank < k) & (k <= limit)
+            total = np.bincount(t[mine], weights=lq[mine], minlength=n_t)
+            has = np.bincount(t[mine], minlength=n_t) == k
+            targets.append(np.flatnonzero(has))
+            points.append(total[has])
+    # midpoints of the k best and the k worst
+    for k in range(_SEED_K):
+        best_t, best_z = targets[2 + k], points[2 + k]
+        worst_t, worst_z = targets[2 + _SEED_K + k], points[2 + _SEED_K + k]
+        both = np.intersect1d(best_t, worst_t)
+        mid = 0.5 * (
+            best_z[np.searchsorted(best_t, both)] + worst_z[np.searchsorted(worst_t, both)]
+        )
+        targets.append(both)
+        points.append(mid)
     return np.concatenate(targets), np.concatenate(points)
 
 
@@ -608,11 +834,25 @@ def _outer_approximation(model: _OAModel, start: FloatArray, deadline: float) ->
     ``s_t >= w_t e^{z*} (1 + z_t - z*)``. Cuts whose whole contribution is below 1e-12 of the
     objective are left out: a cut left out only weakens the bound, which stays valid.
     """
+    # work in units of the largest value or price (the objective is homogeneous in them)
+    norm = max(float(model.weight.max(initial=0.0)), float(model.cost.max(initial=0.0)))
+    if norm <= 0.0:  # nothing at stake and nothing to pay: every point is optimal
+        return _OAResult(start, 0.0, 0.0, True)
+    if norm != 1.0:
+        model = replace(model, weight=model.weight / norm, cost=model.cost / norm)
+        oa = _outer_approximation(model, start, deadline)
+        lower = None if oa.lower is None else oa.lower * norm
+        return _OAResult(oa.x, oa.upper * norm, lower, oa.optimal)
     n = start.shape[0]
     n_t = model.weight.shape[0]
     best, upper = start, model.value(start)
+    if upper <= 0.0:  # nothing survives at no price: the objective cannot go below 0
+        return _OAResult(best, upper, 0.0, True)
     lower: float | None = None
-    scale = _OBJECTIVE_SCALE / max(upper, 1e-300)
+    # an optimum below 1e-3 of the value at stake is judged on that floor: a gap of 1e-12 of
+    # the value at stake is already below the effect of clipping pk (module docstring)
+    unit = max(upper, 1e-3 * float(model.weight.sum()))
+    scale = _OBJECTIVE_SCALE / unit
     c = np.concatenate([model.cost * scale, np.ones(n_t)])
     integrality = np.concatenate([model.integrality, np.zeros(n_t)])
     bounds = Bounds(np.zeros(n + n_t), np.concatenate([model.upper, np.full(n_t, np.inf)]))
@@ -624,30 +864,32 @@ def _outer_approximation(model: _OAModel, start: FloatArray, deadline: float) ->
     lq = model.log_q.tocsr()
     cut_blocks: list[sparse.csr_array] = []
     cut_lo: list[FloatArray] = []
-    seen: set[tuple[int, float]] = set()
+    seen = np.zeros(0, dtype=np.dtype((np.void, 16)))
     floor = 1e-12 * _OBJECTIVE_SCALE
 
     def add_cuts(t_idx: IntArray, z_star: FloatArray) -> int:
-        keep = []
-        for t, z in zip(t_idx.tolist(), z_star.tolist(), strict=True):
-            key = (t, round(z, 12))
-            if key in seen or model.weight[t] * scale * math.exp(z) * (1.0 - z) < floor:
-                continue
-            seen.add(key)
-            keep.append((t, z))
-        if not keep:
-            return 0
-        ts = np.array([k[0] for k in keep])
-        zs = np.array([k[1] for k in keep])
+        nonlocal seen
+        # a cut is new unless one at the same (target, z*) to 1e-12 exists; a cut worth
+        # below 1e-12 of the objective anywhere it can bind is left out
+        keys = np.ascontiguousarray(
+            np.column_stack([t_idx.astype(np.float64), np.round(z_star, 12)])
+        ).view(np.dtype((np.void, 16)))[:, 0]
+        keys, first = np.unique(keys, return_index=True)
+        ts, zs = t_idx[first], z_star[first]
         slope = model.weight[ts] * scale * np.exp(zs)  # d s_t / d z_t at z*
+        fresh = ~np.isin(keys, seen) & (slope * (1.0 - zs) >= floor)
+        if not fresh.any():
+            return 0
+        seen = np.concatenate([seen, keys[fresh]])
+        ts, zs, slope = ts[fresh], zs[fresh], slope[fresh]
         rows = lq[ts]  # the z_t of each cut's target, as a row over the variables
         x_part = sparse.csr_array(rows.multiply(-slope[:, None]))
         s_part = sparse.csr_array(
-            (np.ones(len(keep)), (np.arange(len(keep)), ts)), shape=(len(keep), n_t)
+            (np.ones(ts.shape[0]), (np.arange(ts.shape[0]), ts)), shape=(ts.shape[0], n_t)
         )
         cut_blocks.append(sparse.hstack([x_part, s_part], format="csr"))
         cut_lo.append(slope * (1.0 - zs))
-        return len(keep)
+        return int(ts.shape[0])
 
     add_cuts(*_seed_points(model, start))
     optimal = False
@@ -676,7 +918,7 @@ def _outer_approximation(model: _OAModel, start: FloatArray, deadline: float) ->
             if value < upper:
                 best, upper = v, value
             new = add_cuts(np.arange(n_t), lq @ v)
-        if lower is not None and upper - lower <= REL_GAP * max(abs(upper), 1e-300):
+        if lower is not None and upper - lower <= REL_GAP * unit:
             optimal = True
             break
         if res.status != 0:
