@@ -42,6 +42,14 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 CLASS_INDEX = {name: i for i, name in enumerate(thr.CLASS_NAMES)}
+#: A threat whose interceptors in flight leave it less than this chance of surviving is not
+#: planned for again until their outcome is known.
+COVERED_SURVIVAL = 0.05
+#: Longest look-ahead for an intercept (s).
+HORIZON_S = 600.0
+#: Largest (shooters x threats) problem the "auto" solver hands to the exact solver; above,
+#: the heuristic (bench/wta.py: within ~1 % on average, milliseconds instead of ~0.3 s).
+EXACT_MAX_PAIRS = 16
 
 
 @dataclass
@@ -116,6 +124,8 @@ class Engagement:
         self.hostile_since: dict[int, float] = {}
         self.last_status = np.full(1024, CONFIRMED, dtype=np.int64)
         self.records = EngagementRecord()
+        self.flyout = None
+        self.killed_tracks: set[int] = set()
         self.next_cycle_s = 0.0
 
     @property
@@ -183,3 +193,283 @@ class Engagement:
                 near = near & (dist_m <= roe.unknown_inside_km * 1000.0)
             ok |= (ident == idn.UNKNOWN) & near
         return ok
+
+    # --- the decision cycle ---------------------------------------------------------------
+
+    def _ensure_flyout(self) -> None:
+        if self.flyout is None and self.enabled:
+            from airdefense.engagement.flyout import Flyout
+
+            self.flyout = Flyout(self.batteries.missile_types, self.frame)
+            self.shot_battery: list[int] = []
+            self.shot_track: list[int] = []
+            self.shot_pk: list[float] = []
+            self.shot_eta: list[float] = []
+
+    def cycle(self, t: float, picture: TrackUpdates, truth_of: IntArray, events: EventLog) -> None:
+        """One decision cycle at time t on the confirmed picture (tracks predicted to t, with
+        the truth id of each track's last plot): guide, evaluate, assign, launch."""
+        from airdefense.engagement import flyout as fly
+        from airdefense.engagement import wta
+
+        if not self.enabled or len(picture) == 0:
+            return
+        self._ensure_flyout()
+        fo = self.flyout
+        bats = self.batteries
+        pos = np.column_stack([picture.x, picture.y, picture.z])
+        vel = np.column_stack([picture.vx, picture.vy, picture.vz])
+        ids = picture.track_id
+        self._guide(t, ids, pos, vel)
+        height = self.frame.height_m(pos)
+        cap = self.identifier.ballistic.shape[0]
+        bal = np.zeros(ids.size, dtype=bool)
+        inside = ids < cap
+        bal[inside] = self.identifier.ballistic[ids[inside]]
+        cls = thr.classify(vel, height, bal)
+        assess = thr.evaluate_threats(
+            pos, vel, cls, self.asset_pos, self.asset_radius, self.asset_value, self.damage_share
+        )
+        threatened = assess.asset >= 0
+        gap = np.full(ids.size, np.inf)
+        if threatened.any():
+            a = assess.asset[threatened]
+            gap[threatened] = np.linalg.norm(
+                assess.arrival[threatened, :2] - self.asset_pos[a, :2], axis=1
+            )
+        ok = self.engageable(ids, threatened, gap) & threatened & (assess.value > 0)
+        # kill assessment: a track an interceptor reported killed is not engaged again
+        ok &= ~np.isin(ids, np.fromiter(self.killed_tracks, dtype=np.int64))
+        cand = np.flatnonzero(ok)
+        if cand.size == 0 or not np.any(bats.rounds > 0):
+            return
+        # threats already well covered by interceptors in flight need no new plan
+        flying = fo.active_ids
+        st = np.asarray(self.shot_track, dtype=np.int64)
+        spk = np.asarray(self.shot_pk, dtype=np.float64)
+        if flying.size:
+            log_q = np.zeros(int(max(ids.max(), st.max())) + 1)
+            np.add.at(log_q, st[flying], np.log1p(-np.minimum(spk[flying], 1 - 1e-12)))
+            covered = np.exp(log_q[ids[cand]]) < COVERED_SURVIVAL
+            cand = cand[~covered]
+            if cand.size == 0:
+                return
+        n_s, n_j = bats.n_shooters, cand.size
+        s_idx = np.repeat(np.arange(n_s), n_j)
+        j_idx = np.tile(cand, n_s)
+        sol = fly.intercept_point(
+            fo.tables,
+            bats.shooter_missile[s_idx],
+            bats.shooter_site()[s_idx],
+            pos[j_idx],
+            vel[j_idx],
+            self.frame,
+            t,
+            ballistic=cls[j_idx] == thr.BALLISTIC,
+            # only intercepts before the threat reaches its asset matter
+            horizon_s=np.minimum(assess.time_to_go_s[j_idx], HORIZON_S) + 1.0,
+            step_s=2.0,
+        )
+        in_time = sol.feasible & (sol.t_s - t <= assess.time_to_go_s[j_idx])
+        # reaction time: a battery fires at a track only that long after it was called hostile
+        since = np.array([self.hostile_since.get(int(i), t) for i in ids[cand]])
+        ready = (
+            t
+            >= since[np.tile(np.arange(n_j), n_s)]
+            + bats.reaction_time_s[bats.shooter_battery[s_idx]]
+        )
+        pk_plan = np.array(
+            [
+                [m.reliability * m.warhead_pk.get(c, 1.0) for c in thr.CLASS_NAMES]
+                for m in bats.missile_types
+            ]
+        )[bats.shooter_missile[s_idx], cls[j_idx]]
+        pk = np.where(in_time & ready, pk_plan, 0.0).reshape(n_s, n_j)
+        if not pk.any():
+            return
+        # what is already flying at each candidate
+        sb = np.asarray(self.shot_battery, dtype=np.int64)
+        seta = np.asarray(self.shot_eta, dtype=np.float64)
+        survival0 = np.ones(n_j)
+        wait = np.zeros(n_j, dtype=bool)
+        flyout_min = np.where(in_time, sol.flyout_s, np.inf).reshape(n_s, n_j).min(axis=0)
+        for k, j in enumerate(cand):
+            mine = flying[st[flying] == ids[j]]
+            if mine.size:
+                survival0[k] = float(np.prod(1.0 - spk[mine]))
+                outcome_t = float(seta[mine].max())
+                second = outcome_t + self.scenario.doctrine.decision_cycle_s + flyout_min[k]
+                wait[k] = self.scenario.doctrine.shoot_look_shoot and (
+                    second < t + assess.time_to_go_s[j]
+                )
+        max_salvo = np.where(wait, 0, self.salvo[cls[cand]])
+        if not np.any(max_salvo > 0):
+            return
+        # rounds (less the reserve), launch rate and channels per battery
+        reserve = np.floor(bats.rounds0 * self.scenario.doctrine.reserve_fraction).astype(np.int64)
+        n_b = bats.site.shape[0]
+        busy_m = np.bincount(sb[flying], minlength=n_b) if flying.size else np.zeros(n_b, np.int64)
+        engaged = (
+            np.array(
+                [len(set(st[flying][sb[flying] == b].tolist())) for b in range(n_b)],
+                dtype=np.int64,
+            )
+            if flying.size
+            else np.zeros(n_b, dtype=np.int64)
+        )
+        window = self.scenario.doctrine.decision_cycle_s
+        start = np.maximum(bats.next_launch_s, t)
+        rate = np.where(
+            start < t + window, np.floor((t + window - start) / bats.launch_interval_s) + 1, 0
+        ).astype(np.int64)
+        cap_b = np.minimum(rate, np.maximum(bats.missile_channels - busy_m, 0))
+        shots = np.minimum(
+            np.maximum(bats.rounds - reserve, 0), cap_b[bats.shooter_battery]
+        ).astype(np.int64)
+        channels = np.maximum(bats.target_channels - engaged, 0)
+        cost = bats.shooter_cost_usd() / 1e6 * self.scenario.doctrine.value_per_million_usd
+        problem = wta.AssignmentProblem(
+            values=assess.value[cand],
+            survival0=survival0,
+            pk=pk,
+            cost=cost,
+            shots=shots,
+            group=bats.shooter_battery,
+            channels=channels,
+            max_salvo=max_salvo,
+        )
+        solver = self.scenario.doctrine.solver
+        if solver == "auto":
+            solver = "exact" if n_s * n_j <= EXACT_MAX_PAIRS else "heuristic"
+        alloc = wta.assign(problem, method=solver, time_limit_s=0.5)
+        x = np.asarray(alloc.shots, dtype=np.int64)
+        # a battery's launchers share one launch rate: keep its most valuable rounds
+        for b in range(n_b):
+            rows = np.flatnonzero(bats.shooter_battery == b)
+            extra = int(x[rows].sum()) - int(cap_b[b])
+            while extra > 0:
+                sub = x[rows]
+                s_loc, j_loc = np.unravel_index(
+                    np.argmin(np.where(sub > 0, pk[rows] * problem.values, np.inf)), sub.shape
+                )
+                x[rows[s_loc], j_loc] -= 1
+                extra -= 1
+        s_fire, j_fire = np.nonzero(x)
+        if s_fire.size == 0:
+            return
+        counts = x[s_fire, j_fire]
+        s_all = np.repeat(s_fire, counts)
+        j_all = np.repeat(j_fire, counts)
+        pair = s_all * n_j + j_all
+        track = ids[cand[j_all]]
+        obj = truth_of[cand[j_all]]
+        new = fo.launch(
+            t,
+            bats.shooter_missile[s_all],
+            bats.shooter_site()[s_all],
+            np.maximum(obj, -1),
+            sol.pip[pair],
+        )
+        np.add.at(bats.rounds, s_all, -1)
+        fired_b = np.bincount(bats.shooter_battery[s_all], minlength=n_b)
+        bats.next_launch_s = np.where(
+            fired_b > 0, start + fired_b * bats.launch_interval_s, bats.next_launch_s
+        )
+        self.shot_battery.extend(bats.shooter_battery[s_all].tolist())
+        self.shot_track.extend(track.tolist())
+        self.shot_pk.extend(pk[s_all, j_all].tolist())
+        self.shot_eta.extend(sol.t_s[pair].tolist())
+        names = np.array([bats.names[b] for b in bats.shooter_battery[s_all]], dtype=object)
+        missiles = np.array(
+            [bats.missile_types[m].name for m in bats.shooter_missile[s_all]], dtype=object
+        )
+        events.add(
+            EventKind.ENGAGEMENT_PLANNED,
+            np.full(new.size, t),
+            object_id=obj,
+            track_id=track,
+            xyz=sol.pip[pair],
+            value=sol.t_s[pair],
+            detail=names,
+        )
+        events.add(
+            EventKind.LAUNCH,
+            np.full(new.size, t),
+            object_id=obj,
+            track_id=track,
+            xyz=bats.shooter_site()[s_all],
+            value=new,
+            detail=np.array([f"interceptor {m}" for m in missiles], dtype=object),
+        )
+        r = self.records
+        r.t.extend([t] * new.size)
+        r.battery.extend(names.tolist())
+        r.missile.extend(missiles.tolist())
+        r.track_id.extend(track.tolist())
+        r.object_id.extend(obj.tolist())
+        r.outcome.extend(["flying"] * new.size)
+
+    def _guide(self, t: float, ids: IntArray, pos: FloatArray, vel: FloatArray) -> None:
+        """Command guidance: every interceptor in flight gets its track's latest estimate."""
+        fo = self.flyout
+        flying = fo.active_ids
+        if flying.size == 0:
+            return
+        st = np.asarray(self.shot_track, dtype=np.int64)[flying]
+        order = np.argsort(ids)
+        k = np.searchsorted(ids[order], st)
+        k = np.minimum(k, ids.size - 1)
+        found = ids[order][k] == st
+        if found.any():
+            rows = order[k[found]]
+            fo.command(flying[found], t, pos[rows], vel[rows])
+
+    def advance(self, t0: float, t1: float, events: EventLog) -> None:
+        """Fly every interceptor over [t0, t1); apply kills to the world; log the outcomes."""
+        if self.flyout is None:
+            return
+        ev = self.flyout.advance(t0, t1, self.truth, self.rng)
+        if len(ev) == 0:
+            return
+        kill = ev.outcome == "kill"
+        tracks = np.asarray(self.shot_track, dtype=np.int64)[ev.interceptor_id]
+        if kill.any():
+            self.truth.kill(ev.target_id[kill], ev.t[kill])
+            self.killed_tracks.update(tracks[kill].tolist())
+        for name, kind in (
+            ("kill", EventKind.KILL),
+            ("miss", EventKind.MISS),
+        ):
+            sel = ev.outcome == name
+            if sel.any():
+                events.add(
+                    kind,
+                    ev.t[sel],
+                    object_id=ev.target_id[sel],
+                    track_id=tracks[sel],
+                    xyz=ev.position[sel],
+                    value=ev.miss_m[sel],
+                    detail=np.array(
+                        [self.batteries.missile_types[m].name for m in ev.missile_type[sel]],
+                        dtype=object,
+                    ),
+                )
+        for i, o in zip(ev.interceptor_id.tolist(), ev.outcome.tolist(), strict=True):
+            self.records.outcome[i] = str(o)
+
+    def summary(self) -> dict[str, object]:
+        """Engagement figures of the run for the summary table."""
+        r = self.records
+        obj = np.asarray(r.object_id, dtype=np.int64)
+        valid = obj[obj >= 0]
+        civil = int(np.unique(valid[~self.truth.hostile[valid]]).size) if valid.size else 0
+        cost = float(sum(catalog.MISSILES[m].cost_usd for m in r.missile) if r.missile else 0.0)
+        killed = np.flatnonzero(self.truth.end_reason == "killed")
+        threat_cost = float(self.truth.cost_usd[killed].sum()) if killed.size else 0.0
+        return {
+            "civil_engaged": civil,
+            "interceptors_used": len(r.t),
+            "kills": int(killed.size),
+            "interceptor_cost_usd": cost,
+            "cost_exchange_ratio": cost / threat_cost if threat_cost > 0 else None,
+        }

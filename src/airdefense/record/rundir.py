@@ -280,6 +280,17 @@ def build_tables(result: RunResult) -> dict[str, pa.Table]:
             "tracks": pa.array(np.asarray(sc.track_count, dtype=np.int32)),
         }
     )
+    en = result.engagements
+    out["engagements"] = pa.table(
+        {
+            "t": pa.array(np.asarray(en.t, dtype=np.float64)),
+            "battery": pa.array(en.battery, type=pa.string()),
+            "missile": pa.array(en.missile, type=pa.string()),
+            "track_id": pa.array(np.asarray(en.track_id, dtype=np.int32)),
+            "object_id": pa.array(np.asarray(en.object_id, dtype=np.int32)),
+            "outcome": pa.array(en.outcome, type=pa.string()),
+        }
+    )
     out["events"] = result.events.table()
     f = result.first
     ids = np.flatnonzero(f.detected)

@@ -155,6 +155,9 @@ SUMMARY_COLUMNS: dict[str, tuple[str, str]] = {
     "tracks_confirmed": ("INTEGER", "tracks confirmed (M-of-N)"),
     "gospa_mean_m": ("DOUBLE", "mean GOSPA (c = 2 km, p = 2) of the confirmed tracks"),
     "track_completeness": ("DOUBLE", "SIAP completeness: share of seen objects held by a track"),
+    "kills": ("INTEGER", "threats killed by interceptors"),
+    "interceptor_cost_usd": ("DOUBLE", "cost of the interceptors launched"),
+    "cost_exchange_ratio": ("DOUBLE", "interceptor cost / cost of the threats killed"),
     "threats_identified": ("INTEGER", "threats whose track was identified hostile"),
     "civil_identified_hostile": ("INTEGER", "civil flights whose track was called hostile"),
 }

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from airdefense.engagement.engage import Engagement
+from airdefense.engagement.engage import Engagement, EngagementRecord
 from airdefense.geo import Frame
 from airdefense.record.events import EventLog
 from airdefense.record.schema import EventKind
@@ -94,6 +94,7 @@ class RunResult:
     plots: Plots
     tracks: TrackUpdates
     track_score: TrackingScore
+    engagements: EngagementRecord
     events: EventLog
     first: FirstDetections
     #: sensor_id -> (reference RCS m^2, ground range, height, SNR dB, Pd, visible) on a grid
@@ -181,6 +182,10 @@ def simulate(
     for k in range(steps):
         t0, t1 = float(t[k]), float(t[k + 1])
         _log_launches(events, truth, t0, t1)
+        # interceptors fly first: a kill in this window ends the target before the radars look
+        tic = time.perf_counter()
+        engagement.advance(t0, t1, events)
+        engage_clock += time.perf_counter() - tic
         for site, rng in zip(sites, sensor_rngs, strict=True):
             p = site.radar.scan_window(t0, t1, truth, rng)
             if p.t.shape[0]:
@@ -204,6 +209,9 @@ def simulate(
             if read < len(track_rows):
                 engagement.identify(t1, TrackUpdates.concat(track_rows[read:]), events)
                 read = len(track_rows)
+            if engagement.enabled:
+                picture = tracker.tracks_at(t1)
+                engagement.cycle(t1, picture, picture.truth_id, events)
             engage_clock += time.perf_counter() - tic
         _log_ends(events, truth, scenario, frame, t0, t1 if k < steps - 1 else np.inf)
         if progress is not None and (k % report_every == 0 or k == steps - 1):
@@ -239,6 +247,7 @@ def simulate(
     summary["gospa_mean_m"] = track_score.gospa_mean
     summary["track_completeness"] = track_score.completeness
     summary.update(identification_summary(events, truth))
+    summary.update(engagement.summary())
     return RunResult(
         scenario,
         trial,
@@ -248,6 +257,7 @@ def simulate(
         all_plots,
         tracks,
         track_score,
+        engagement.records,
         events,
         first,
         coverage,

@@ -743,4 +743,7 @@ class Tracker:
         sel = np.arange(n)
         if confirmed_only:
             sel = sel[self._status[:n] == CONFIRMED]
-        return self._rows(sel, t)
+        rows = self._rows(sel, t)
+        # the picture carries the truth id of each track's last plot (scoring, kill assessment)
+        object.__setattr__(rows, "truth_id", self._truth[sel].copy())
+        return rows

@@ -1,0 +1,118 @@
+"""The engage stage inside a run: a raid, a battery, and an airliner crossing the raid's path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from airdefense.record.schema import EventKind
+from airdefense.scenario.load import load_scenario
+from airdefense.sim.loop import RunResult, simulate
+from airdefense.systems import catalog
+
+CROSSING = """
+name: airliner-crossing
+description: Cruise missiles and drones at a city while an airliner crosses their path.
+seed: 7
+duration_s: 420
+origin: {lat_deg: 47.0, lon_deg: 8.0, alt_m: 0}
+area_radius_km: 300
+assets:
+  - {name: City, position: {east_km: 0, north_km: 0}, radius_km: 8, value: 100}
+sensors:
+  - {name: Surveillance, preset: 91n6e-class, position: {east_km: 4, north_km: 2}}
+  - name: Low-level
+    preset: 96l6e-class
+    position: {east_km: 5, north_km: -3}
+    overrides: {antenna_height_m: 25}
+raids:
+  - name: cruise
+    preset: cruise-tomahawk-class
+    count: 6
+    launch: {centre: {east_km: 120, north_km: 0}, radius_km: 10}
+    aim: {asset: City, spread_km: 2}
+    launch_window_s: [0, 30]
+    cruise_altitude_m: 300
+  - name: drones
+    preset: loitering-shahed-class
+    count: 6
+    launch: {centre: {east_km: 40, north_km: 30}, radius_km: 5}
+    aim: {asset: City, spread_km: 2}
+    launch_window_s: [0, 30]
+  - name: airliner
+    preset: airliner-class
+    count: 1
+    launch: {centre: {east_km: 60, north_km: -90}, radius_km: 1}
+    route: [{east_km: 60, north_km: 0}]
+    aim: {point: {east_km: 60, north_km: 120}}
+    launch_window_s: [0, 1]
+    cruise_altitude_m: 9000
+batteries:
+  - {name: Battalion, preset: s-400-class, position: {east_km: 4, north_km: 1}}
+"""
+
+
+@pytest.fixture(scope="module")
+def crossing(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
+    path = Path(tmp_path_factory.mktemp("sc")) / "crossing.yaml"
+    path.write_text(CROSSING)
+    return simulate(load_scenario(path))
+
+
+def test_the_battery_engages_the_raid_and_spares_the_airliner(crossing: RunResult) -> None:
+    s = crossing.summary
+    truth = crossing.truth
+    airliner = np.flatnonzero(truth.category == "civil")
+    assert airliner.size == 1
+    assert s["civil_engaged"] == 0
+    assert truth.end_reason[airliner[0]] != "killed"
+    assert s["interceptors_used"] > 0 and s["kills"] > 0
+    assert s["leakers"] + s["kills"] <= s["threats"]
+
+
+def test_only_tracks_identified_hostile_are_engaged(crossing: RunResult) -> None:
+    ev = crossing.events.table().to_pydict()
+    hostile_tracks = {
+        tr
+        for k, tr, d in zip(ev["kind"], ev["track_id"], ev["detail"], strict=True)
+        if k == EventKind.IDENTIFIED and d == "hostile"
+    }
+    engaged = {
+        tr
+        for k, tr in zip(ev["kind"], ev["track_id"], strict=True)
+        if k == EventKind.ENGAGEMENT_PLANNED
+    }
+    assert engaged and engaged <= hostile_tracks
+
+
+def test_inventory_and_envelopes_are_respected(crossing: RunResult) -> None:
+    en = crossing.engagements
+    preset = catalog.BATTERIES["s-400-class"]
+    # never more rounds of a type than the default load holds
+    from airdefense.engagement.batteries import default_loads
+
+    loads = default_loads(preset, preset.launchers)
+    fired = {m: en.missile.count(m) for m in set(en.missile)}
+    assert all(fired[m] <= loads[m] for m in fired)
+    # every planned intercept point lies inside its missile's range and altitude envelope
+    ev = crossing.events.table().to_pydict()
+    pips = [
+        (x, y, z)
+        for k, x, y, z in zip(ev["kind"], ev["x"], ev["y"], ev["z"], strict=True)
+        if k == EventKind.ENGAGEMENT_PLANNED
+    ]
+    site = np.array([4e3, 1e3])
+    longest = max(catalog.MISSILES[m].max_range_km for m in loads) * 1e3
+    for x, y, z in pips:
+        assert np.hypot(x - site[0], y - site[1]) <= longest
+        assert z <= max(catalog.MISSILES[m].max_altitude_km for m in loads) * 1e3
+
+
+def test_outcomes_are_recorded_for_every_interceptor(crossing: RunResult) -> None:
+    en = crossing.engagements
+    assert len(en.t) == crossing.summary["interceptors_used"]
+    assert set(en.outcome) <= {"flying", "kill", "miss", "timeout", "ground", "target_gone"}
+    kills = sum(1 for o in en.outcome if o == "kill")
+    assert kills == crossing.summary["kills"]
