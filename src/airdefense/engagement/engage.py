@@ -457,6 +457,12 @@ class Engagement:
         for i, o in zip(ev.interceptor_id.tolist(), ev.outcome.tolist(), strict=True):
             self.records.outcome[i] = str(o)
 
+    def flyout_tables(self) -> list[object]:
+        """Flyout time against range and height of every missile type the batteries carry
+        (what the report plots); empty without batteries."""
+        self._ensure_flyout()
+        return [] if self.flyout is None else list(self.flyout.tables)
+
     def summary(self) -> dict[str, object]:
         """Engagement figures of the run for the summary table."""
         r = self.records

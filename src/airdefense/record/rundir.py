@@ -291,6 +291,25 @@ def build_tables(result: RunResult) -> dict[str, pa.Table]:
             "outcome": pa.array(en.outcome, type=pa.string()),
         }
     )
+    fly: dict[str, list] = {
+        k: [] for k in ("missile", "ground_range_m", "height_m", "time_s", "speed_mps")
+    }
+    for tab in result.flyout_tables:
+        rr, hh = np.meshgrid(tab.ground_range_m, tab.height_m, indexing="ij")
+        fly["missile"].extend([tab.preset] * rr.size)
+        fly["ground_range_m"].extend(rr.ravel().tolist())
+        fly["height_m"].extend(hh.ravel().tolist())
+        fly["time_s"].extend(tab.time_s.ravel().tolist())
+        fly["speed_mps"].extend(tab.speed_mps.ravel().tolist())
+    out["flyout"] = pa.table(
+        {
+            "missile": pa.array(fly["missile"], type=pa.string()),
+            "ground_range_m": pa.array(fly["ground_range_m"], type=pa.float64()),
+            "height_m": pa.array(fly["height_m"], type=pa.float64()),
+            "time_s": pa.array(fly["time_s"], type=pa.float64()),
+            "speed_mps": pa.array(fly["speed_mps"], type=pa.float64()),
+        }
+    )
     out["events"] = result.events.table()
     f = result.first
     ids = np.flatnonzero(f.detected)

@@ -124,6 +124,13 @@ TABLES: dict[str, str] = {
         track_id INTEGER, object_id INTEGER,
         outcome VARCHAR
     """,
+    "flyout": """
+        missile VARCHAR NOT NULL,            -- missile preset
+        ground_range_m DOUBLE NOT NULL,
+        height_m DOUBLE NOT NULL,            -- intercept height above the ellipsoid
+        time_s DOUBLE,                       -- flyout time to that point (NULL: unreachable)
+        speed_mps DOUBLE                     -- speed on arrival
+    """,
     "first_detections": """
         object_id INTEGER NOT NULL,
         t DOUBLE NOT NULL,                   -- time of the first plot of the object

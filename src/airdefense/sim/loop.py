@@ -101,6 +101,8 @@ class RunResult:
     coverage: dict[int, tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
     summary: dict[str, object]
     timings_s: dict[str, float] = field(default_factory=dict)
+    #: flyout time tables of the missile types the batteries carry (FlyoutTable)
+    flyout_tables: list = field(default_factory=list)
 
 
 def place_sensors(scenario: Scenario, frame: Frame) -> list[SensorSite]:
@@ -248,6 +250,7 @@ def simulate(
     summary["track_completeness"] = track_score.completeness
     summary.update(identification_summary(events, truth))
     summary.update(engagement.summary())
+    tables = engagement.flyout_tables()
     return RunResult(
         scenario,
         trial,
@@ -263,6 +266,7 @@ def simulate(
         coverage,
         summary,
         timings,
+        tables,
     )
 
 
