@@ -113,6 +113,7 @@ def test_inventory_and_envelopes_are_respected(crossing: RunResult) -> None:
 def test_outcomes_are_recorded_for_every_interceptor(crossing: RunResult) -> None:
     en = crossing.engagements
     assert len(en.t) == crossing.summary["interceptors_used"]
-    assert set(en.outcome) <= {"flying", "kill", "miss", "timeout", "ground", "target_gone"}
+    allowed = {"flying", "kill", "miss", "timeout", "ground", "target_gone", "destroyed"}
+    assert set(en.outcome) <= allowed
     kills = sum(1 for o in en.outcome if o == "kill")
     assert kills == crossing.summary["kills"]

@@ -50,6 +50,9 @@ HORIZON_S = 600.0
 #: Largest (shooters x threats) problem the "auto" solver hands to the exact solver; above,
 #: the heuristic (bench/wta.py: within ~1 % on average, milliseconds instead of ~0.3 s).
 EXACT_MAX_PAIRS = 16
+#: An interceptor whose target is killed takes a live hostile track this close, or
+#: self-destructs.
+RETARGET_RANGE_M = 15_000.0
 
 
 @dataclass
@@ -126,6 +129,7 @@ class Engagement:
         self.records = EngagementRecord()
         self.flyout = None
         self.killed_tracks: set[int] = set()
+        self._picture: tuple | None = None
         self.next_cycle_s = 0.0
 
     @property
@@ -221,6 +225,7 @@ class Engagement:
         vel = np.column_stack([picture.vx, picture.vy, picture.vz])
         ids = picture.track_id
         self._guide(t, ids, pos, vel)
+        self._picture = (t, ids, pos, vel, np.asarray(truth_of, dtype=np.int64))
         height = self.frame.height_m(pos)
         cap = self.identifier.ballistic.shape[0]
         bal = np.zeros(ids.size, dtype=bool)
@@ -424,6 +429,40 @@ class Engagement:
             rows = order[k[found]]
             fo.command(flying[found], t, pos[rows], vel[rows])
 
+    def _retarget(self, t: float, dead: IntArray) -> None:
+        """Interceptors still flying at a target just killed: each takes the nearest live
+        hostile track of the last picture within :data:`RETARGET_RANGE_M`, or self-destructs."""
+        fo = self.flyout
+        flying = fo.active_ids
+        orphans = flying[np.isin(fo.target_ids[flying], dead)]
+        if orphans.size == 0:
+            return
+        pic = self._picture
+        keep = np.zeros(0, dtype=np.int64)
+        if pic is not None:
+            t_pic, ids, pos, vel, obj = pic
+            alive = (obj >= 0) & ~np.isin(ids, np.fromiter(self.killed_tracks, dtype=np.int64))
+            alive &= self.identifier.identity_of(ids) == idn.HOSTILE
+            alive &= ~np.isin(obj, dead)
+            keep = np.flatnonzero(alive)
+        if keep.size:
+            now = pos[keep] + vel[keep] * (t - t_pic)
+            where = fo.positions[np.searchsorted(flying, orphans)]  # positions follow active_ids
+            d = np.linalg.norm(where[:, None, :] - now[None, :, :], axis=2)
+            best = np.argmin(d, axis=1)
+            ok = d[np.arange(orphans.size), best] <= RETARGET_RANGE_M
+            if ok.any():
+                new = keep[best[ok]]
+                fo.retarget(orphans[ok], obj[new], t, now[best[ok]], vel[new])
+                st = self.shot_track
+                for i, tr in zip(orphans[ok].tolist(), ids[new].tolist(), strict=True):
+                    st[i] = int(tr)
+            orphans = orphans[~ok]
+        if orphans.size:
+            fo.destroy(orphans)
+            for i in orphans.tolist():
+                self.records.outcome[i] = "destroyed"
+
     def advance(self, t0: float, t1: float, events: EventLog) -> None:
         """Fly every interceptor over [t0, t1); apply kills to the world; log the outcomes."""
         if self.flyout is None:
@@ -436,6 +475,7 @@ class Engagement:
         if kill.any():
             self.truth.kill(ev.target_id[kill], ev.t[kill])
             self.killed_tracks.update(tracks[kill].tolist())
+            self._retarget(t1, np.unique(ev.target_id[kill]))
         for name, kind in (
             ("kill", EventKind.KILL),
             ("miss", EventKind.MISS),
