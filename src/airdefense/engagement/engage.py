@@ -262,20 +262,36 @@ class Engagement:
         n_s, n_j = bats.n_shooters, cand.size
         s_idx = np.repeat(np.arange(n_s), n_j)
         j_idx = np.tile(cand, n_s)
-        sol = fly.intercept_point(
-            fo.tables,
-            bats.shooter_missile[s_idx],
-            bats.shooter_site()[s_idx],
-            pos[j_idx],
-            vel[j_idx],
-            self.frame,
-            t,
-            ballistic=cls[j_idx] == thr.BALLISTIC,
-            # only intercepts before the threat reaches its asset matter
-            horizon_s=np.minimum(assess.time_to_go_s[j_idx], HORIZON_S) + 1.0,
-            step_s=2.0,
-        )
-        in_time = sol.feasible & (sol.t_s - t <= assess.time_to_go_s[j_idx])
+        # only intercepts before the threat reaches its asset matter; a pair whose threat
+        # cannot come within the missile's reach in that time is not solved for
+        horizon = np.minimum(assess.time_to_go_s[j_idx], HORIZON_S) + 1.0
+        reach = np.array([m.max_range_km * 1000.0 for m in bats.missile_types])
+        gap = np.linalg.norm(pos[j_idx, :2] - bats.shooter_site()[s_idx, :2], axis=1)
+        speed = np.linalg.norm(vel[j_idx], axis=1)
+        maybe = gap - speed * horizon <= reach[bats.shooter_missile[s_idx]]
+        in_time = np.zeros(s_idx.size, dtype=bool)
+        pip = np.full((s_idx.size, 3), np.nan)
+        t_int = np.full(s_idx.size, np.nan)
+        fly_s = np.full(s_idx.size, np.inf)
+        m = np.flatnonzero(maybe)
+        if m.size:
+            sol = fly.intercept_point(
+                fo.tables,
+                bats.shooter_missile[s_idx[m]],
+                bats.shooter_site()[s_idx[m]],
+                pos[j_idx[m]],
+                vel[j_idx[m]],
+                self.frame,
+                t,
+                ballistic=cls[j_idx[m]] == thr.BALLISTIC,
+                horizon_s=horizon[m],
+                step_s=2.0,
+                tolerance_s=0.1,
+            )
+            in_time[m] = sol.feasible & (sol.t_s - t <= assess.time_to_go_s[j_idx[m]])
+            pip[m] = sol.pip
+            t_int[m] = sol.t_s
+            fly_s[m] = np.where(sol.feasible, sol.flyout_s, np.inf)
         # reaction time: a battery fires at a track only that long after it was called hostile
         since = np.array([self.hostile_since.get(int(i), t) for i in ids[cand]])
         ready = (
@@ -297,7 +313,7 @@ class Engagement:
         seta = np.asarray(self.shot_eta, dtype=np.float64)
         survival0 = np.ones(n_j)
         wait = np.zeros(n_j, dtype=bool)
-        flyout_min = np.where(in_time, sol.flyout_s, np.inf).reshape(n_s, n_j).min(axis=0)
+        flyout_min = np.where(in_time, fly_s, np.inf).reshape(n_s, n_j).min(axis=0)
         for k, j in enumerate(cand):
             mine = flying[st[flying] == ids[j]]
             if mine.size:
@@ -373,7 +389,7 @@ class Engagement:
             bats.shooter_missile[s_all],
             bats.shooter_site()[s_all],
             np.maximum(obj, -1),
-            sol.pip[pair],
+            pip[pair],
         )
         np.add.at(bats.rounds, s_all, -1)
         fired_b = np.bincount(bats.shooter_battery[s_all], minlength=n_b)
@@ -383,7 +399,7 @@ class Engagement:
         self.shot_battery.extend(bats.shooter_battery[s_all].tolist())
         self.shot_track.extend(track.tolist())
         self.shot_pk.extend(pk[s_all, j_all].tolist())
-        self.shot_eta.extend(sol.t_s[pair].tolist())
+        self.shot_eta.extend(t_int[pair].tolist())
         names = np.array([bats.names[b] for b in bats.shooter_battery[s_all]], dtype=object)
         missiles = np.array(
             [bats.missile_types[m].name for m in bats.shooter_missile[s_all]], dtype=object
@@ -393,8 +409,8 @@ class Engagement:
             np.full(new.size, t),
             object_id=obj,
             track_id=track,
-            xyz=sol.pip[pair],
-            value=sol.t_s[pair],
+            xyz=pip[pair],
+            value=t_int[pair],
             detail=names,
         )
         events.add(

@@ -528,6 +528,7 @@ def intercept_point(
     launch_delay_s: ArrayLike = 0.0,
     horizon_s: ArrayLike | None = None,
     step_s: float = 1.0,
+    tolerance_s: float | None = None,
 ) -> InterceptSolution:
     """Earliest predicted intercept point for P (threat, missile type) pairs at once.
 
@@ -537,7 +538,8 @@ def intercept_point(
     the longest flyout time of the tables plus the delay) or until it reaches the ground.
     The intercept is at the earliest time ``tau`` after t_now with
     ``flyout_time(PIP(tau)) <= tau - launch_delay`` (a missile launched after the delay
-    arrives in time): sampled every ``step_s`` and refined by bisection to ~step/256.
+    arrives in time): sampled every ``step_s`` and refined by bisection to ``tolerance_s``
+    (default step/256).
 
     Reasons for no solution: ``out_of_altitude`` (never inside the missile's height band),
     ``out_of_range`` (inside it, but never at a point the missile reaches), ``too_late``
@@ -597,7 +599,8 @@ def intercept_point(
     # refine the first feasible sample by bisection on [tau_{k-1}, tau_k]
     hi = tau[first].astype(np.float64)
     lo = np.where(first > 0, hi - step_s, hi)
-    for _ in range(8):
+    tol = step_s / 256.0 if tolerance_s is None else float(tolerance_s)
+    for _ in range(max(1, int(np.ceil(np.log2(step_s / tol))))):
         mid = 0.5 * (lo + hi)
         _, r_mid, h_mid = state(mid[:, None])
         f_mid = flyout(r_mid[:, 0], h_mid[:, 0])
