@@ -117,3 +117,29 @@ def test_outcomes_are_recorded_for_every_interceptor(crossing: RunResult) -> Non
     assert set(en.outcome) <= allowed
     kills = sum(1 for o in en.outcome if o == "kill")
     assert kills == crossing.summary["kills"]
+
+
+def test_channels_and_launch_rate_hold_when_they_bind(tmp_path: Path) -> None:
+    """A battery with 2 target channels, 3 missile channels and a 5 s launch interval never
+    has more in flight, at more threats, or launches faster."""
+    text = CROSSING.replace(
+        "  - {name: Battalion, preset: s-400-class, position: {east_km: 4, north_km: 1}}",
+        "  - name: Battalion\n    preset: s-400-class\n    position: {east_km: 4, north_km: 1}\n"
+        "    overrides: {target_channels: 2, missile_channels: 3, launch_interval_s: 5.0}",
+    )
+    path = tmp_path / "tight.yaml"
+    path.write_text(text)
+    run = simulate(load_scenario(path))
+    en = run.engagements
+    assert len(en.t) > 3
+    launch = np.asarray(en.t)
+    end = np.where(np.isnan(en.end_t), np.inf, np.asarray(en.end_t))
+    track = np.asarray(en.track_id)
+    for t in np.unique(launch):
+        flying = (launch <= t) & (end > t)
+        assert flying.sum() <= 3
+        assert np.unique(track[flying]).size <= 2
+    # launches of one cycle are spread by the interval: no more than one per 5 s on average
+    assert np.all(np.diff(np.sort(launch)) >= 0)
+    span = launch.max() - launch.min()
+    assert launch.size <= span / 5.0 + 3

@@ -65,6 +65,7 @@ class EngagementRecord:
     track_id: list[int] = field(default_factory=list)
     object_id: list[int] = field(default_factory=list)
     outcome: list[str] = field(default_factory=list)
+    end_t: list[float] = field(default_factory=list)  # NaN while flying
 
 
 def flight_plans(truth: Truth) -> idn.FlightPlans | None:
@@ -429,6 +430,7 @@ class Engagement:
         r.track_id.extend(track.tolist())
         r.object_id.extend(obj.tolist())
         r.outcome.extend(["flying"] * new.size)
+        r.end_t.extend([float("nan")] * new.size)
 
     def _guide(self, t: float, ids: IntArray, pos: FloatArray, vel: FloatArray) -> None:
         """Command guidance: every interceptor in flight gets its track's latest estimate."""
@@ -478,6 +480,7 @@ class Engagement:
             fo.destroy(orphans)
             for i in orphans.tolist():
                 self.records.outcome[i] = "destroyed"
+                self.records.end_t[i] = t
 
     def advance(self, t0: float, t1: float, events: EventLog) -> None:
         """Fly every interceptor over [t0, t1); apply kills to the world; log the outcomes."""
@@ -510,8 +513,11 @@ class Engagement:
                         dtype=object,
                     ),
                 )
-        for i, o in zip(ev.interceptor_id.tolist(), ev.outcome.tolist(), strict=True):
+        for i, o, te in zip(
+            ev.interceptor_id.tolist(), ev.outcome.tolist(), ev.t.tolist(), strict=True
+        ):
             self.records.outcome[i] = str(o)
+            self.records.end_t[i] = float(te)
 
     def flyout_tables(self) -> list[object]:
         """Flyout time against range and height of every missile type the batteries carry
