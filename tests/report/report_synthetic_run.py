@@ -18,6 +18,11 @@ K_R = 4.0 / 3.0 * 6_371_000.0
 ENGAGE_COLUMNS = ("leakers", "assets_hit", "civil_engaged", "interceptors_used")
 THREAT_CATEGORIES = ("ballistic", "cruise", "drone", "aircraft")
 UNSEEN = "CM-UNSEEN"
+#: Battery sites (ENU m) and the synthetic engage story (with ``optional_rows``, 4+ threats):
+#: object 0 is killed by one SAM from B1; object 2 is missed by B1's SAM, outlives B2's SAM-L
+#: and hits Capital; object 3 leaks without a confirmed track.
+BATTERY_SITES = {"B1": (10_000.0, 0.0), "B2": (-30_000.0, -10_000.0)}
+FLYOUT_MAX_RANGE_M = {"SAM": 120_000.0, "SAM-L": 250_000.0}
 
 
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -126,6 +131,7 @@ def make_run(
     _insert(con, "coverage", {**cov, "visible": vis_all})
     # objects
     n = threats + civil
+    story = optional_rows and threats >= 4
     names, cats, presets, raids, hostile = [], [], [], [], []
     for i in range(threats):
         cat = THREAT_CATEGORIES[i % len(THREAT_CATEGORIES)]
@@ -172,7 +178,10 @@ def make_run(
             "swerling": [1] * n,
             "start_s": start.tolist(),
             "end_s": end.tolist(),
-            "end_reason": ["impact" if h else "duration" for h in hostile],
+            "end_reason": [
+                ("killed" if story and i == 0 else "impact") if h else "duration"
+                for i, h in enumerate(hostile)
+            ],
             "aim_asset": [0 if h else -1 for h in hostile],
             "aim_x": aim[:, 0].tolist(),
             "aim_y": aim[:, 1].tolist(),
@@ -286,10 +295,9 @@ def make_run(
             "INSERT INTO track_metrics VALUES (10.0, 1500.0, 250000.0, 2000000.0, 0.0, 2, 1),"
             " (20.0, 100.0, 10000.0, 0.0, 0.0, 1, 1)"
         )
-        con.execute(
-            "INSERT INTO engagements VALUES (50.0, 'B1', 'SAM', 1, 0, 'kill'), "
-            "(60.0, 'B1', 'SAM', 2, 2, 'miss')"
-        )
+        _insert_flyout(con)
+    if story:
+        _insert_engage_story(con, start, end, aim, h0)
     summary = con.execute(
         """
         SELECT count(*), count(*) FILTER (WHERE hostile), count(*) FILTER (WHERE NOT hostile),
@@ -320,6 +328,15 @@ def make_run(
     }
     if engage_columns:
         values.update(leakers=1, assets_hit=0, civil_engaged=0, interceptors_used=2)
+        if story:
+            values.update(
+                leakers=2,
+                assets_hit=1,
+                interceptors_used=3,
+                kills=1,
+                interceptor_cost_usd=3.5e6,
+                cost_exchange_ratio=3.5,
+            )
     cols = ", ".join(values)
     con.execute(
         f"INSERT INTO summary ({cols}) VALUES ({', '.join('?' * len(values))})",
@@ -327,3 +344,52 @@ def make_run(
     )
     con.close()
     return db
+
+
+def _insert_flyout(con: duckdb.DuckDBPyConnection) -> None:
+    """Flyout rows of two missile types at three heights (the farthest point unreachable)."""
+    rows: dict[str, list[object]] = {
+        k: [] for k in ("missile", "ground_range_m", "height_m", "time_s", "speed_mps")
+    }
+    for missile, reach in FLYOUT_MAX_RANGE_M.items():
+        for h in (5.0, 5_000.0, 15_000.0):
+            for r in np.linspace(0.0, reach * 1.1, 23):
+                ok = r <= reach
+                rows["missile"].append(missile)
+                rows["ground_range_m"].append(float(r))
+                rows["height_m"].append(h)
+                rows["time_s"].append(float(5.0 + (r + h) / 1_000.0) if ok else None)
+                rows["speed_mps"].append(1_000.0 if ok else None)
+    _insert(con, "flyout", rows)
+
+
+def _insert_engage_story(
+    con: duckdb.DuckDBPyConnection,
+    start: np.ndarray,
+    end: np.ndarray,
+    aim: np.ndarray,
+    h0: np.ndarray,
+) -> None:
+    """Interceptors, their plans and outcomes, leaks and an asset hit (see BATTERY_SITES)."""
+    shots = [  # (t, battery, missile, track, object, outcome)
+        (end[0] - 30.0, "B1", "SAM", 1, 0, "kill"),
+        (end[2] - 60.0, "B1", "SAM", 2, 2, "miss"),
+        (end[2] - 30.0, "B2", "SAM-L", 2, 2, "timeout"),
+    ]
+    con.executemany("INSERT INTO engagements VALUES (?, ?, ?, ?, ?, ?)", shots)
+    ev: list[tuple[object, ...]] = []
+    for k, (t, battery, missile, track, oid, _) in enumerate(shots):
+        sx, sy = BATTERY_SITES[battery]
+        px, py = aim[oid]
+        ev.append((t, "engagement_planned", oid, -1, track, px, py, h0[oid], t + 20.0, battery))
+        ev.append((t, "launch", oid, -1, track, sx, sy, 5.0, float(k), f"interceptor {missile}"))
+    for oid, track in ((0, 1), (2, 2)):
+        ev.append((start[oid] + 4.0, "track_confirmed", oid, -1, track, *[None] * 4, None))
+        ev.append((start[oid] + 8.0, "identified", oid, -1, track, *[None] * 4, "hostile"))
+    ev.append((end[0], "kill", 0, -1, 1, aim[0][0], aim[0][1], h0[0], 3.0, "SAM"))
+    ev.append((end[2] - 40.0, "miss", 2, -1, 2, aim[2][0], aim[2][1], h0[2], 35.0, "SAM"))
+    for oid in (2, 3):
+        ev.append((end[oid], "leak", oid, -1, -1, aim[oid][0], aim[oid][1], 0.0, None, "impact"))
+    ev.append((end[2], "asset_hit", 2, -1, -1, aim[2][0], aim[2][1], 0.0, 0.0, "Capital"))
+    rows = [tuple(float(v) if isinstance(v, np.floating) else v for v in e) for e in ev]
+    con.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)

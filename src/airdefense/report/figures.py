@@ -38,6 +38,9 @@ OTHER_COLOR = "#7d5a3c"
 SENSOR_COLORS = ("#1e8449", "#117a8b", "#6c3483", "#2e4053", "#b7950b", "#a04000")
 PLOT_COLOR = "#222222"
 FALSE_ALARM_COLOR = "#e8a1c4"
+KILL_COLOR = "#145a32"
+LEAK_COLOR = "#b03a2e"
+LAUNCH_COLOR = "#1a5276"
 DPI = 100
 
 _RC: dict[str, Any] = {
@@ -334,6 +337,7 @@ def _draw_plan(ax: Any, run: RunData) -> None:
         handles.append(
             Line2D([], [], ls="", marker="x", color="#b03a2e", label="undetected threat (end)")
         )
+    handles += _draw_intercepts(ax, run)
     for i, name in enumerate(s["name"]):
         col = SENSOR_COLORS[i % len(SENSOR_COLORS)]
         x, y = float(s["x"][i]) / 1e3, float(s["y"][i]) / 1e3
@@ -353,6 +357,47 @@ def _draw_plan(ax: Any, run: RunData) -> None:
         handles.append(Line2D([], [], color="#444444", ls="--", lw=1, label="max range"))
         handles.append(Line2D([], [], color="#444444", ls=":", lw=1.2, label="horizon, low flyer"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+
+
+def _draw_intercepts(ax: Any, run: RunData) -> list[Any]:
+    """Lines from each launch site to its predicted intercept point, and kill positions;
+    return the legend handles of what was drawn."""
+    handles: list[Any] = []
+    ic = run.intercepts
+    if ic["t"].shape[0]:
+        seg = np.stack(
+            [
+                np.column_stack([ic["sx"], ic["sy"]]).astype(np.float64) / 1e3,
+                np.column_stack([ic["x"], ic["y"]]).astype(np.float64) / 1e3,
+            ],
+            axis=1,
+        )
+        ax.add_collection(
+            LineCollection(seg, colors=LAUNCH_COLOR, linewidths=0.7, alpha=0.55, zorder=6)
+        )
+        ax.scatter(seg[:, 1, 0], seg[:, 1, 1], s=8, c=LAUNCH_COLOR, lw=0, zorder=6)
+        handles.append(
+            Line2D([], [], color=LAUNCH_COLOR, marker=".", lw=0.8, label="interceptor to PIP")
+        )
+        sites = np.unique(seg[:, 0, :], axis=0)
+        ax.scatter(sites[:, 0], sites[:, 1], s=60, marker="s", c=LAUNCH_COLOR, ec="white",
+                   lw=0.8, zorder=8)  # fmt: skip
+        handles.append(Line2D([], [], ls="", marker="s", color=LAUNCH_COLOR, label="battery"))
+    ev = run.engage_events
+    kill = (ev["kind"] == "kill") & np.isfinite(ev["x"].astype(np.float64))
+    if kill.any():
+        ax.scatter(
+            ev["x"][kill].astype(np.float64) / 1e3,
+            ev["y"][kill].astype(np.float64) / 1e3,
+            s=55,
+            marker="X",
+            c=KILL_COLOR,
+            ec="white",
+            lw=0.6,
+            zorder=7,
+        )
+        handles.append(Line2D([], [], ls="", marker="X", color=KILL_COLOR, label="kill"))
+    return handles
 
 
 # --- coverage ----------------------------------------------------------------------------------
@@ -562,4 +607,213 @@ def tracking_figure(run: RunData, extent: tuple[float, ...]) -> str | None:
         handles = ax_g.get_legend_handles_labels()[0] + ax_n.get_legend_handles_labels()[0]
         ax_g.legend(handles=handles, loc="upper left")
         ax_g.set_title("track picture quality over time", loc="left")
+        return to_png_uri(fig)
+
+
+# --- engagements -------------------------------------------------------------------------------
+
+#: Most threats drawn in the engagement timeline (first in launch order).
+TIMELINE_MAX_ROWS = 150
+
+
+def timeline_rows(run: RunData) -> list[int]:
+    """Row indices into ``run.threat_rows`` of the threats the timeline draws: those
+    engaged, killed, leaked or that hit an asset, in launch order."""
+    r = run.threat_rows
+    out = []
+    for i in range(r["object_id"].shape[0]):
+        engaged = int(r["interceptors"][i]) > 0
+        ended = any(np.isfinite(float(r[k][i])) for k in ("killed_t", "leak_t", "hit_t"))
+        if engaged or ended:
+            out.append(i)
+    return out[:TIMELINE_MAX_ROWS]
+
+
+def _finite(v: Any) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if np.isfinite(f) else None
+
+
+def engagement_timeline(run: RunData) -> str | None:
+    """One row per engaged or leaked threat: its life from first plot to end, with track,
+    identification, interceptor launches, misses, kill or leak; a PNG URI (None if empty)."""
+    rows = timeline_rows(run)
+    if not rows:
+        return None
+    r = run.threat_rows
+    en = run.engagements
+    ev = run.engage_events
+    launches: dict[int, list[float]] = {}
+    for t, oid in zip(en["t"], en["object_id"], strict=True):
+        if oid is not None and np.isfinite(float(oid)):
+            launches.setdefault(int(oid), []).append(float(t))
+    misses: dict[int, list[float]] = {}
+    for t, kind, oid in zip(ev["t"], ev["kind"], ev["object_id"], strict=True):
+        if kind == "miss":
+            misses.setdefault(int(oid), []).append(float(t))
+    n = len(rows)
+    marks: dict[str, tuple[list[float], list[float]]] = {
+        k: ([], []) for k in ("confirmed", "identified", "launch", "miss", "kill", "leak", "hit")
+    }
+    with _style():
+        fig = _new_figure(11.0, max(2.8, 1.6 + 0.2 * n))
+        ax = fig.add_subplot()
+        segs_by_cat: dict[str, list[FloatArray]] = {}
+        unseen: list[FloatArray] = []
+        for k, i in enumerate(rows):
+            y = float(n - 1 - k)  # first launched at the top
+            oid = int(r["object_id"][i])
+            start = _finite(r["start_s"][i]) or 0.0
+            first = _finite(r["first_t"][i])
+            end = _finite(r["end_s"][i]) or start
+            cat = str(r["category"][i])
+            unseen.append(np.array([[start, y], [first if first is not None else end, y]]))
+            if first is not None:
+                segs_by_cat.setdefault(cat, []).append(np.array([[first, y], [end, y]]))
+            for key, col in (("confirmed", "confirmed_t"), ("identified", "identified_t")):
+                t = _finite(r[col][i])
+                if t is not None:
+                    marks[key][0].append(t)
+                    marks[key][1].append(y)
+            for t in launches.get(oid, []):
+                marks["launch"][0].append(t)
+                marks["launch"][1].append(y)
+            for t in misses.get(oid, []):
+                marks["miss"][0].append(t)
+                marks["miss"][1].append(y)
+            for key, col in (("kill", "killed_t"), ("leak", "leak_t"), ("hit", "hit_t")):
+                t = _finite(r[col][i])
+                if t is not None:
+                    marks[key][0].append(t)
+                    marks[key][1].append(y)
+        ax.add_collection(LineCollection(unseen, colors="#c8c8c8", linewidths=1.0, zorder=1))
+        handles: list[Any] = [Line2D([], [], color="#c8c8c8", lw=1.0, label="flying, unseen")]
+        for cat in sorted(segs_by_cat):
+            ax.add_collection(
+                LineCollection(segs_by_cat[cat], colors=category_color(cat), linewidths=2.2)
+            )
+            handles.append(Line2D([], [], color=category_color(cat), lw=2.2, label=cat))
+        style: dict[str, dict[str, Any]] = {
+            "confirmed": {"marker": "|", "s": 60, "c": "#555555", "label": "track confirmed"},
+            "identified": {
+                "marker": "D", "s": 22, "facecolors": "none", "edgecolors": "#111111",
+                "label": "identified hostile",
+            },
+            "launch": {"marker": ">", "s": 26, "c": LAUNCH_COLOR, "label": "interceptor launch"},
+            "miss": {
+                "marker": "o", "s": 26, "facecolors": "none", "edgecolors": LAUNCH_COLOR,
+                "label": "interceptor miss",
+            },
+            "kill": {"marker": "X", "s": 70, "c": KILL_COLOR, "label": "kill"},
+            "leak": {"marker": "v", "s": 60, "c": LEAK_COLOR, "label": "leaked"},
+            "hit": {"marker": "*", "s": 110, "c": LEAK_COLOR, "label": "asset hit"},
+        }  # fmt: skip
+        for key, (xs, ys) in marks.items():
+            if xs:
+                ax.scatter(xs, ys, zorder=5, linewidths=1.0, **style[key])
+                st = style[key]
+                handles.append(
+                    Line2D(
+                        [], [], ls="", marker=st["marker"],
+                        color=st.get("c", st.get("edgecolors")),
+                        mfc="none" if "facecolors" in st else st.get("c"),
+                        label=st["label"],
+                    )
+                )  # fmt: skip
+        ax.set_yticks(np.arange(n), [str(r["name"][i]) for i in reversed(rows)])
+        ax.tick_params(axis="y", labelsize=7 if n > 30 else 8)
+        ax.set_ylim(-0.8, n - 0.2)
+        t_end = _num_or(run.meta.get("duration_s"), 0.0)
+        ends = [float(r["end_s"][i]) for i in rows if _finite(r["end_s"][i]) is not None]
+        ax.set_xlim(0.0, max([t_end, *ends, 1.0]) * 1.01)
+        ax.grid(axis="y", visible=False)
+        ax.set_xlabel("time since scenario start (s)")
+        ax.set_title("engagement timeline (first launched at the top)", loc="left")
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+        return to_png_uri(fig)
+
+
+#: Heights (m) at which the flyout figure draws each missile's curve, besides its lowest.
+FLYOUT_HEIGHTS_M = (5_000.0, 15_000.0)
+_FLYOUT_STYLES = ("-", "--", ":")
+
+
+def flyout_curves(run: RunData) -> list[tuple[str, int, float, FloatArray, FloatArray]]:
+    """(missile, slot, height m, ground range m, flyout time s) of the curves drawn: per
+    missile, its lowest tabulated height (slot 0) and the ones nearest 5 and 15 km (slots 1
+    and 2, when tabulated within 15 %)."""
+    f = run.flyout
+    out: list[tuple[str, int, float, FloatArray, FloatArray]] = []
+    missiles = f["missile"].astype(str)
+    h_all = f["height_m"].astype(np.float64)
+    for m in sorted(set(missiles.tolist())):
+        sel = missiles == m
+        heights = np.unique(h_all[sel])
+        picks = [(0, float(heights[0]))]
+        for slot, target in enumerate(FLYOUT_HEIGHTS_M, start=1):
+            near = float(heights[np.argmin(np.abs(heights - target))])
+            if abs(near - target) <= 0.15 * target and near not in [h for _, h in picks]:
+                picks.append((slot, near))
+        for slot, h in picks:
+            row = sel & (h_all == h)
+            rng = f["ground_range_m"][row].astype(np.float64)
+            t = f["time_s"][row].astype(np.float64)
+            ok = np.isfinite(t)
+            if ok.any():
+                out.append((m, slot, h, rng[ok], t[ok]))
+    return out
+
+
+def flyout_figure(run: RunData) -> str | None:
+    """Flyout time against ground range per missile type at a few heights; a PNG URI."""
+    curves = flyout_curves(run)
+    if not curves:
+        return None
+    missiles = sorted({c[0] for c in curves})
+    colors = {m: SENSOR_COLORS[i % len(SENSOR_COLORS)] for i, m in enumerate(missiles)}
+    f = run.flyout
+    reach: dict[str, float] = {}
+    for m in missiles:
+        sel = (f["missile"].astype(str) == m) & np.isfinite(f["time_s"].astype(np.float64))
+        reach[m] = float(f["ground_range_m"][sel].astype(np.float64).max())
+    shortest, longest = min(reach.values()), max(reach.values())
+    zoom = shortest < 0.3 * longest
+    with _style():
+        fig = _new_figure(11.0, 4.6)
+        axes = fig.subplots(1, 2 if zoom else 1, squeeze=False)[0]
+        for ax in axes:
+            for m, slot, _, rng, t in curves:
+                ax.plot(rng / 1e3, t, color=colors[m], ls=_FLYOUT_STYLES[slot], lw=1.3)
+            for m in missiles:
+                ax.axvline(reach[m] / 1e3, color=colors[m], lw=0.8, ls="-.", alpha=0.6)
+            ax.set_xlabel("ground range to the intercept point (km)")
+            ax.set_ylabel("flyout time (s)")
+            ax.set_xlim(left=0.0)
+            ax.set_ylim(bottom=0.0)
+        axes[0].set_title("all missile types", loc="left")
+        if zoom:
+            lim = 1.1 * shortest / 1e3
+            axes[1].set_xlim(0.0, lim)
+            inside = [t[rng / 1e3 <= lim] for _, _, _, rng, t in curves]
+            top = max((float(v.max()) for v in inside if v.size), default=1.0)
+            axes[1].set_ylim(0.0, 1.08 * top)
+            axes[1].set_title(f"zoom on 0–{lim:.0f} km", loc="left")
+        handles: list[Any] = [
+            Line2D([], [], color=colors[m], lw=1.6, label=f"{m} (max {reach[m] / 1e3:.0f} km)")
+            for m in missiles
+        ]
+        handles.append(Line2D([], [], color="#555555", ls="-.", lw=0.8, label="max range"))
+        lowest = sorted({h for _, slot, h, _, _ in curves if slot == 0})
+        low_name = f"lowest ({lowest[0]:g} m)" if len(lowest) == 1 else "lowest height"
+        slots = sorted({slot for _, slot, _, _, _ in curves})
+        names = (low_name, "≈ 5 km", "≈ 15 km")
+        for k in slots:
+            name = names[k]
+            handles.append(
+                Line2D([], [], color="#555555", ls=_FLYOUT_STYLES[k], lw=1.2, label=name)
+            )
+        axes[-1].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0))
         return to_png_uri(fig)

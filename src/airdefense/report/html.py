@@ -64,7 +64,9 @@ table.sortable th { cursor: pointer; }
 td.n, th.n { text-align: right; }
 tbody tr:nth-child(even) { background: var(--zebra); }
 tbody tr.missed { background: var(--miss); }
-tbody tr.missed td.flag, span.flag { color: var(--missfg); font-weight: 600; }
+tbody tr.missed td.flag, span.flag, td.bad { color: var(--missfg); font-weight: 600; }
+td.good { color: #145a32; font-weight: 600; }
+tbody tr.total { background: #eef1f4; font-weight: 600; }
 .scroll { max-height: 640px; overflow: auto; border: 1px solid var(--line); border-radius: 6px;
           display: inline-block; max-width: 100%; }
 .scroll table { margin: 0; }
@@ -103,6 +105,14 @@ def fmt(v: Any, digits: int = 0, scale: float = 1.0) -> str:
     if f is None:
         return _MISSING
     return f"{f * scale:,.{digits}f}"
+
+
+def _usd(v: Any) -> str:
+    """A cost in US dollars, in millions above one million."""
+    f = _num(v)
+    if f is None:
+        return _MISSING
+    return f"US$ {f / 1e6:,.1f} M" if abs(f) >= 1e6 else f"US$ {f:,.0f}"
 
 
 def _text(v: Any) -> str:
@@ -235,6 +245,9 @@ def _cards(run: RunData) -> str:
     add("assets_hit", "assets hit", bad=bool(_num(s.get("assets_hit"))))
     add("civil_engaged", "civil engaged", bad=bool(_num(s.get("civil_engaged"))))
     add("interceptors_used", "interceptors used")
+    add("kills", "threats killed")
+    add("interceptor_cost_usd", "interceptor cost", _usd(s.get("interceptor_cost_usd")))
+    add("cost_exchange_ratio", "cost-exchange ratio", fmt(s.get("cost_exchange_ratio"), 2))
     known = set(SUMMARY_COLUMNS)
     skip = known | {"scenario", "seed", "trial", "duration_s"}
     for k, v in s.items():
@@ -367,6 +380,10 @@ def _threat_section(run: RunData) -> str:
         "warning (s)",
         "track (s)",
         "hostile (s)",
+        "engaged (s)",
+        "fired at it",
+        "interceptors",
+        "outcome",
         "end (s)",
         "end reason",
         "plots",
@@ -386,6 +403,10 @@ def _threat_section(run: RunData) -> str:
         True,
         True,
         True,
+        True,
+        False,
+        True,
+        False,
         True,
         False,
         True,
@@ -411,6 +432,10 @@ def _threat_section(run: RunData) -> str:
                     _ncell(r["warning_s"][i], 1),
                     _ncell(r["confirmed_t"][i], 1),
                     _ncell(r["identified_t"][i], 1),
+                    _ncell(r["engaged_t"][i], 1),
+                    _Cell(_text(r["fired_by"][i])),
+                    _ncell(r["interceptors"][i]),
+                    _outcome_cell(r, i),
                     _ncell(r["end_s"][i], 1),
                     _Cell(_text(r["end_reason"][i])),
                     _ncell(r["plots"][i]),
@@ -431,9 +456,172 @@ def _threat_section(run: RunData) -> str:
         "(click a header to sort). First plot: time, sensor, slant range and height of the first "
         "plot by any radar. Warning is the object's end time minus its first plot: the time "
         "the defence had. Track: when a track on it was first confirmed; hostile: when a track "
-        "on it was first identified hostile. Rows shaded red were never plotted.</p>"
+        "on it was first identified hostile. Engaged: first interceptor launch at it; fired at "
+        "it: interceptors by missile type; outcome: killed (time, missile), leaked (reached its "
+        "aim point), hit an asset, or survived (still flying at the end), and for a threat "
+        "that got through, the first link of the kill chain that failed. Rows shaded red were "
+        "never plotted.</p>"
     )
     return "".join(out)
+
+
+def _outcome_cell(r: dict[str, Any], i: int) -> _Cell:
+    """What became of a threat: killed, leaked, hit an asset or survived; and for one that
+    got through, the first link of the kill chain that failed."""
+    killed = _num(r["killed_t"][i])
+    if killed is not None:
+        missile = r["kill_missile"][i]
+        by = f" ({missile})" if missile else ""
+        return _Cell(f"killed at {killed:.0f} s{by}", cls="good")
+    reason = _text(r["end_reason"][i])
+    if r["hit_asset"][i] is not None:
+        text = f"hit {r['hit_asset'][i]}"
+    elif _num(r["leak_t"][i]) is not None or reason in ("impact", "reached_aim"):
+        text = "leaked"
+    elif reason == "killed":
+        return _Cell("killed", cls="good")
+    elif reason in ("duration", "record_end"):
+        return _Cell("survived")
+    else:
+        return _Cell(reason)
+    if _num(r["first_t"][i]) is None:
+        why = "never plotted"
+    elif _num(r["confirmed_t"][i]) is None:
+        why = "no confirmed track"
+    elif _num(r["identified_t"][i]) is None:
+        why = "not identified hostile"
+    elif not _num(r["interceptors"][i]):
+        why = "not engaged"
+    else:
+        why = "engaged, not killed"
+    return _Cell(f"{text}: {why}", cls="bad")
+
+
+def _engagement_section(run: RunData) -> str:
+    """What was fired at what, by which battery, and the flyout curves of each missile."""
+    out = ['<h2 id="engage">Engagements</h2>']
+    b = run.battery_rows
+    s = run.summary
+    n_int = int(run.engagements["t"].shape[0])
+    if n_int:
+        targets = len({int(o) for o in run.engagements["object_id"] if o is not None and o >= 0})
+        kills = int(np.sum(b["kills"]))
+        text = (
+            f"{n_int} interceptors launched at {targets} threats by "
+            f"{len(set(b['battery'].tolist()))} batteries; {kills} of them killed their target"
+        )
+        if "interceptor_cost_usd" in s:
+            text += f"; cost {_usd(s['interceptor_cost_usd'])}"
+        if "cost_exchange_ratio" in s:
+            text += f"; cost-exchange ratio {fmt(s['cost_exchange_ratio'], 2)}"
+        out.append(f'<p class="desc">{escape(text)}.</p>')
+        out.append(_battery_table(run))
+    else:
+        out.append('<p class="desc">No interceptors were launched in this run.</p>')
+    uri = figures.engagement_timeline(run)
+    if uri is not None:
+        shown = len(figures.timeline_rows(run))
+        more = (
+            f" Only the first {shown} such threats in launch order are drawn."
+            if shown == figures.TIMELINE_MAX_ROWS
+            else ""
+        )
+        how = (
+            "One row per threat that was engaged, killed, leaked or hit an asset, first launched "
+            "at the top. The grey line is its flight before any radar plotted it, the coloured "
+            "line (by category) its flight from first plot to its end. Grey ticks mark the "
+            "first confirmed track on it, hollow diamonds its identification as hostile, blue "
+            "right-pointing triangles each interceptor launched at it, hollow blue circles an "
+            "interceptor's miss; a green × is the kill, a red triangle a leak (it reached its "
+            "aim point) and a red star a hit inside a defended asset. The gap between a "
+            "launch and the kill is the interceptor's flyout time." + more
+        )
+        out.append(_figure(uri, "engagement timeline", how))
+    uri = figures.flyout_figure(run)
+    if uri is not None:
+        how = (
+            "Time for each missile type to fly out to an intercept point at a given ground "
+            "range from the launcher (x), at the lowest tabulated height (solid) and near 5 km "
+            "(dashed) and 15 km (dotted) when tabulated, from the run's flyout table. The "
+            "dash-dotted vertical line is the farthest ground range the missile reaches in that "
+            "table. A threat must still be inside the envelope when the interceptor arrives: "
+            "the longer the flyout, the earlier the launch."
+        )
+        out.append(_figure(uri, "flyout time against range", how))
+    return "".join(out)
+
+
+def _battery_table(run: RunData) -> str:
+    """Per battery and missile type: fired, targets, kills, misses, lost, in flight."""
+    b = run.battery_rows
+    head = [
+        "battery",
+        "missile",
+        "fired",
+        "targets",
+        "kills",
+        "misses",
+        "lost",
+        "in flight at end",
+        "first launch (s)",
+        "last launch (s)",
+    ]
+    numeric = [False, False, True, True, True, True, True, True, True, True]
+    rows: list[tuple[str, list[_Cell]]] = []
+    batteries = b["battery"].astype(str)
+    for name in dict.fromkeys(batteries.tolist()):
+        idx = np.flatnonzero(batteries == name)
+        for i in idx:
+            rows.append(
+                (
+                    "",
+                    [
+                        _Cell(name),
+                        _Cell(_text(b["missile"][i])),
+                        _ncell(b["fired"][i]),
+                        _ncell(b["targets"][i]),
+                        _ncell(b["kills"][i]),
+                        _ncell(b["misses"][i]),
+                        _ncell(b["lost"][i]),
+                        _ncell(b["flying"][i]),
+                        _ncell(b["first_t"][i], 1),
+                        _ncell(b["last_t"][i], 1),
+                    ],
+                )
+            )
+        if idx.size > 1:
+            rows.append(
+                (
+                    "total",
+                    [
+                        _Cell(name),
+                        _Cell("all types"),
+                        _ncell(np.sum(b["fired"][idx])),
+                        _Cell(""),
+                        _ncell(np.sum(b["kills"][idx])),
+                        _ncell(np.sum(b["misses"][idx])),
+                        _ncell(np.sum(b["lost"][idx])),
+                        _ncell(np.sum(b["flying"][idx])),
+                        _ncell(np.min(b["first_t"][idx]), 1),
+                        _ncell(np.max(b["last_t"][idx]), 1),
+                    ],
+                )
+            )
+    cost = ""
+    if "interceptor_cost_usd" in run.summary:
+        cost = (
+            f" All interceptors together cost {_usd(run.summary['interceptor_cost_usd'])} "
+            "(the run records the total only)."
+        )
+    return (
+        '<h3 id="batteries">Missiles fired by battery</h3>'
+        + _table(head, rows, numeric, sortable=False)
+        + '<p class="how"><b>How to read this.</b> One row per battery and missile type (with '
+        "a total row for a battery that fired several types). Targets: distinct threats fired "
+        "at; kills and misses are interceptor outcomes at the endgame; lost: interceptors that "
+        "timed out, hit the ground or whose target was gone; in flight: still flying when the "
+        "run ended." + cost + "</p>"
+    )
 
 
 def _sensor_section(run: RunData) -> str:
@@ -566,7 +754,7 @@ def _engage_section(run: RunData) -> str:
         parts.append(f'<p class="desc">{run.track_rows:,} tracks were formed.</p>')
     if not parts:
         return ""
-    return '<h2 id="log">Engagements and event log</h2>' + "".join(parts)
+    return '<h2 id="log">Event log</h2>' + "".join(parts)
 
 
 def render_html(run: RunData) -> str:
@@ -579,11 +767,12 @@ def render_html(run: RunData) -> str:
         ("altitude", "Altitude"),
         ("tracking", "Tracking"),
         ("threats", "Threats"),
+        ("engage", "Engagements"),
         ("sensors", "Sensors"),
         ("civil", "Civil traffic"),
     ]
     if engage:
-        nav.append(("log", "Engagements"))
+        nav.append(("log", "Event log"))
     nav_html = "".join(f'<a href="#{a}">{escape(t)}</a>' for a, t in nav)
     body = "".join(
         [
@@ -594,6 +783,7 @@ def render_html(run: RunData) -> str:
             _altitude_section(run),
             _tracking_section(run),
             _threat_section(run),
+            _engagement_section(run),
             _sensor_section(run),
             _civil_section(run),
             engage,

@@ -65,6 +65,11 @@ class RunData:
     track_rows: int
     tracks: Columns  # confirmed/coasting track rows, ordered by track_id, t; maybe subsampled
     track_metrics: Columns  # GOSPA and counts over time
+    engagements: Columns  # one row per interceptor, ordered by t
+    battery_rows: Columns  # per battery and missile type: fired, kills, misses, ...
+    engage_events: Columns  # interceptor launches, plans, kills, misses, leaks, asset hits
+    intercepts: Columns  # planned intercepts: launch site (sx, sy) and predicted point (x, y)
+    flyout: Columns  # flyout time against ground range and height, per missile type
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, sql: str) -> Columns:
@@ -237,17 +242,44 @@ def _load(
             SELECT object_id, min(t) AS identified_t FROM events
             WHERE kind = 'identified' AND detail = 'hostile' AND object_id >= 0
             GROUP BY object_id
+        ), eng AS (
+            SELECT object_id, min(t) AS engaged_t, count(*) AS interceptors
+            FROM engagements WHERE object_id >= 0 GROUP BY object_id
+        ), by_type AS (
+            SELECT object_id,
+                   string_agg(n || 'x ' || missile, ', ' ORDER BY missile) AS fired_by
+            FROM (SELECT object_id, COALESCE(missile, '?') AS missile, count(*) AS n
+                  FROM engagements WHERE object_id >= 0 GROUP BY ALL)
+            GROUP BY object_id
+        ), killed AS (
+            SELECT object_id, t AS killed_t, detail AS kill_missile FROM events
+            WHERE kind = 'kill' AND object_id >= 0
+            QUALIFY row_number() OVER (PARTITION BY object_id ORDER BY t, detail) = 1
+        ), leaked AS (
+            SELECT object_id, min(t) AS leak_t FROM events
+            WHERE kind = 'leak' AND object_id >= 0 GROUP BY object_id
+        ), hit AS (
+            SELECT object_id, t AS hit_t, detail AS hit_asset FROM events
+            WHERE kind = 'asset_hit' AND object_id >= 0
+            QUALIFY row_number() OVER (PARTITION BY object_id ORDER BY t, detail) = 1
         )
         SELECT o.object_id, o.name, o.category, o.preset, o.raid, o.start_s, o.end_s,
                o.end_reason, fd.t AS first_t, s.name AS first_sensor, fd.range_m, fd.height_m,
                o.end_s - fd.t AS warning_s, COALESCE(p.plots, 0) AS plots,
                COALESCE(p.by_sensors, 0) AS by_sensors,
-               c.confirmed_t, i.identified_t
+               c.confirmed_t, i.identified_t,
+               e.engaged_t, COALESCE(e.interceptors, 0) AS interceptors, b.fired_by,
+               k.killed_t, k.kill_missile, l.leak_t, h.hit_t, h.hit_asset
         FROM objects o
         LEFT JOIN fd ON fd.object_id = o.object_id
         LEFT JOIN plots p ON p.object_id = o.object_id
         LEFT JOIN conf c ON c.object_id = o.object_id
         LEFT JOIN ident i ON i.object_id = o.object_id
+        LEFT JOIN eng e ON e.object_id = o.object_id
+        LEFT JOIN by_type b ON b.object_id = o.object_id
+        LEFT JOIN killed k ON k.object_id = o.object_id
+        LEFT JOIN leaked l ON l.object_id = o.object_id
+        LEFT JOIN hit h ON h.object_id = o.object_id
         LEFT JOIN (SELECT DISTINCT ON (sensor_id) sensor_id, name FROM sensors
                    ORDER BY sensor_id, name) s ON s.sensor_id = fd.sensor_id
         WHERE COALESCE(o.hostile, false)
@@ -327,6 +359,7 @@ def _load(
     metrics = _fetch(
         con, "SELECT t, gospa_m, missed_m2, false_m2, truths, tracks FROM track_metrics ORDER BY t"
     )
+    engage = _engage_tables(con)
     return RunData(
         path=db_path,
         meta=meta,
@@ -349,4 +382,65 @@ def _load(
         track_rows=int(tracks[0]) if tracks else 0,
         tracks=track_pts,
         track_metrics=metrics,
+        **engage,
     )
+
+
+def _engage_tables(con: duckdb.DuckDBPyConnection) -> dict[str, Columns]:
+    """The engage stage's tables: interceptors, per-battery tallies, events, flyout."""
+    engagements = _fetch(
+        con,
+        "SELECT t, battery, missile, track_id, object_id, outcome FROM engagements "
+        "ORDER BY t, battery, missile, object_id, track_id, outcome",
+    )
+    battery_rows = _fetch(
+        con,
+        """
+        SELECT COALESCE(battery, '?') AS battery, COALESCE(missile, '?') AS missile,
+               count(*) AS fired,
+               count(*) FILTER (WHERE outcome = 'kill') AS kills,
+               count(*) FILTER (WHERE outcome = 'miss') AS misses,
+               count(*) FILTER (WHERE outcome IS NULL
+                                OR outcome NOT IN ('kill', 'miss', 'flying')) AS lost,
+               count(*) FILTER (WHERE outcome = 'flying') AS flying,
+               count(DISTINCT object_id) AS targets,
+               min(t) AS first_t, max(t) AS last_t
+        FROM engagements GROUP BY ALL ORDER BY battery, missile
+        """,
+    )
+    events = _fetch(
+        con,
+        """
+        SELECT t, kind, object_id, track_id, x, y, z, value, detail FROM events
+        WHERE kind IN ('engagement_planned', 'kill', 'miss', 'leak', 'asset_hit')
+           OR (kind = 'launch' AND detail LIKE 'interceptor %')
+        ORDER BY t, kind, object_id, track_id, value, detail, x, y, z
+        """,
+    )
+    intercepts = _fetch(
+        con,
+        """
+        WITH site AS (
+            SELECT t, track_id, object_id, x, y FROM events
+            WHERE kind = 'launch' AND detail LIKE 'interceptor %'
+            QUALIFY row_number() OVER (PARTITION BY t, track_id, object_id ORDER BY x, y) = 1
+        )
+        SELECT p.t, p.object_id, s.x AS sx, s.y AS sy, p.x, p.y, p.detail AS battery
+        FROM events p JOIN site s
+          ON s.t = p.t AND s.track_id = p.track_id AND s.object_id = p.object_id
+        WHERE p.kind = 'engagement_planned' AND p.x IS NOT NULL AND p.y IS NOT NULL
+        ORDER BY p.t, p.object_id, p.track_id, p.x, p.y
+        """,
+    )
+    flyout = _fetch(
+        con,
+        "SELECT missile, ground_range_m, height_m, time_s FROM flyout "
+        "ORDER BY missile, height_m, ground_range_m, time_s",
+    )
+    return {
+        "engagements": engagements,
+        "battery_rows": battery_rows,
+        "engage_events": events,
+        "intercepts": intercepts,
+        "flyout": flyout,
+    }

@@ -1,0 +1,161 @@
+"""The report's engagement story: per-threat outcomes, per-battery tallies, the timeline,
+flyout curves and headline cards, on the synthetic run and on a short simulated run."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from report_synthetic_run import make_run
+
+from airdefense.report import load_run, write_report
+
+_ALTS = ('alt="engagement timeline"', 'alt="flyout time against range"')
+
+
+def _table_after(page: str, anchor: str) -> list[list[str]]:
+    """Cell texts of the first table after ``anchor`` (header row included)."""
+    section = page[page.index(anchor) :]
+    table = section[section.index("<table") : section.index("</table>")]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table, flags=re.S)
+    return [
+        [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r)]
+        for r in rows
+    ]
+
+
+def _by_name(rows: list[list[str]]) -> dict[str, dict[str, str]]:
+    head = rows[0]
+    return {r[0]: dict(zip(head, r, strict=True)) for r in rows[1:]}
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    run_dir = tmp_path_factory.mktemp("engage")
+    make_run(run_dir)
+    return run_dir, write_report(run_dir).read_text(encoding="utf-8")
+
+
+def test_threat_table_tells_what_was_fired_and_what_became_of_it(
+    synthetic: tuple[Path, str],
+) -> None:
+    _, page = synthetic
+    threats = _by_name(_table_after(page, 'id="threats"'))
+    killed = threats["BAL-000"]
+    assert killed["outcome"].startswith("killed at ") and "(SAM)" in killed["outcome"]
+    assert killed["fired at it"] == "1x SAM" and killed["interceptors"] == "1"
+    assert killed["engaged (s)"] != "–"
+    hit = threats["DRO-002"]
+    assert hit["fired at it"] == "1x SAM, 1x SAM-L" and hit["interceptors"] == "2"
+    assert hit["outcome"] == "hit Capital: engaged, not killed"
+    assert threats["AIR-003"]["outcome"] == "leaked: no confirmed track"
+    assert threats["AIR-003"]["fired at it"] == "–"
+    assert threats["CM-UNSEEN"]["outcome"] == "leaked: never plotted"
+    assert threats["CM-UNSEEN"]["status"] == "undetected"
+
+
+def test_battery_table_and_cards(synthetic: tuple[Path, str]) -> None:
+    _, page = synthetic
+    rows = _table_after(page, 'id="batteries"')
+    assert rows[0][:7] == ["battery", "missile", "fired", "targets", "kills", "misses", "lost"]
+    assert [r[:7] for r in rows[1:]] == [
+        ["B1", "SAM", "2", "2", "1", "1", "0"],
+        ["B2", "SAM-L", "1", "1", "0", "0", "1"],
+    ]
+    assert "3 interceptors launched at 2 threats by 2 batteries" in page
+    assert "US$ 3.5 M" in page and "cost-exchange ratio" in page
+    assert "threats killed" in page
+
+
+def test_figures_present_and_report_deterministic(synthetic: tuple[Path, str]) -> None:
+    run_dir, page = synthetic
+    for alt in _ALTS:
+        assert alt in page
+    assert page.count("How to read this.") >= 8
+    assert write_report(run_dir).read_text(encoding="utf-8") == page
+
+
+def test_plan_lines_pair_launch_sites_with_intercept_points(tmp_path: Path) -> None:
+    run = load_run(make_run(tmp_path))
+    ic = run.intercepts
+    assert ic["t"].shape[0] == 3
+    assert sorted(zip(ic["sx"].tolist(), ic["sy"].tolist(), strict=True)) == [
+        (-30_000.0, -10_000.0),
+        (10_000.0, 0.0),
+        (10_000.0, 0.0),
+    ]
+
+
+def test_run_without_engagements(tmp_path: Path) -> None:
+    make_run(tmp_path, engage_columns=False, optional_rows=False)
+    page = write_report(tmp_path).read_text(encoding="utf-8")
+    assert "No interceptors were launched" in page
+    assert 'id="batteries"' not in page
+    for alt in _ALTS:
+        assert alt not in page
+
+
+CROSSING = """
+name: report-crossing
+description: Cruise missiles and drones at a city while an airliner crosses their path.
+seed: 7
+duration_s: 300
+origin: {lat_deg: 47.0, lon_deg: 8.0, alt_m: 0}
+area_radius_km: 300
+assets:
+  - {name: City, position: {east_km: 0, north_km: 0}, radius_km: 8, value: 100}
+sensors:
+  - {name: Surveillance, preset: 91n6e-class, position: {east_km: 4, north_km: 2}}
+  - name: Low-level
+    preset: 96l6e-class
+    position: {east_km: 5, north_km: -3}
+    overrides: {antenna_height_m: 25}
+raids:
+  - name: cruise
+    preset: cruise-tomahawk-class
+    count: 6
+    launch: {centre: {east_km: 120, north_km: 0}, radius_km: 10}
+    aim: {asset: City, spread_km: 2}
+    launch_window_s: [0, 30]
+    cruise_altitude_m: 300
+  - name: drones
+    preset: loitering-shahed-class
+    count: 6
+    launch: {centre: {east_km: 40, north_km: 30}, radius_km: 5}
+    aim: {asset: City, spread_km: 2}
+    launch_window_s: [0, 30]
+  - name: airliner
+    preset: airliner-class
+    count: 1
+    launch: {centre: {east_km: 60, north_km: -90}, radius_km: 1}
+    route: [{east_km: 60, north_km: 0}]
+    aim: {point: {east_km: 60, north_km: 120}}
+    launch_window_s: [0, 1]
+    cruise_altitude_m: 9000
+batteries:
+  - {name: Battalion, preset: s-400-class, position: {east_km: 4, north_km: 1}}
+"""
+
+
+def test_simulated_run_report_tells_the_engagement_story(tmp_path: Path) -> None:
+    from airdefense.record.rundir import write_run
+    from airdefense.scenario.load import load_scenario
+    from airdefense.sim.loop import simulate
+
+    path = tmp_path / "crossing.yaml"
+    path.write_text(CROSSING)
+    out = write_run(simulate(load_scenario(path)), tmp_path / "run", (write_report,))
+    page = (out / "report.html").read_text(encoding="utf-8")
+    for alt in _ALTS:
+        assert alt in page
+    batteries = _table_after(page, 'id="batteries"')
+    assert batteries[1][0] == "Battalion"
+    fired = sum(int(r[2]) for r in batteries[1:] if r[1] != "all types")
+    run = load_run(out / "run.duckdb")
+    assert fired == run.summary["interceptors_used"] > 0
+    threats = _by_name(_table_after(page, 'id="threats"'))
+    killed = [t for t in threats.values() if t["outcome"].startswith("killed at")]
+    assert len(killed) == run.summary["kills"] > 0
+    assert all(re.fullmatch(r"(\d+x [\w.-]+)(, \d+x [\w.-]+)*", t["fired at it"]) for t in killed)
+    assert "airliner-001" not in threats
