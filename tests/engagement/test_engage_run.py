@@ -8,57 +8,15 @@ import numpy as np
 import pytest
 
 from airdefense.record.schema import EventKind
+from airdefense.scenario import library
 from airdefense.scenario.load import load_scenario
 from airdefense.sim.loop import RunResult, simulate
 from airdefense.systems import catalog
 
-CROSSING = """
-name: airliner-crossing
-description: Cruise missiles and drones at a city while an airliner crosses their path.
-seed: 7
-duration_s: 420
-origin: {lat_deg: 47.0, lon_deg: 8.0, alt_m: 0}
-area_radius_km: 300
-assets:
-  - {name: City, position: {east_km: 0, north_km: 0}, radius_km: 8, value: 100}
-sensors:
-  - {name: Surveillance, preset: 91n6e-class, position: {east_km: 4, north_km: 2}}
-  - name: Low-level
-    preset: 96l6e-class
-    position: {east_km: 5, north_km: -3}
-    overrides: {antenna_height_m: 25}
-raids:
-  - name: cruise
-    preset: cruise-tomahawk-class
-    count: 6
-    launch: {centre: {east_km: 120, north_km: 0}, radius_km: 10}
-    aim: {asset: City, spread_km: 2}
-    launch_window_s: [0, 30]
-    cruise_altitude_m: 300
-  - name: drones
-    preset: loitering-shahed-class
-    count: 6
-    launch: {centre: {east_km: 40, north_km: 30}, radius_km: 5}
-    aim: {asset: City, spread_km: 2}
-    launch_window_s: [0, 30]
-  - name: airliner
-    preset: airliner-class
-    count: 1
-    launch: {centre: {east_km: 60, north_km: -90}, radius_km: 1}
-    route: [{east_km: 60, north_km: 0}]
-    aim: {point: {east_km: 60, north_km: 120}}
-    launch_window_s: [0, 1]
-    cruise_altitude_m: 9000
-batteries:
-  - {name: Battalion, preset: s-400-class, position: {east_km: 4, north_km: 1}}
-"""
-
 
 @pytest.fixture(scope="module")
-def crossing(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
-    path = Path(tmp_path_factory.mktemp("sc")) / "crossing.yaml"
-    path.write_text(CROSSING)
-    return simulate(load_scenario(path))
+def crossing() -> RunResult:
+    return simulate(load_scenario(library.resolve("airliner-crossing")))
 
 
 def test_the_battery_engages_the_raid_and_spares_the_airliner(crossing: RunResult) -> None:
@@ -122,10 +80,14 @@ def test_outcomes_are_recorded_for_every_interceptor(crossing: RunResult) -> Non
 def test_channels_and_launch_rate_hold_when_they_bind(tmp_path: Path) -> None:
     """A battery with 2 target channels, 3 missile channels and a 5 s launch interval never
     has more in flight, at more threats, or launches faster."""
-    text = CROSSING.replace(
-        "  - {name: Battalion, preset: s-400-class, position: {east_km: 4, north_km: 1}}",
-        "  - name: Battalion\n    preset: s-400-class\n    position: {east_km: 4, north_km: 1}\n"
-        "    overrides: {target_channels: 2, missile_channels: 3, launch_interval_s: 5.0}",
+    text = (
+        library.resolve("airliner-crossing")
+        .read_text()
+        .replace(
+            "  - {name: Battalion, preset: s-400-class, position: {east_km: 4, north_km: 1}}",
+            "  - name: Battalion\n    preset: s-400-class\n    position: {east_km: 4, north_km: 1}\n"
+            "    overrides: {target_channels: 2, missile_channels: 3, launch_interval_s: 5.0}",
+        )
     )
     path = tmp_path / "tight.yaml"
     path.write_text(text)

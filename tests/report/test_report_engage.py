@@ -96,56 +96,15 @@ def test_run_without_engagements(tmp_path: Path) -> None:
         assert alt not in page
 
 
-CROSSING = """
-name: report-crossing
-description: Cruise missiles and drones at a city while an airliner crosses their path.
-seed: 7
-duration_s: 300
-origin: {lat_deg: 47.0, lon_deg: 8.0, alt_m: 0}
-area_radius_km: 300
-assets:
-  - {name: City, position: {east_km: 0, north_km: 0}, radius_km: 8, value: 100}
-sensors:
-  - {name: Surveillance, preset: 91n6e-class, position: {east_km: 4, north_km: 2}}
-  - name: Low-level
-    preset: 96l6e-class
-    position: {east_km: 5, north_km: -3}
-    overrides: {antenna_height_m: 25}
-raids:
-  - name: cruise
-    preset: cruise-tomahawk-class
-    count: 6
-    launch: {centre: {east_km: 120, north_km: 0}, radius_km: 10}
-    aim: {asset: City, spread_km: 2}
-    launch_window_s: [0, 30]
-    cruise_altitude_m: 300
-  - name: drones
-    preset: loitering-shahed-class
-    count: 6
-    launch: {centre: {east_km: 40, north_km: 30}, radius_km: 5}
-    aim: {asset: City, spread_km: 2}
-    launch_window_s: [0, 30]
-  - name: airliner
-    preset: airliner-class
-    count: 1
-    launch: {centre: {east_km: 60, north_km: -90}, radius_km: 1}
-    route: [{east_km: 60, north_km: 0}]
-    aim: {point: {east_km: 60, north_km: 120}}
-    launch_window_s: [0, 1]
-    cruise_altitude_m: 9000
-batteries:
-  - {name: Battalion, preset: s-400-class, position: {east_km: 4, north_km: 1}}
-"""
-
-
 def test_simulated_run_report_tells_the_engagement_story(tmp_path: Path) -> None:
     from airdefense.record.rundir import write_run
+    from airdefense.scenario import library
     from airdefense.scenario.load import load_scenario
     from airdefense.sim.loop import simulate
 
-    path = tmp_path / "crossing.yaml"
-    path.write_text(CROSSING)
-    out = write_run(simulate(load_scenario(path)), tmp_path / "run", (write_report,))
+    sc = load_scenario(library.resolve("airliner-crossing"))
+    sc = sc.model_copy(update={"duration_s": 300.0})
+    out = write_run(simulate(sc), tmp_path / "run", (write_report,))
     page = (out / "report.html").read_text(encoding="utf-8")
     for alt in _ALTS:
         assert alt in page
