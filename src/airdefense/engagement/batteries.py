@@ -32,7 +32,8 @@ class Batteries:
     site: FloatArray  # (B, 3) ENU of the launchers
     target_channels: IntArray  # (B,)
     missile_channels: IntArray  # (B,)
-    launch_interval_s: FloatArray  # (B,)
+    launch_interval_s: FloatArray  # (B,) between two launches from one launcher
+    launchers: IntArray  # (B,)
     reaction_time_s: FloatArray  # (B,)
     next_launch_s: FloatArray  # (B,) earliest time of the next launch
     missile_types: list[MissilePreset]  # every missile type used, indexed by shooter.missile
@@ -71,6 +72,7 @@ def build_batteries(scenario: Scenario, frame: Frame) -> Batteries:
     names, presets, sites = [], [], []
     missile_names: list[str] = []
     sb, sm, rounds = [], [], []
+    launchers: list[int] = []
     for b, bat in enumerate(scenario.batteries):
         preset = catalog.BATTERIES[bat.preset]
         if bat.overrides:
@@ -79,7 +81,8 @@ def build_batteries(scenario: Scenario, frame: Frame) -> Batteries:
         names.append(bat.name)
         presets.append(preset)
         sites.append(frame.map_to_enu(e, n, h + 5.0))  # launch tubes ~5 m above the ground
-        loads = bat.loads or default_loads(preset, bat.launchers or preset.launchers)
+        launchers.append(bat.launchers or preset.launchers)
+        loads = bat.loads or default_loads(preset, launchers[-1])
         for name, count in loads.items():
             if count <= 0:
                 continue
@@ -96,6 +99,7 @@ def build_batteries(scenario: Scenario, frame: Frame) -> Batteries:
         target_channels=np.array([p.target_channels for p in presets], dtype=np.int64),
         missile_channels=np.array([p.missile_channels for p in presets], dtype=np.int64),
         launch_interval_s=np.array([p.launch_interval_s for p in presets], dtype=np.float64),
+        launchers=np.array(launchers, dtype=np.int64),
         reaction_time_s=np.array([p.reaction_time_s for p in presets], dtype=np.float64),
         next_launch_s=np.zeros(nb),
         missile_types=[catalog.MISSILES[m] for m in missile_names],

@@ -339,11 +339,11 @@ class Engagement:
             if flying.size
             else np.zeros(n_b, dtype=np.int64)
         )
+        # launch rate: each launcher fires once per launch interval, in parallel
         window = self.scenario.doctrine.decision_cycle_s
         start = np.maximum(bats.next_launch_s, t)
-        rate = np.where(
-            start < t + window, np.floor((t + window - start) / bats.launch_interval_s) + 1, 0
-        ).astype(np.int64)
+        per_cycle = np.maximum(1, np.floor(bats.launchers * window / bats.launch_interval_s))
+        rate = np.where(start < t + window, per_cycle, 0).astype(np.int64)
         cap_b = np.minimum(rate, np.maximum(bats.missile_channels - busy_m, 0))
         shots = np.minimum(
             np.maximum(bats.rounds - reserve, 0), cap_b[bats.shooter_battery]
@@ -385,18 +385,32 @@ class Engagement:
         pair = s_all * n_j + j_all
         track = ids[cand[j_all]]
         obj = truth_of[cand[j_all]]
-        new = fo.launch(
-            t,
-            bats.shooter_missile[s_all],
-            bats.shooter_site()[s_all],
-            np.maximum(obj, -1),
-            pip[pair],
+        # launches go out when the battery's launchers are ready (the cycle's time at the
+        # earliest); one launch call per battery, in battery order, so ids follow that order
+        b_all = bats.shooter_battery[s_all]
+        order = np.argsort(b_all, kind="stable")
+        s_all, j_all, pair, track, obj, b_all = (
+            a[order] for a in (s_all, j_all, pair, track, obj, b_all)
+        )
+        t_fire = start[b_all]
+        new = np.concatenate(
+            [
+                fo.launch(
+                    float(start[b]),
+                    bats.shooter_missile[s_all[b_all == b]],
+                    bats.shooter_site()[s_all[b_all == b]],
+                    np.maximum(obj[b_all == b], -1),
+                    pip[pair[b_all == b]],
+                )
+                for b in np.unique(b_all)
+            ]
         )
         np.add.at(bats.rounds, s_all, -1)
         fired_b = np.bincount(bats.shooter_battery[s_all], minlength=n_b)
-        bats.next_launch_s = np.where(
-            fired_b > 0, start + fired_b * bats.launch_interval_s, bats.next_launch_s
-        )
+        # the launchers used are busy for a launch interval (all of them when all fired)
+        busy = np.ceil(fired_b / np.maximum(bats.launchers, 1)) * bats.launch_interval_s
+        full = fired_b >= rate
+        bats.next_launch_s = np.where(full & (fired_b > 0), start + busy, bats.next_launch_s)
         self.shot_battery.extend(bats.shooter_battery[s_all].tolist())
         self.shot_track.extend(track.tolist())
         self.shot_pk.extend(pk[s_all, j_all].tolist())
@@ -416,7 +430,7 @@ class Engagement:
         )
         events.add(
             EventKind.LAUNCH,
-            np.full(new.size, t),
+            t_fire,
             object_id=obj,
             track_id=track,
             xyz=bats.shooter_site()[s_all],
@@ -424,7 +438,7 @@ class Engagement:
             detail=np.array([f"interceptor {m}" for m in missiles], dtype=object),
         )
         r = self.records
-        r.t.extend([t] * new.size)
+        r.t.extend(t_fire.tolist())
         r.battery.extend(names.tolist())
         r.missile.extend(missiles.tolist())
         r.track_id.extend(track.tolist())
