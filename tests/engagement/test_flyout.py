@@ -544,3 +544,23 @@ def test_flyout_uses_the_tables_given() -> None:
     assert fly.table(0) is table
     cst = _Consts(FRAME)
     assert cst.c.shape == (3,)
+
+
+def test_times_at_equals_each_table_looked_up_alone() -> None:
+    """The one-pass lookup over several tables gives what each table gives on its own."""
+    from airdefense.engagement.flyout import flyout_table, times_at
+    from airdefense.systems import catalog
+
+    names = ["40n6-class", "48n6-class", "9m96e2-class", "9m96e-class"]
+    tabs = [flyout_table(catalog.MISSILES[m]) for m in names]
+    rng = np.random.default_rng(3)
+    mt = rng.integers(0, len(tabs), (400, 3))
+    r = rng.uniform(-1e3, 420e3, mt.shape)
+    h = rng.uniform(-100.0, 32e3, mt.shape)
+    got = times_at(tabs, mt, r, h)
+    want = np.full(r.shape, np.nan)
+    for k, tab in enumerate(tabs):
+        sel = mt == k
+        want[sel] = tab.time_at(r[sel], h[sel])
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_allclose(got[~np.isnan(got)], want[~np.isnan(want)], rtol=1e-12)

@@ -515,6 +515,62 @@ class InterceptSolution:
         return np.asarray(REASONS)[self.reason]
 
 
+def times_at(
+    tables: Sequence[FlyoutTable],
+    missile_type: IntArray,
+    ground_range_m: FloatArray,
+    height_m: FloatArray,
+) -> FloatArray:
+    """:meth:`FlyoutTable.time_at` of many tables at once: each point (same shape as
+    ``missile_type``) is looked up in its own type's table, in one pass. The tables' grids are
+    searched together, each offset by a multiple of a span larger than any grid, and their
+    times gathered from one flat array."""
+    mt = np.asarray(missile_type, dtype=np.int64)
+    r = np.asarray(ground_range_m, dtype=np.float64)
+    h = np.asarray(height_m, dtype=np.float64)
+    big_r = 1.0 + 2.0 * max(float(np.abs(t.ground_range_m).max()) for t in tables)
+    big_h = 1.0 + 2.0 * max(float(np.abs(t.height_m).max()) for t in tables)
+    gr = np.concatenate([t.ground_range_m + k * big_r for k, t in enumerate(tables)])
+    gh = np.concatenate([t.height_m + k * big_h for k, t in enumerate(tables)])
+    nr = np.array([t.ground_range_m.size for t in tables], dtype=np.int64)
+    nh = np.array([t.height_m.size for t in tables], dtype=np.int64)
+    r0 = np.concatenate([[0], np.cumsum(nr)[:-1]]).astype(np.int64)
+    h0 = np.concatenate([[0], np.cumsum(nh)[:-1]]).astype(np.int64)
+    t_flat = np.concatenate([t.time_s.ravel() for t in tables])
+    t0 = np.concatenate([[0], np.cumsum(nr * nh)[:-1]]).astype(np.int64)
+    lim = np.array(
+        [
+            [
+                t.ground_range_m[0],
+                t.ground_range_m[-1],
+                t.height_m[0],
+                t.height_m[-1],
+                t.max_range_m,
+                t.min_height_m,
+                t.max_height_m,
+                t.min_range_m,
+            ]
+            for t in tables
+        ]
+    )[mt]
+    i = np.searchsorted(gr, r + mt * big_r, side="right") - 1
+    i = np.clip(i, r0[mt], r0[mt] + nr[mt] - 2)
+    j = np.searchsorted(gh, h + mt * big_h, side="right") - 1
+    j = np.clip(j, h0[mt], h0[mt] + nh[mt] - 2)
+    fr = (r + mt * big_r - gr[i]) / (gr[i + 1] - gr[i])
+    fh = (h + mt * big_h - gh[j]) / (gh[j + 1] - gh[j])
+    ii, jj, w, base = i - r0[mt], j - h0[mt], nh[mt], t0[mt]
+    c00 = t_flat[base + ii * w + jj]
+    c10 = t_flat[base + (ii + 1) * w + jj]
+    c01 = t_flat[base + ii * w + jj + 1]
+    c11 = t_flat[base + (ii + 1) * w + jj + 1]
+    out = (1 - fr) * (1 - fh) * c00 + fr * (1 - fh) * c10 + (1 - fr) * fh * c01 + fr * fh * c11
+    inside = (r >= lim[..., 0]) & (r <= lim[..., 1]) & (h >= lim[..., 2]) & (h <= lim[..., 3])
+    inside &= (r <= lim[..., 4]) & (h >= lim[..., 5]) & (h <= lim[..., 6])
+    inside &= np.hypot(r, h) >= lim[..., 7]
+    return np.where(inside, out, np.nan)
+
+
 def intercept_point(
     tables: Sequence[FlyoutTable],
     missile_type: ArrayLike,
@@ -571,11 +627,12 @@ def intercept_point(
         return p, _ground_range(frame, site[:, None, :], p), _height_fast(frame, p)
 
     def flyout(rng_m: FloatArray, h_m: FloatArray) -> FloatArray:
-        out = np.full(rng_m.shape, np.nan)
-        for k in np.unique(mt):  # one pass per missile type (a handful)
-            rows = mt == k
-            out[rows] = tables[k].time_at(rng_m[rows], h_m[rows])
-        return out
+        return times_at(
+            tables,
+            np.broadcast_to(mt.reshape((-1,) + (1,) * (rng_m.ndim - 1)), rng_m.shape),
+            rng_m,
+            h_m,
+        )
 
     tt = np.broadcast_to(tau, (n, n_s))
     _, rng_m, h_m = state(tt)
