@@ -350,6 +350,12 @@ class Engagement:
         ).astype(np.int64)
         channels = np.maximum(bats.target_channels - engaged, 0)
         cost = bats.shooter_cost_usd() / 1e6 * self.scenario.doctrine.value_per_million_usd
+        # nothing to solve when no pair can fire or no single round is worth its price
+        worth = assess.value[cand][None, :] * survival0[None, :] * pk > cost[:, None]
+        fireable = worth & (shots[:, None] > 0) & (max_salvo[None, :] > 0)
+        fireable &= channels[bats.shooter_battery][:, None] > 0
+        if not fireable.any():
+            return
         problem = wta.AssignmentProblem(
             values=assess.value[cand],
             survival0=survival0,
