@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from airdefense.engagement.wta import (
+    PK_MAX,
     AssignmentProblem,
     allocation_value,
     assign,
@@ -35,7 +36,7 @@ def brute_static(values: np.ndarray, pk: np.ndarray) -> float:
     """Smallest expected surviving value over all T^W assignments."""
     n_w, n_t = pk.shape
     every = np.array(list(itertools.product(range(n_t), repeat=n_w)), dtype=np.int64)
-    log_q = np.log1p(-np.minimum(pk, 1 - 1e-12))
+    log_q = np.log1p(-np.minimum(pk, PK_MAX))
     z = np.zeros((every.shape[0], n_t))
     for i in range(n_w):
         np.add.at(z, (np.arange(every.shape[0]), every[:, i]), log_q[i, every[:, i]])
@@ -141,8 +142,8 @@ def test_static_time_limit_gives_a_valid_assignment_and_bound() -> None:
 def test_certain_kill_is_clipped_not_infinite() -> None:
     result = solve([10.0, 5.0], [[1.0, 0.5], [1.0, 0.5]])
     assert result.optimal
-    assert sorted(result.assignment.tolist()) == [0, 1]  # one at each: 10e-12 + 2.5
-    assert result.expected_survival == pytest.approx(2.5, rel=1e-9)
+    assert sorted(result.assignment.tolist()) == [0, 1]  # one at each: 10 (1 - PK_MAX) + 2.5
+    assert result.expected_survival == pytest.approx(2.5 + 10.0 * (1.0 - PK_MAX), rel=1e-12)
 
 
 def test_no_weapons() -> None:
@@ -202,7 +203,7 @@ def cycle_problems(draw: st.DrawFn, max_s: int = 3, max_t: int = 3) -> Assignmen
 
 def marginal_values(problem: AssignmentProblem, shots: np.ndarray) -> np.ndarray:
     """Expected value each fired (shooter, threat) pair's last round adds, (S, T)."""
-    log_q = np.log1p(-np.minimum(problem.pk, 1 - 1e-12))
+    log_q = np.log1p(-np.minimum(problem.pk, PK_MAX))
     z = (shots * log_q).sum(axis=0)
     w = problem.values * problem.survival0
     return w * np.exp(z - log_q) * -np.expm1(log_q)

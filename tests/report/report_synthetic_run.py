@@ -376,7 +376,9 @@ def _insert_engage_story(
         (end[2] - 60.0, "B1", "SAM", 2, 2, "miss"),
         (end[2] - 30.0, "B2", "SAM-L", 2, 2, "timeout"),
     ]
-    con.executemany("INSERT INTO engagements VALUES (?, ?, ?, ?, ?, ?)", shots)
+    con.executemany(
+        "INSERT INTO engagements VALUES (?, ?, ?, ?, ?, ?, ?)", [(*r, 1.0e6) for r in shots]
+    )
     ev: list[tuple[object, ...]] = []
     for k, (t, battery, missile, track, oid, _) in enumerate(shots):
         sx, sy = BATTERY_SITES[battery]

@@ -26,6 +26,7 @@ import yaml
 from airdefense import __version__
 from airdefense.record.schema import SUMMARY_COLUMNS, TABLES
 from airdefense.scenario.load import position_to_map
+from airdefense.systems import catalog
 from airdefense.tracking.measurements import STATUS_NAMES
 
 if TYPE_CHECKING:
@@ -289,6 +290,9 @@ def build_tables(result: RunResult) -> dict[str, pa.Table]:
             "track_id": pa.array(np.asarray(en.track_id, dtype=np.int32)),
             "object_id": pa.array(np.asarray(en.object_id, dtype=np.int32)),
             "outcome": pa.array(en.outcome, type=pa.string()),
+            "cost_usd": pa.array(
+                [catalog.MISSILES[m].cost_usd for m in en.missile], type=pa.float64()
+            ),
         }
     )
     fly: dict[str, list] = {

@@ -119,10 +119,11 @@ TABLES: dict[str, str] = {
         detail VARCHAR                       -- kind-specific text
     """,
     "engagements": """
-        t DOUBLE NOT NULL,
+        t DOUBLE NOT NULL,                   -- launch time; one row per interceptor
         battery VARCHAR, missile VARCHAR,
-        track_id INTEGER, object_id INTEGER,
-        outcome VARCHAR
+        track_id INTEGER, object_id INTEGER, -- the track fired at, and the object behind it
+        outcome VARCHAR,                     -- kill | miss | timeout | ground | target_gone | destroyed | flying
+        cost_usd DOUBLE                      -- the interceptor's price
     """,
     "flyout": """
         missile VARCHAR NOT NULL,            -- missile preset

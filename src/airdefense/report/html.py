@@ -565,8 +565,9 @@ def _battery_table(run: RunData) -> str:
         "in flight at end",
         "first launch (s)",
         "last launch (s)",
+        "cost (US$M)",
     ]
-    numeric = [False, False, True, True, True, True, True, True, True, True]
+    numeric = [False, False, True, True, True, True, True, True, True, True, True]
     rows: list[tuple[str, list[_Cell]]] = []
     batteries = b["battery"].astype(str)
     for name in dict.fromkeys(batteries.tolist()):
@@ -586,6 +587,7 @@ def _battery_table(run: RunData) -> str:
                         _ncell(b["flying"][i]),
                         _ncell(b["first_t"][i], 1),
                         _ncell(b["last_t"][i], 1),
+                        _ncell(b["cost_usd"][i], 1, 1e-6),
                     ],
                 )
             )
@@ -604,15 +606,13 @@ def _battery_table(run: RunData) -> str:
                         _ncell(np.sum(b["flying"][idx])),
                         _ncell(np.min(b["first_t"][idx]), 1),
                         _ncell(np.max(b["last_t"][idx]), 1),
+                        _ncell(np.nansum(b["cost_usd"][idx].astype(np.float64)), 1, 1e-6),
                     ],
                 )
             )
     cost = ""
     if "interceptor_cost_usd" in run.summary:
-        cost = (
-            f" All interceptors together cost {_usd(run.summary['interceptor_cost_usd'])} "
-            "(the run records the total only)."
-        )
+        cost = f" All interceptors together cost {_usd(run.summary['interceptor_cost_usd'])}."
     return (
         '<h3 id="batteries">Missiles fired by battery</h3>'
         + _table(head, rows, numeric, sortable=False)

@@ -404,7 +404,8 @@ def _engage_tables(con: duckdb.DuckDBPyConnection) -> dict[str, Columns]:
                                 OR outcome NOT IN ('kill', 'miss', 'flying')) AS lost,
                count(*) FILTER (WHERE outcome = 'flying') AS flying,
                count(DISTINCT object_id) AS targets,
-               min(t) AS first_t, max(t) AS last_t
+               min(t) AS first_t, max(t) AS last_t,
+               sum(cost_usd) AS cost_usd
         FROM engagements GROUP BY ALL ORDER BY battery, missile
         """,
     )
