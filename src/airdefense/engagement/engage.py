@@ -289,7 +289,13 @@ class Engagement:
                 step_s=2.0,
                 tolerance_s=0.1,
             )
-            in_time[m] = sol.feasible & (sol.t_s - t <= assess.time_to_go_s[j_idx[m]])
+            max_flight = np.array([x.max_flight_time_s for x in bats.missile_types])
+            inside = (
+                sol.flyout_s
+                <= self.scenario.doctrine.flyout_fraction
+                * max_flight[bats.shooter_missile[s_idx[m]]]
+            )
+            in_time[m] = sol.feasible & inside & (sol.t_s - t <= assess.time_to_go_s[j_idx[m]])
             pip[m] = sol.pip
             t_int[m] = sol.t_s
             fly_s[m] = np.where(sol.feasible, sol.flyout_s, np.inf)

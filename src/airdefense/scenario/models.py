@@ -213,6 +213,14 @@ class Doctrine(_Model):
         description="What an interceptor's cost weighs against asset value: value units per "
         "US$1M (0: fire whatever is most likely to kill).",
     )
+    flyout_fraction: float = Field(
+        0.7,
+        gt=0.0,
+        le=1.0,
+        description="Fire only at an intercept reached within this share of the missile's "
+        "maximum flight time (inside its no-escape zone: a target turning away from a missile "
+        "fired at the edge of its envelope outruns it).",
+    )
     solver: Literal["auto", "exact", "heuristic"] = Field(
         "auto", description="Assignment solver; auto: exact for small problems."
     )
