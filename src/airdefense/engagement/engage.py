@@ -163,8 +163,8 @@ class Engagement:
             r.t, r.track_id, xyz, vel, self.frame.height_m(xyz), r.truth_id, steady
         )
         if ids.size:
-            last = {int(k): int(v) for k, v in zip(r.track_id, r.truth_id, strict=True)}
-            obj = np.array([last.get(int(i), -1) for i in ids])
+            # the object behind each track: its latest row's (rows are sorted by track, time)
+            obj = r.truth_id[np.searchsorted(r.track_id, ids, side="right") - 1]
             events.add(
                 EventKind.IDENTIFIED,
                 when,
@@ -249,15 +249,20 @@ class Engagement:
         cand = np.flatnonzero(ok)
         if cand.size == 0 or not np.any(bats.rounds > 0):
             return
-        # threats already well covered by interceptors in flight need no new plan
+        # per track number, what is flying at it: its chance to survive those interceptors,
+        # how many there are and when the last of them is due
         flying = fo.active_ids
         st = np.asarray(self.shot_track, dtype=np.int64)
-        spk = np.asarray(self.shot_pk, dtype=np.float64)
+        n_id = int(max(ids.max(), st.max() if st.size else 0)) + 1
+        surv_of = np.ones(n_id)
+        due_of = np.zeros(n_id)  # read only where something flies (its times are > 0)
+        n_of = np.zeros(n_id, dtype=np.int64)
         if flying.size:
-            log_q = np.zeros(int(max(ids.max(), st.max())) + 1)
-            np.add.at(log_q, st[flying], np.log1p(-np.minimum(spk[flying], 1 - 1e-12)))
-            covered = np.exp(log_q[ids[cand]]) < COVERED_SURVIVAL
-            cand = cand[~covered]
+            np.multiply.at(surv_of, st[flying], 1.0 - np.asarray(self.shot_pk)[flying])
+            np.maximum.at(due_of, st[flying], np.asarray(self.shot_eta)[flying])
+            np.add.at(n_of, st[flying], 1)
+            # threats already well covered by interceptors in flight need no new plan
+            cand = cand[surv_of[ids[cand]] >= COVERED_SURVIVAL]
             if cand.size == 0:
                 return
         n_s, n_j = bats.n_shooters, cand.size
@@ -315,21 +320,16 @@ class Engagement:
         pk = np.where(in_time & ready, pk_plan, 0.0).reshape(n_s, n_j)
         if not pk.any():
             return
-        # what is already flying at each candidate
+        # shoot-look-shoot: hold fire while a second salvo after the outcome is still in time
         sb = np.asarray(self.shot_battery, dtype=np.int64)
-        seta = np.asarray(self.shot_eta, dtype=np.float64)
-        survival0 = np.ones(n_j)
-        wait = np.zeros(n_j, dtype=bool)
+        survival0 = surv_of[ids[cand]]
         flyout_min = np.where(in_time, fly_s, np.inf).reshape(n_s, n_j).min(axis=0)
-        for k, j in enumerate(cand):
-            mine = flying[st[flying] == ids[j]]
-            if mine.size:
-                survival0[k] = float(np.prod(1.0 - spk[mine]))
-                outcome_t = float(seta[mine].max())
-                second = outcome_t + self.scenario.doctrine.decision_cycle_s + flyout_min[k]
-                wait[k] = self.scenario.doctrine.shoot_look_shoot and (
-                    second < t + assess.time_to_go_s[j]
-                )
+        second = due_of[ids[cand]] + self.scenario.doctrine.decision_cycle_s + flyout_min
+        wait = (
+            self.scenario.doctrine.shoot_look_shoot
+            & (n_of[ids[cand]] > 0)
+            & (second < t + assess.time_to_go_s[cand])
+        )
         max_salvo = np.where(wait, 0, self.salvo[cls[cand]])
         if not np.any(max_salvo > 0):
             return
@@ -337,14 +337,9 @@ class Engagement:
         reserve = np.floor(bats.rounds0 * self.scenario.doctrine.reserve_fraction).astype(np.int64)
         n_b = bats.site.shape[0]
         busy_m = np.bincount(sb[flying], minlength=n_b) if flying.size else np.zeros(n_b, np.int64)
-        engaged = (
-            np.array(
-                [len(set(st[flying][sb[flying] == b].tolist())) for b in range(n_b)],
-                dtype=np.int64,
-            )
-            if flying.size
-            else np.zeros(n_b, dtype=np.int64)
-        )
+        # target channels in use: distinct threats each battery has interceptors flying at
+        pairs = np.unique(np.stack([sb[flying], st[flying]]), axis=1)
+        engaged = np.bincount(pairs[0], minlength=n_b)
         # launch rate: each launcher fires once per launch interval, in parallel
         window = self.scenario.doctrine.decision_cycle_s
         start = np.maximum(bats.next_launch_s, t)
