@@ -597,9 +597,15 @@ class Tracker:
         return TrackUpdates.empty()
 
     def _rows(
-        self, idx: IntArray, t: float | None = None, status: IntArray | None = None
+        self,
+        idx: IntArray,
+        t: float | None = None,
+        status: IntArray | None = None,
+        last_truth: bool = False,
     ) -> TrackUpdates:
-        """Output rows of tracks idx, at their update time or predicted to t."""
+        """Output rows of tracks idx, at their update time or predicted to t. A predicted
+        row's truth id is -1 (no plot updated it) unless ``last_truth`` asks for the truth
+        id of the track's last plot."""
         if idx.size == 0:
             return TrackUpdates.empty()
         x, p, mu = self._x[idx], self._p[idx], self._mu[idx]
@@ -625,7 +631,7 @@ class Tracker:
             sy=sig[:, 1],
             sz=sig[:, 2],
             quality=self._q[idx],
-            truth_id=self._truth[idx] if t is None else np.full(idx.size, -1),
+            truth_id=self._truth[idx] if t is None or last_truth else np.full(idx.size, -1),
         )
 
     def _manage(self, t_b: float, updated: NDArray[np.bool_]) -> TrackUpdates:
@@ -743,7 +749,5 @@ class Tracker:
         sel = np.arange(n)
         if confirmed_only:
             sel = sel[self._status[:n] == CONFIRMED]
-        rows = self._rows(sel, t)
         # the picture carries the truth id of each track's last plot (scoring, kill assessment)
-        object.__setattr__(rows, "truth_id", self._truth[sel].copy())
-        return rows
+        return self._rows(sel, t, last_truth=True)
