@@ -54,6 +54,19 @@ def _load(arg: str | None):
         raise _fail(str(exc)) from None
 
 
+def _progress(disable: bool = False) -> Progress:
+    """The commands' progress bar: what is being done, the bar, percent, time elapsed."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=disable,
+    )
+
+
 def _version(value: bool) -> None:
     if value:
         console.print(f"airdefense {__version__}")
@@ -108,14 +121,7 @@ def run(
     start = time.perf_counter()
     try:
         if show:
-            with Progress(
-                TextColumn("[bold]{task.description}"),
-                BarColumn(),
-                TextColumn("{task.percentage:>3.0f}%"),
-                TimeElapsedColumn(),
-                console=console,
-                transient=True,
-            ) as bar:
+            with _progress() as bar:
                 task = bar.add_task(f"simulating {sc.name}", total=1.0)
                 result = simulate(sc, trial=trial, progress=lambda f: bar.update(task, completed=f))
                 bar.update(task, description="writing run directory")
@@ -324,15 +330,7 @@ def track(
         with (
             DetectionsReader(detections, sensors=cfg.sensors.keys()) as reader,
             TrackWriter(out, force=force) as writer,
-            Progress(
-                TextColumn("[bold]{task.description}"),
-                BarColumn(),
-                TextColumn("{task.percentage:>3.0f}%"),
-                TimeElapsedColumn(),
-                console=console,
-                transient=True,
-                disable=not show,
-            ) as bar,
+            _progress(disable=not show) as bar,
         ):
             task = bar.add_task(f"tracking {detections.name}", total=1.0)
             tracker = Tracker(cfg, frame)
