@@ -1,11 +1,13 @@
-"""Shared checks of the frozen structure-of-arrays dataclasses (plots, measurements, tracks)."""
+"""Shared behaviour of the frozen structure-of-arrays dataclasses (plots, measurements, tracks)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import fields
-from typing import Any
+from typing import Any, ClassVar, Self
 
 import numpy as np
+from numpy.typing import NDArray
 
 
 def coerce_columns(obj: Any, int_fields: tuple[str, ...], name: str) -> None:
@@ -23,3 +25,35 @@ def coerce_columns(obj: Any, int_fields: tuple[str, ...], name: str) -> None:
         elif a.shape[0] != n:
             raise ValueError(f"{name}.{f.name} has length {a.shape[0]}, expected {n}")
         object.__setattr__(obj, f.name, a)
+
+
+class Columns:
+    """Base of a frozen dataclass whose fields are equal-length 1-D arrays, one row each:
+    checked and made contiguous on construction (int64 for ``INT_FIELDS``, float64 for the
+    rest), with row count, row selection and concatenation."""
+
+    INT_FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    def __post_init__(self) -> None:
+        coerce_columns(self, self.INT_FIELDS, type(self).__name__)
+
+    def __len__(self) -> int:
+        return int(getattr(self, fields(self)[0].name).shape[0])  # type: ignore[arg-type]
+
+    @classmethod
+    def empty(cls) -> Self:
+        """No rows."""
+        return cls(**{f.name: np.zeros(0) for f in fields(cls)})  # type: ignore[arg-type]
+
+    def take(self, index: NDArray[np.intp] | NDArray[np.bool_] | slice) -> Self:
+        """Rows selected by an index, a boolean mask or a slice."""
+        return type(self)(**{f.name: getattr(self, f.name)[index] for f in fields(self)})  # type: ignore[arg-type]
+
+    @classmethod
+    def join(cls, parts: Sequence[Self]) -> Self:
+        """The rows of several tables, in the given order."""
+        if not parts:
+            return cls.empty()
+        return cls(
+            **{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)}  # type: ignore[arg-type]
+        )

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from airdefense.columns import coerce_columns
+from airdefense.columns import Columns
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-_INT_FIELDS = ("sensor_id", "scan", "truth_id")
-
 
 @dataclass(frozen=True)
-class Plots:
+class Plots(Columns):
     """Radar plots (detections), one row each, sorted by time then (sensor, truth id, range).
 
     Measured quantities carry measurement noise; ``x, y, z`` is the measured point in the
@@ -41,29 +40,12 @@ class Plots:
     z: FloatArray
     truth_id: IntArray
 
-    def __post_init__(self) -> None:
-        coerce_columns(self, _INT_FIELDS, "Plots")
-
-    def __len__(self) -> int:
-        return int(self.t.shape[0])
-
-    @classmethod
-    def empty(cls) -> Plots:
-        """No plots."""
-        return cls(**{f.name: np.empty(0) for f in fields(cls)})
+    INT_FIELDS: ClassVar[tuple[str, ...]] = ("sensor_id", "scan", "truth_id")
 
     @classmethod
     def concat(cls, parts: Sequence[Plots]) -> Plots:
         """Join several Plots and sort the result by time, sensor, truth id and range."""
-        parts = [p for p in parts if len(p)]
-        if not parts:
-            return cls.empty()
-        joined = {f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)}
-        return cls(**joined).sorted()
-
-    def take(self, index: NDArray[np.intp] | NDArray[np.bool_]) -> Plots:
-        """Rows selected by an index or a boolean mask."""
-        return Plots(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+        return cls.join([p for p in parts if len(p)]).sorted()
 
     def sorted(self) -> Plots:
         """The same plots in the canonical order: t, sensor_id, truth_id, range."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from airdefense.columns import coerce_columns
+from airdefense.columns import Columns
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -19,7 +20,7 @@ STATUS_NAMES = ("tentative", "confirmed", "coasting")
 
 
 @dataclass(frozen=True)
-class Measurements:
+class Measurements(Columns):
     """A time-sorted batch of position measurements in the tracker's ENU frame.
 
     Every row is either Cartesian (``x, y, z`` with per-axis standard deviations
@@ -46,14 +47,13 @@ class Measurements:
     sigma_elevation_rad: FloatArray
     truth_id: IntArray
 
+    INT_FIELDS: ClassVar[tuple[str, ...]] = ("sensor_id", "truth_id")
+
     def __post_init__(self) -> None:
         polar = np.ascontiguousarray(self.polar, dtype=bool)
         object.__setattr__(self, "polar", polar.astype(np.float64))
-        coerce_columns(self, ("sensor_id", "truth_id"), "Measurements")
+        super().__post_init__()
         object.__setattr__(self, "polar", self.polar.astype(bool))
-
-    def __len__(self) -> int:
-        return int(self.t.shape[0])
 
     @classmethod
     def cartesian(
@@ -125,20 +125,14 @@ class Measurements:
             truth_id=np.full(k, -1) if truth_id is None else truth_id,
         )
 
-    def take(self, idx: IntArray | slice) -> Measurements:
-        """Rows ``idx`` as a new batch."""
-        return Measurements(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
-
     @classmethod
     def concat(cls, parts: Sequence[Measurements]) -> Measurements:
         """Rows of several batches, in the given order."""
-        return cls(
-            **{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)}
-        )
+        return cls.join(parts)
 
 
 @dataclass(frozen=True)
-class TrackUpdates:
+class TrackUpdates(Columns):
     """Track states emitted by the tracker: one row per track per update or missed revisit.
 
     ``status`` holds :data:`TENTATIVE`, :data:`CONFIRMED` or :data:`COASTING`;
@@ -162,23 +156,9 @@ class TrackUpdates:
     quality: FloatArray
     truth_id: IntArray
 
-    def __post_init__(self) -> None:
-        coerce_columns(self, ("track_id", "status", "truth_id"), "TrackUpdates")
-
-    def __len__(self) -> int:
-        return int(self.t.shape[0])
-
-    @classmethod
-    def empty(cls) -> TrackUpdates:
-        return cls(**{f.name: np.zeros(0) for f in fields(cls)})
+    INT_FIELDS: ClassVar[tuple[str, ...]] = ("track_id", "status", "truth_id")
 
     @classmethod
     def concat(cls, parts: Sequence[TrackUpdates]) -> TrackUpdates:
-        if not parts:
-            return cls.empty()
-        return cls(
-            **{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)}
-        )
-
-    def take(self, idx: IntArray | slice) -> TrackUpdates:
-        return TrackUpdates(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
+        """Rows of several updates, in the given order."""
+        return cls.join(parts)
