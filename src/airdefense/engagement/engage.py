@@ -116,6 +116,13 @@ class Engagement:
             rules, transponder_fit(truth), flight_plans(truth), identification_rng
         )
         self.batteries: Batteries = build_batteries(scenario, frame)
+        types = self.batteries.missile_types
+        # per missile type: reach, longest flight, planning Pk per threat class
+        self._type_reach_m = np.array([m.max_range_km * 1000.0 for m in types])
+        self._type_flight_s = np.array([m.max_flight_time_s for m in types])
+        self._type_pk = np.array(
+            [[m.reliability * m.warhead_pk.get(c, 1.0) for c in thr.CLASS_NAMES] for m in types]
+        ).reshape(len(types), len(thr.CLASS_NAMES))
         assets = scenario.assets
         self.asset_pos = np.array(
             [frame.map_to_enu(*position_to_map(frame, a.position)) for a in assets]
@@ -271,7 +278,7 @@ class Engagement:
         # only intercepts before the threat reaches its asset matter; a pair whose threat
         # cannot come within the missile's reach in that time is not solved for
         horizon = np.minimum(assess.time_to_go_s[j_idx], HORIZON_S) + 1.0
-        reach = np.array([m.max_range_km * 1000.0 for m in bats.missile_types])
+        reach = self._type_reach_m
         gap = np.linalg.norm(pos[j_idx, :2] - bats.shooter_site()[s_idx, :2], axis=1)
         speed = np.linalg.norm(vel[j_idx], axis=1)
         maybe = gap - speed * horizon <= reach[bats.shooter_missile[s_idx]]
@@ -294,11 +301,10 @@ class Engagement:
                 step_s=2.0,
                 tolerance_s=0.1,
             )
-            max_flight = np.array([x.max_flight_time_s for x in bats.missile_types])
             inside = (
                 sol.flyout_s
                 <= self.scenario.doctrine.flyout_fraction
-                * max_flight[bats.shooter_missile[s_idx[m]]]
+                * self._type_flight_s[bats.shooter_missile[s_idx[m]]]
             )
             in_time[m] = sol.feasible & inside & (sol.t_s - t <= assess.time_to_go_s[j_idx[m]])
             pip[m] = sol.pip
@@ -311,12 +317,7 @@ class Engagement:
             >= since[np.tile(np.arange(n_j), n_s)]
             + bats.reaction_time_s[bats.shooter_battery[s_idx]]
         )
-        pk_plan = np.array(
-            [
-                [m.reliability * m.warhead_pk.get(c, 1.0) for c in thr.CLASS_NAMES]
-                for m in bats.missile_types
-            ]
-        )[bats.shooter_missile[s_idx], cls[j_idx]]
+        pk_plan = self._type_pk[bats.shooter_missile[s_idx], cls[j_idx]]
         pk = np.where(in_time & ready, pk_plan, 0.0).reshape(n_s, n_j)
         if not pk.any():
             return
