@@ -341,8 +341,8 @@ def make_tracker(scenario: Scenario, frame: Frame, sites: list[SensorSite]) -> T
 
 
 def track_plots(tracker: Tracker, p: Plots) -> list[TrackUpdates]:
-    """Feed one radar's plots of one time step to the tracker, one batch per sweep (a fast
-    sector scan can see a target twice in one step)."""
+    """Feed one radar's pending plots to the tracker, one batch per sweep (a target is
+    plotted at most once per sweep, and a fast sector scan sweeps more than once a step)."""
     cut = np.flatnonzero(np.diff(p.scan)) + 1
     bounds = np.concatenate([[0], cut, [len(p)]])
     out = []
