@@ -289,7 +289,7 @@ class Engagement:
         m = np.flatnonzero(maybe)
         if m.size:
             sol = fly.intercept_point(
-                fo.tables,
+                fo.packed_tables,
                 bats.shooter_missile[s_idx[m]],
                 bats.shooter_site()[s_idx[m]],
                 pos[j_idx[m]],

@@ -67,6 +67,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from airdefense.engagement import _flyout_kernels as _k
+from airdefense.engagement import _intercept_kernels as _ik
 from airdefense.geo import EARTH_MEAN_RADIUS_M, WGS84_A, WGS84_B, Frame
 from airdefense.systems.models import MissilePreset
 from airdefense.world.atmosphere import _LOOKUP_H, _LOOKUP_LOG_RHO, density_lookup_kg_m3
@@ -85,6 +86,7 @@ __all__ = [
     "FlyoutEvents",
     "FlyoutTable",
     "InterceptSolution",
+    "PackedTables",
     "closest_approach",
     "flyout_table",
     "flyout_time_table",
@@ -515,64 +517,107 @@ class InterceptSolution:
         return np.asarray(REASONS)[self.reason]
 
 
-def times_at(
-    tables: Sequence[FlyoutTable],
-    missile_type: IntArray,
-    ground_range_m: FloatArray,
-    height_m: FloatArray,
-) -> FloatArray:
-    """:meth:`FlyoutTable.time_at` of many tables at once: each point (same shape as
-    ``missile_type``) is looked up in its own type's table, in one pass. The tables' grids are
-    searched together, each offset by a multiple of a span larger than any grid, and their
-    times gathered from one flat array."""
-    mt = np.asarray(missile_type, dtype=np.int64)
-    r = np.asarray(ground_range_m, dtype=np.float64)
-    h = np.asarray(height_m, dtype=np.float64)
-    big_r = 1.0 + 2.0 * max(float(np.abs(t.ground_range_m).max()) for t in tables)
-    big_h = 1.0 + 2.0 * max(float(np.abs(t.height_m).max()) for t in tables)
-    gr = np.concatenate([t.ground_range_m + k * big_r for k, t in enumerate(tables)])
-    gh = np.concatenate([t.height_m + k * big_h for k, t in enumerate(tables)])
-    nr = np.array([t.ground_range_m.size for t in tables], dtype=np.int64)
-    nh = np.array([t.height_m.size for t in tables], dtype=np.int64)
-    r0 = np.concatenate([[0], np.cumsum(nr)[:-1]]).astype(np.int64)
-    h0 = np.concatenate([[0], np.cumsum(nh)[:-1]]).astype(np.int64)
-    t_flat = np.concatenate([t.time_s.ravel() for t in tables])
-    t0 = np.concatenate([[0], np.cumsum(nr * nh)[:-1]]).astype(np.int64)
-    lim = np.array(
-        [
+@dataclass(frozen=True)
+class PackedTables:
+    """The flyout times of several tables in flat arrays, as the compiled lookup reads them:
+    grids ``ground_range_m`` and ``height_m`` and times ``time_s`` (row-major per table)
+    concatenated, each table's offsets and sizes, and its limits (M, 8): grid bounds, then
+    max range, min and max height, min slant range."""
+
+    ground_range_m: FloatArray
+    height_m: FloatArray
+    time_s: FloatArray
+    r_off: IntArray
+    n_r: IntArray
+    h_off: IntArray
+    n_h: IntArray
+    t_off: IntArray
+    limits: FloatArray
+    longest_s: FloatArray  # (M,) each table's longest flight
+
+    @classmethod
+    def of(cls, tables: Sequence[FlyoutTable]) -> PackedTables:
+        """Pack the tables (indexed by missile type)."""
+        nr = np.array([t.ground_range_m.size for t in tables], dtype=np.int64)
+        nh = np.array([t.height_m.size for t in tables], dtype=np.int64)
+
+        def offsets(sizes: IntArray) -> IntArray:
+            return np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+
+        lim = np.array(
             [
-                t.ground_range_m[0],
-                t.ground_range_m[-1],
-                t.height_m[0],
-                t.height_m[-1],
-                t.max_range_m,
-                t.min_height_m,
-                t.max_height_m,
-                t.min_range_m,
-            ]
-            for t in tables
-        ]
-    )[mt]
-    i = np.searchsorted(gr, r + mt * big_r, side="right") - 1
-    i = np.clip(i, r0[mt], r0[mt] + nr[mt] - 2)
-    j = np.searchsorted(gh, h + mt * big_h, side="right") - 1
-    j = np.clip(j, h0[mt], h0[mt] + nh[mt] - 2)
-    fr = (r + mt * big_r - gr[i]) / (gr[i + 1] - gr[i])
-    fh = (h + mt * big_h - gh[j]) / (gh[j + 1] - gh[j])
-    ii, jj, w, base = i - r0[mt], j - h0[mt], nh[mt], t0[mt]
-    c00 = t_flat[base + ii * w + jj]
-    c10 = t_flat[base + (ii + 1) * w + jj]
-    c01 = t_flat[base + ii * w + jj + 1]
-    c11 = t_flat[base + (ii + 1) * w + jj + 1]
-    out = (1 - fr) * (1 - fh) * c00 + fr * (1 - fh) * c10 + (1 - fr) * fh * c01 + fr * fh * c11
-    inside = (r >= lim[..., 0]) & (r <= lim[..., 1]) & (h >= lim[..., 2]) & (h <= lim[..., 3])
-    inside &= (r <= lim[..., 4]) & (h >= lim[..., 5]) & (h <= lim[..., 6])
-    inside &= np.hypot(r, h) >= lim[..., 7]
-    return np.where(inside, out, np.nan)
+                [
+                    t.ground_range_m[0],
+                    t.ground_range_m[-1],
+                    t.height_m[0],
+                    t.height_m[-1],
+                    t.max_range_m,
+                    t.min_height_m,
+                    t.max_height_m,
+                    t.min_range_m,
+                ]
+                for t in tables
+            ],
+            dtype=np.float64,
+        ).reshape(len(tables), 8)
+        return cls(
+            ground_range_m=np.concatenate([t.ground_range_m for t in tables]).astype(np.float64),
+            height_m=np.concatenate([t.height_m for t in tables]).astype(np.float64),
+            time_s=np.concatenate([t.time_s.ravel() for t in tables]).astype(np.float64),
+            r_off=offsets(nr),
+            n_r=nr,
+            h_off=offsets(nh),
+            n_h=nh,
+            t_off=offsets(nr * nh),
+            limits=lim,
+            longest_s=np.array([np.nanmax(t.time_s, initial=0.0) for t in tables]),
+        )
+
+    def kernel_args(self) -> tuple:
+        """The arrays in the order the compiled kernels take them."""
+        return (
+            self.ground_range_m,
+            self.height_m,
+            self.time_s,
+            self.r_off,
+            self.n_r,
+            self.h_off,
+            self.n_h,
+            self.t_off,
+            self.limits,
+        )
+
+
+def _packed(tables: Sequence[FlyoutTable] | PackedTables) -> PackedTables:
+    return tables if isinstance(tables, PackedTables) else PackedTables.of(tables)
+
+
+def times_at(
+    tables: Sequence[FlyoutTable] | PackedTables,
+    missile_type: ArrayLike,
+    ground_range_m: ArrayLike,
+    height_m: ArrayLike,
+) -> FloatArray:
+    """:meth:`FlyoutTable.time_at` of many tables at once: each point (the arguments
+    broadcast together) is looked up in its own missile type's table, in one compiled pass.
+    Pass :class:`PackedTables` to skip packing the tables on every call."""
+    packed = _packed(tables)
+    mt, r, h = np.broadcast_arrays(
+        np.asarray(missile_type, dtype=np.int64),
+        np.asarray(ground_range_m, dtype=np.float64),
+        np.asarray(height_m, dtype=np.float64),
+    )
+    out = _ik.lookup_many(
+        np.ascontiguousarray(mt).ravel(),
+        np.ascontiguousarray(r).ravel(),
+        np.ascontiguousarray(h).ravel(),
+        *packed.kernel_args(),
+    )
+    return out.reshape(mt.shape)
 
 
 def intercept_point(
-    tables: Sequence[FlyoutTable],
+    tables: Sequence[FlyoutTable] | PackedTables,
     missile_type: ArrayLike,
     site_enu: ArrayLike,
     target_pos: ArrayLike,
@@ -595,86 +640,57 @@ def intercept_point(
     The intercept is at the earliest time ``tau`` after t_now with
     ``flyout_time(PIP(tau)) <= tau - launch_delay`` (a missile launched after the delay
     arrives in time): sampled every ``step_s`` and refined by bisection to ``tolerance_s``
-    (default step/256).
+    (default step/256). Compiled (:mod:`._intercept_kernels`): each pair stops at its
+    first feasible sample.
 
     Reasons for no solution: ``out_of_altitude`` (never inside the missile's height band),
     ``out_of_range`` (inside it, but never at a point the missile reaches), ``too_late``
     (reachable points exist, but the missile cannot get to any in time).
     """
+    packed = _packed(tables)
     mt = np.atleast_1d(np.asarray(missile_type, dtype=np.int64))
     n = mt.shape[0]
-    site = np.broadcast_to(np.asarray(site_enu, dtype=np.float64), (n, 3))
-    p0 = np.broadcast_to(np.asarray(target_pos, dtype=np.float64), (n, 3))
-    v0 = np.broadcast_to(np.asarray(target_vel, dtype=np.float64), (n, 3))
-    delay = np.broadcast_to(np.asarray(launch_delay_s, dtype=np.float64), (n,))
-    bal = np.broadcast_to(np.asarray(ballistic, dtype=bool), (n,))
+
+    def rows(a: ArrayLike, shape: tuple[int, ...], dtype: type = np.float64) -> NDArray:
+        return np.ascontiguousarray(np.broadcast_to(np.asarray(a, dtype=dtype), shape))
+
+    site = rows(site_enu, (n, 3))
+    p0 = rows(target_pos, (n, 3))
+    v0 = rows(target_vel, (n, 3))
+    delay = rows(launch_delay_s, (n,))
+    bal = rows(ballistic, (n,), bool)
     c = frame.gravity_centre_enu()
-    rc = p0 - c
-    g = -_k.MU_EARTH * rc / np.linalg.norm(rc, axis=-1, keepdims=True) ** 3
-    acc = np.where(bal[:, None], g, 0.0)
-    tmax = np.array([np.nanmax(t.time_s, initial=0.0) for t in tables])
+    acc = np.zeros((n, 3))
+    if bal.any():
+        rc = p0[bal] - c
+        acc[bal] = -_k.MU_EARTH * rc / np.linalg.norm(rc, axis=-1, keepdims=True) ** 3
     if horizon_s is None:
-        horizon = tmax[mt] + delay + step_s
+        horizon = packed.longest_s[mt] + delay + step_s
     else:
-        horizon = np.broadcast_to(np.asarray(horizon_s, dtype=np.float64), (n,))
-    n_s = max(2, int(np.ceil(np.max(horizon, initial=0.0) / step_s)) + 1)
-    tau = np.arange(n_s) * step_s  # (S,)
-
-    def state(tt: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """PIP (..., 3), its ground range and height for times tt (P, ...)."""
-        q = tt[..., None]
-        p = p0[:, None, :] + v0[:, None, :] * q + 0.5 * acc[:, None, :] * q * q
-        return p, _ground_range(frame, site[:, None, :], p), _height_fast(frame, p)
-
-    def flyout(rng_m: FloatArray, h_m: FloatArray) -> FloatArray:
-        return times_at(
-            tables,
-            np.broadcast_to(mt.reshape((-1,) + (1,) * (rng_m.ndim - 1)), rng_m.shape),
-            rng_m,
-            h_m,
-        )
-
-    tt = np.broadcast_to(tau, (n, n_s))
-    _, rng_m, h_m = state(tt)
-    live = (tt <= horizon[:, None]) & (np.minimum.accumulate(h_m, axis=1) >= 0.0)
-    fly = flyout(rng_m, h_m)
-    ok = live & (fly <= tt - delay[:, None])
-    any_ok = ok.any(axis=1)
-    first = np.argmax(ok, axis=1)
-
-    # reasons
-    lo_h = np.array([t.min_height_m for t in tables])[mt][:, None]
-    hi_h = np.array([t.max_height_m for t in tables])[mt][:, None]
-    in_band = live & (h_m >= lo_h) & (h_m <= hi_h)
-    reach = live & np.isfinite(fly)
-    reason = np.where(
-        any_ok,
-        0,
-        np.where(~in_band.any(axis=1), 1, np.where(~reach.any(axis=1), 2, 3)),
-    ).astype(np.int8)
-
-    # refine the first feasible sample by bisection on [tau_{k-1}, tau_k]
-    hi = tau[first].astype(np.float64)
-    lo = np.where(first > 0, hi - step_s, hi)
+        horizon = rows(horizon_s, (n,))
     tol = step_s / 256.0 if tolerance_s is None else float(tolerance_s)
-    for _ in range(max(1, int(np.ceil(np.log2(step_s / tol))))):
-        mid = 0.5 * (lo + hi)
-        _, r_mid, h_mid = state(mid[:, None])
-        f_mid = flyout(r_mid[:, 0], h_mid[:, 0])
-        good = (f_mid <= mid - delay) & (h_mid[:, 0] >= 0.0)
-        hi = np.where(good, mid, hi)
-        lo = np.where(good, lo, mid)
-    pip, r_hi, h_hi = state(hi[:, None])
-    f_hi = flyout(r_hi[:, 0], h_hi[:, 0])
-    nan = np.full(n, np.nan)
-    t_int = np.where(any_ok, t_now + hi, nan)
-    f_int = np.where(any_ok, f_hi, nan)
+    n_iter = max(1, int(np.ceil(np.log2(step_s / tol))))
+    tau, pip, fly_s, reason = _ik.intercept_kernel(
+        mt,
+        site,
+        p0,
+        v0,
+        acc,
+        delay,
+        horizon,
+        float(step_s),
+        n_iter,
+        np.ascontiguousarray(c, dtype=np.float64),
+        np.ascontiguousarray(frame.rot[:, 2], dtype=np.float64),
+        *packed.kernel_args(),
+    )
+    t_int = t_now + tau
     return InterceptSolution(
-        pip=np.where(any_ok[:, None], pip[:, 0, :], np.nan),
+        pip=pip,
         t_s=t_int,
-        flyout_s=f_int,
-        launch_s=t_int - f_int,
-        feasible=any_ok,
+        flyout_s=fly_s,
+        launch_s=t_int - fly_s,
+        feasible=reason == 0,
         reason=reason,
     )
 
@@ -739,6 +755,7 @@ class Flyout:
         )
         if len(self._tables) != len(self.presets):
             raise ValueError("one table per preset")
+        self._packed: PackedTables | None = None
         # kill probability given a pass within the lethal radius: type x (CATEGORIES + other)
         self._pk = np.ones((len(self.presets), len(CATEGORIES) + 1))
         for i, p in enumerate(self.presets):
@@ -788,6 +805,13 @@ class Flyout:
     def tables(self) -> list[FlyoutTable]:
         """The flyout tables of every missile type (for :func:`intercept_point`)."""
         return [self.table(k) for k in range(len(self.presets))]
+
+    @property
+    def packed_tables(self) -> PackedTables:
+        """:attr:`tables` packed for the compiled lookups (built once)."""
+        if self._packed is None:
+            self._packed = PackedTables.of(self.tables)
+        return self._packed
 
     # --- what is flying -----------------------------------------------------------------
     @property
