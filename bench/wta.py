@@ -11,7 +11,8 @@ Per size: the heuristic's median time over ``--repeat`` runs of every instance; 
 exact method's proven optimum, or, where that is not proven within ``--time-limit`` seconds,
 to the exact method's proven lower bound (an upper bound on the true gap; the table says
 which); the exact method's median time. Then the per-cycle problem on random batteries
-(``--cycles`` instances). Prints markdown tables for BENCHMARKS.md with the command and nproc.
+(``--cycles`` instances of two sizes), with the ``"auto"`` method (branch and bound, or the
+heuristic where it cannot finish) the engage stage uses. Prints markdown tables for BENCHMARKS.md with the command and nproc.
 """
 
 from __future__ import annotations
@@ -37,19 +38,21 @@ def static_instance(n_targets: int, n_weapons: int, seed: int) -> tuple[np.ndarr
     return rng.uniform(25.0, 100.0, n_targets), rng.uniform(0.6, 0.9, (n_weapons, n_targets))
 
 
-def cycle_instance(seed: int) -> AssignmentProblem:
-    """8 shooters in 4 batteries (1-5 free channels) against 30 threats, 30% out of reach."""
+def cycle_instance(seed: int, small: bool = False) -> AssignmentProblem:
+    """8 shooters in 4 batteries (1-5 free channels, 0-7 rounds each) against 30 threats, 30%
+    out of reach; ``small``: a decision cycle of the default scenario's size, 4 shooters in 2
+    batteries (1-4 free channels, 0-2 rounds each) against 20 threats, half out of reach."""
     rng = np.random.default_rng(seed)
-    n_s, n_t, n_g = 8, 30, 4
-    reach = rng.random((n_s, n_t)) < 0.7
+    n_s, n_t, n_g = (4, 20, 2) if small else (8, 30, 4)
+    reach = rng.random((n_s, n_t)) < (0.5 if small else 0.7)
     return AssignmentProblem(
         values=rng.uniform(1.0, 100.0, n_t),
         survival0=rng.uniform(0.3, 1.0, n_t),
         pk=np.where(reach, rng.uniform(0.3, 0.95, (n_s, n_t)), 0.0),
         cost=rng.uniform(0.0, 20.0, n_s),
-        shots=rng.integers(0, 8, n_s),
+        shots=rng.integers(0, 3 if small else 8, n_s),
         group=np.arange(n_s) % n_g,
-        channels=rng.integers(1, 6, n_g),
+        channels=rng.integers(1, 5 if small else 6, n_g),
         max_salvo=rng.integers(1, 3, n_t),
     )
 
@@ -81,25 +84,35 @@ def bench_static(size: str, instances: int, repeat: int, time_limit_s: float) ->
     }
 
 
-def bench_cycle(instances: int, time_limit_s: float) -> dict:
+def bench_cycle(instances: int, time_limit_s: float, small: bool = False) -> dict:
     times, gaps, exact_s, proven = [], [], [], 0
+    auto_s, auto_gaps, auto_proven = [], [], 0
     for seed in range(instances):
-        problem = cycle_instance(seed)
+        problem = cycle_instance(seed, small)
         heuristic = assign(problem, method="heuristic")
         exact = assign(problem, method="exact", time_limit_s=time_limit_s)
+        auto = assign(problem, method="auto")
         times.append(heuristic.seconds)
         exact_s.append(exact.seconds)
+        auto_s.append(auto.seconds)
         proven += exact.optimal
+        auto_proven += auto.optimal
         reference = exact.objective if exact.optimal else exact.bound
         gaps.append(1.0 - heuristic.objective / reference if reference else 0.0)
+        auto_gaps.append(1.0 - auto.objective / reference if reference else 0.0)
     return {
-        "size": "8 shooters x 30 threats, 4 batteries",
+        "size": "4 shooters x 20 threats, 2 batteries"
+        if small
+        else "8 shooters x 30 threats, 4 batteries",
         "heuristic_ms": 1e3 * statistics.median(times),
         "gap_mean": statistics.fmean(gaps),
         "gap_max": max(gaps),
         "against": "optimum" if proven == instances else f"bound ({instances - proven} unproven)",
         "proven": f"{proven}/{instances}",
         "exact_s": statistics.median(exact_s),
+        "auto_ms": 1e3 * statistics.median(auto_s),
+        "auto_gap_max": max(auto_gaps),
+        "auto_proven": f"{auto_proven}/{instances}",
     }
 
 
@@ -135,10 +148,18 @@ def main(argv: list[str] | None = None) -> list[dict]:
     print()
     print(table(rows, "static WTA, targets x weapons"))
     if args.cycles:
-        cycle = bench_cycle(args.cycles, args.time_limit)
+        cycles = [bench_cycle(args.cycles, args.time_limit, small) for small in (True, False)]
         print()
-        print(table([cycle], "per-cycle WTA"))
-        rows.append(cycle)
+        print(table(cycles, "per-cycle WTA"))
+        print()
+        print("| per-cycle WTA | auto (median) | auto proven optimal | auto gap max |")
+        print("|---|---|---|---|")
+        for c in cycles:
+            print(
+                f"| {c['size']} | {c['auto_ms']:.2f} ms | {c['auto_proven']} "
+                f"| {100 * c['auto_gap_max']:.3f}% |"
+            )
+        rows.extend(cycles)
     return rows
 
 

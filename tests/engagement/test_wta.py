@@ -20,6 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from airdefense.engagement import wta
 from airdefense.engagement.wta import (
     PK_MAX,
     AssignmentProblem,
@@ -231,10 +232,40 @@ def test_cycle_exact_equals_brute_force(problem: AssignmentProblem) -> None:
     assert (worth[fired] >= price[fired] - REL * scale).all()
 
 
+@settings(max_examples=40, deadline=None)
+@given(cycle_problems())
+def test_cycle_milp_path_equals_brute_force(problem: AssignmentProblem) -> None:
+    # the branch and bound given no nodes cannot prove anything: "exact" goes on with the MILP
+    best = brute_cycle(problem)
+    scale = max(float((problem.values * problem.survival0).sum()), 1e-9)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(wta, "BNB_NODE_LIMIT", 1)
+        exact = assign(problem)
+        auto = assign(problem, method="auto")
+    assert exact.optimal
+    assert exact.objective == pytest.approx(best, abs=REL * scale)
+    assert_feasible(problem, exact.shots)
+    assert_feasible(problem, auto.shots)
+    assert auto.objective <= best + REL * scale
+
+
+@settings(max_examples=30, deadline=None)
+@given(cycle_problems(max_s=5, max_t=6))
+def test_cycle_branch_and_bound_equals_the_milp(problem: AssignmentProblem) -> None:
+    searched = assign(problem, method="auto")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(wta, "BNB_NODE_LIMIT", 1)
+        milp = assign(problem)
+    scale = max(float((problem.values * problem.survival0).sum()), 1e-9)
+    assert searched.optimal and milp.optimal
+    assert searched.objective == pytest.approx(milp.objective, abs=1e-8 * scale)
+    assert_feasible(problem, searched.shots)
+
+
 @settings(max_examples=30, deadline=None)
 @given(cycle_problems(max_s=6, max_t=8))
 def test_cycle_both_methods_respect_every_constraint(problem: AssignmentProblem) -> None:
-    for method in ("exact", "heuristic"):
+    for method in ("exact", "heuristic", "auto"):
         result = assign(problem, method=method)
         assert_feasible(problem, result.shots)
         assert result.objective >= -1e-9  # firing nothing is feasible and worth 0
@@ -347,7 +378,7 @@ def test_cycle_input_errors(changes: dict, message: str) -> None:
 
 
 def test_assign_checks_its_arguments() -> None:
-    with pytest.raises(ValueError, match=r"method: must be 'exact' or 'heuristic'"):
+    with pytest.raises(ValueError, match=r"method: must be 'exact', 'heuristic' or 'auto'"):
         assign(_problem(), method="fast")
     with pytest.raises(ValueError, match=r"problem: must be an AssignmentProblem"):
         assign("not a problem")  # type: ignore[arg-type]

@@ -47,9 +47,6 @@ CLASS_INDEX = {name: i for i, name in enumerate(thr.CLASS_NAMES)}
 COVERED_SURVIVAL = 0.05
 #: Longest look-ahead for an intercept (s).
 HORIZON_S = 600.0
-#: Largest (shooters x threats) problem the "auto" solver hands to the exact solver; above,
-#: the heuristic (bench/wta.py: within ~1 % on average, milliseconds instead of ~0.3 s).
-EXACT_MAX_PAIRS = 16
 #: An interceptor whose target is killed takes a live hostile track this close, or
 #: self-destructs.
 RETARGET_RANGE_M = 15_000.0
@@ -368,10 +365,7 @@ class Engagement:
             channels=channels,
             max_salvo=max_salvo,
         )
-        solver = self.scenario.doctrine.solver
-        if solver == "auto":
-            solver = "exact" if n_s * n_j <= EXACT_MAX_PAIRS else "heuristic"
-        alloc = wta.assign(problem, method=solver, time_limit_s=0.5)
+        alloc = wta.assign(problem, method=self.scenario.doctrine.solver, time_limit_s=0.5)
         x = np.asarray(alloc.shots, dtype=np.int64)
         # a battery's launchers share one launch rate: keep its most valuable rounds
         for b in range(n_b):

@@ -56,6 +56,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linear_sum_assignment, milp
 
+from airdefense.engagement import _wta_kernels as _wk
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
@@ -64,6 +66,9 @@ PK_MAX = 1.0 - 1e-9
 #: Relative gap between the bounds at which the exact method stops, proven optimal.
 REL_GAP = 1e-9
 _METHODS = ("exact", "heuristic")
+#: Nodes after which the per-cycle branch and bound gives up proving its allocation optimal
+#: (then ``"exact"`` goes on with the MILP, ``"auto"`` with the heuristic).
+BNB_NODE_LIMIT = 50_000
 # The MILPs' objective is scaled so the first incumbent is about this: HiGHS's absolute gap
 # tolerance (1e-6) is then 1e-10 of the objective, below REL_GAP.
 _OBJECTIVE_SCALE = 1e4
@@ -418,13 +423,23 @@ def assign(
 
     Respects every constraint exactly: rounds per shooter, rounds per threat, free channels
     per battery, and never a pair with ``pk == 0``. A round is fired only where it adds more
-    expected value than it costs. ``"exact"``: the MILP outer approximation with channel
-    indicators ``y_gt`` (``sum_{s in g} x_st <= max_salvo_t y_gt``, ``sum_t y_gt <= channels_g``);
-    ``"heuristic"``: greedy by marginal return net of price, then local search, exchange
-    rounds and ruin and recreate (module docstring; :class:`_Cycle`).
+    expected value than it costs. Methods:
+
+    - ``"exact"``: a proven optimum. First a compiled depth-first branch and bound
+      (:mod:`._wta_kernels`; a decision cycle's problem of a few shooters and a few dozen
+      threats takes microseconds); if it cannot finish within :data:`BNB_NODE_LIMIT` nodes,
+      the MILP outer approximation with channel indicators ``y_gt``
+      (``sum_{s in g} x_st <= max_salvo_t y_gt``, ``sum_t y_gt <= channels_g``), started
+      from the better of its incumbent and the heuristic's allocation.
+    - ``"heuristic"``: greedy by marginal return net of price, then local search, exchange
+      rounds and ruin and recreate (module docstring; :class:`_Cycle`).
+    - ``"auto"`` (the engage stage's default): the branch and bound, and where it cannot
+      finish, the better of its incumbent and the heuristic (no MILP: bounded time).
     """
     start = time.perf_counter()
-    limit = _check_method(method, time_limit_s)
+    if method not in (*_METHODS, "auto"):
+        _fail("method", f"must be 'exact', 'heuristic' or 'auto' (got {method!r})")
+    limit = _check_method("exact", time_limit_s)
     if not isinstance(problem, AssignmentProblem):
         _fail("problem", f"must be an AssignmentProblem (got {type(problem).__name__})")
     n_s, n_t = problem.pk.shape
@@ -435,11 +450,22 @@ def assign(
     # a pair is worth a round only if its first round is worth its price (marginal returns
     # only fall as rounds are added); infeasible pairs have p = 0 and fall out here too
     allowed = (problem.pk > 0) & (w[None, :] * p > problem.cost[:, None])
-    x0 = _dynamic_heuristic(problem, w, log_q, allowed)
-    if method == "heuristic" or not allowed.any():
+    if not allowed.any():
+        x0 = np.zeros((n_s, n_t), dtype=np.int64)
         value = allocation_value(problem, x0)
-        exact = not allowed.any()
-        return Allocation(x0, value, value if exact else None, exact, time.perf_counter() - start)
+        return Allocation(x0, value, value, True, time.perf_counter() - start)
+    searched = None
+    if method in ("exact", "auto"):
+        searched, proven = _branch_and_bound(problem, w, log_q, allowed)
+        if proven:
+            value = allocation_value(problem, searched)
+            return Allocation(searched, value, value, True, time.perf_counter() - start)
+    x0 = _dynamic_heuristic(problem, w, log_q, allowed)
+    if searched is not None and allocation_value(problem, searched) > allocation_value(problem, x0):
+        x0 = searched
+    if method in ("heuristic", "auto"):
+        value = allocation_value(problem, x0)
+        return Allocation(x0, value, None, False, time.perf_counter() - start)
     # variables: x[s * T + t] (integer rounds), then y[g * T + t] (battery g engages t)
     nx, ny = n_s * n_t, n_g * n_t
     n = nx + ny
@@ -495,6 +521,38 @@ def assign(
         oa.optimal,
         time.perf_counter() - start,
     )
+
+
+def _branch_and_bound(
+    problem: AssignmentProblem, w: FloatArray, log_q: FloatArray, allowed: NDArray[np.bool_]
+) -> tuple[IntArray, bool]:
+    """The compiled depth-first branch and bound (:mod:`._wta_kernels`) over the allowed
+    pairs: the best allocation it found and whether it proved it optimal within
+    :data:`BNB_NODE_LIMIT` nodes."""
+    s_idx, t_idx = np.nonzero(allowed)
+    lq = log_q[s_idx, t_idx]
+    # most valuable threats first, and within a threat the best net first round first
+    first = w[t_idx] * -np.expm1(lq) - problem.cost[s_idx]
+    worth = np.zeros(w.shape[0])
+    np.maximum.at(worth, t_idx, w[t_idx] * -np.expm1(lq))
+    order = np.lexsort((-first, t_idx, -worth[t_idx]))
+    s_idx, t_idx, lq = s_idx[order], t_idx[order], lq[order]
+    rounds, _, finished = _wk.branch_and_bound(
+        s_idx.astype(np.int64),
+        t_idx.astype(np.int64),
+        np.ascontiguousarray(w, dtype=np.float64),
+        np.ascontiguousarray(lq, dtype=np.float64),
+        np.ascontiguousarray(problem.cost, dtype=np.float64),
+        problem.shots.astype(np.int64),
+        problem.group.astype(np.int64),
+        problem.channels.astype(np.int64),
+        problem.max_salvo.astype(np.int64),
+        BNB_NODE_LIMIT,
+        1e-12 * max(float(w.sum()), 1e-300),
+    )
+    x = np.zeros(allowed.shape, dtype=np.int64)
+    x[s_idx, t_idx] = rounds
+    return x, bool(finished)
 
 
 def _group_counts(problem: AssignmentProblem, x: IntArray) -> IntArray:

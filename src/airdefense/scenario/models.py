@@ -222,7 +222,10 @@ class Doctrine(_Model):
         "fired at the edge of its envelope outruns it).",
     )
     solver: Literal["auto", "exact", "heuristic"] = Field(
-        "auto", description="Assignment solver; auto: exact for small problems."
+        "auto",
+        description="Assignment solver per decision cycle: auto (a proven optimum by branch "
+        "and bound where it finishes quickly, else the heuristic), exact (a proven optimum, "
+        "by MILP where branch and bound cannot finish) or heuristic.",
     )
 
 
