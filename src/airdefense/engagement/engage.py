@@ -133,7 +133,7 @@ class Engagement:
         self.last_status = np.full(1024, CONFIRMED, dtype=np.int64)
         self.records = EngagementRecord()
         self.flyout = None
-        self.killed_tracks: set[int] = set()
+        self._killed = np.zeros(1024, dtype=bool)  # by track number: reported killed
         self._picture: tuple | None = None
         self.next_cycle_s = 0.0
 
@@ -180,6 +180,14 @@ class Engagement:
             for i, c in zip(ids.tolist(), new.tolist(), strict=True):
                 if c == idn.HOSTILE:
                     self.hostile_since.setdefault(i, t)
+
+    def killed(self, track_ids: IntArray) -> NDArray[np.bool_]:
+        """Whether an interceptor reported each track killed (kill assessment)."""
+        ids = np.asarray(track_ids, dtype=np.int64)
+        out = np.zeros(ids.shape, dtype=bool)
+        inside = ids < self._killed.size
+        out[inside] = self._killed[ids[inside]]
+        return out
 
     def _grow_status(self, need: int) -> None:
         if need > self.last_status.size:
@@ -249,7 +257,7 @@ class Engagement:
             )
         ok = self.engageable(ids, threatened, gap) & threatened & (assess.value > 0)
         # kill assessment: a track an interceptor reported killed is not engaged again
-        ok &= ~np.isin(ids, np.fromiter(self.killed_tracks, dtype=np.int64))
+        ok &= ~self.killed(ids)
         cand = np.flatnonzero(ok)
         if cand.size == 0 or not np.any(bats.rounds > 0):
             return
@@ -475,7 +483,7 @@ class Engagement:
         keep = np.zeros(0, dtype=np.int64)
         if pic is not None:
             t_pic, ids, pos, vel, obj = pic
-            alive = (obj >= 0) & ~np.isin(ids, np.fromiter(self.killed_tracks, dtype=np.int64))
+            alive = (obj >= 0) & ~self.killed(ids)
             alive &= self.identifier.identity_of(ids) == idn.HOSTILE
             alive &= ~np.isin(obj, dead)
             keep = np.flatnonzero(alive)
@@ -509,7 +517,12 @@ class Engagement:
         tracks = np.asarray(self.shot_track, dtype=np.int64)[ev.interceptor_id]
         if kill.any():
             self.truth.kill(ev.target_id[kill], ev.t[kill])
-            self.killed_tracks.update(tracks[kill].tolist())
+            dead = tracks[kill]
+            if dead.max() >= self._killed.size:
+                grown = np.zeros(max(int(dead.max()) + 1, 2 * self._killed.size), dtype=bool)
+                grown[: self._killed.size] = self._killed
+                self._killed = grown
+            self._killed[dead] = True
             self._retarget(t1, np.unique(ev.target_id[kill]))
         for name, kind in (
             ("kill", EventKind.KILL),
