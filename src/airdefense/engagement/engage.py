@@ -144,8 +144,7 @@ class Engagement:
     def identify(self, t: float, rows: TrackUpdates, events: EventLog) -> None:
         """Feed confirmed-track rows to identification; log identity changes."""
         order = np.lexsort((rows.t, rows.track_id))
-        rows = rows.take(order)
-        tid, status = rows.track_id, rows.status
+        tid, status = rows.track_id[order], rows.status[order]
         # each row's previous status on its track: in this batch, or left from the last one
         prev = np.empty(tid.size, dtype=np.int64)
         prev[1:] = status[:-1]
@@ -159,16 +158,17 @@ class Engagement:
         sel = np.flatnonzero(status == CONFIRMED)
         if sel.size == 0:
             return
-        r = rows.take(sel)
         steady = prev[sel] != COASTING
-        xyz = np.column_stack([r.x, r.y, r.z])
-        vel = np.column_stack([r.vx, r.vy, r.vz])
+        pick = order[sel]  # confirmed rows, by track then time
+        r_tid, r_truth = rows.track_id[pick], rows.truth_id[pick]
+        xyz = np.column_stack([rows.x[pick], rows.y[pick], rows.z[pick]])
+        vel = np.column_stack([rows.vx[pick], rows.vy[pick], rows.vz[pick]])
         ids, new, when = self.identifier.update(
-            r.t, r.track_id, xyz, vel, self.frame.height_m(xyz), r.truth_id, steady
+            rows.t[pick], r_tid, xyz, vel, self.frame.height_m(xyz), r_truth, steady
         )
         if ids.size:
             # the object behind each track: its latest row's (rows are sorted by track, time)
-            obj = r.truth_id[np.searchsorted(r.track_id, ids, side="right") - 1]
+            obj = r_truth[np.searchsorted(r_tid, ids, side="right") - 1]
             events.add(
                 EventKind.IDENTIFIED,
                 when,
@@ -218,10 +218,11 @@ class Engagement:
             from airdefense.engagement.flyout import Flyout
 
             self.flyout = Flyout(self.batteries.missile_types, self.frame)
-            self.shot_battery: list[int] = []
-            self.shot_track: list[int] = []
-            self.shot_pk: list[float] = []
-            self.shot_eta: list[float] = []
+            # per interceptor id: its battery, track number, planning Pk and due time
+            self.shot_battery = np.zeros(0, dtype=np.int64)
+            self.shot_track = np.zeros(0, dtype=np.int64)
+            self.shot_pk = np.zeros(0)
+            self.shot_eta = np.zeros(0)
 
     def cycle(self, t: float, picture: TrackUpdates, truth_of: IntArray, events: EventLog) -> None:
         """One decision cycle at time t on the confirmed picture (tracks predicted to t, with
@@ -237,8 +238,22 @@ class Engagement:
         pos = np.column_stack([picture.x, picture.y, picture.z])
         vel = np.column_stack([picture.vx, picture.vy, picture.vz])
         ids = picture.track_id
+        truth_of = np.asarray(truth_of, dtype=np.int64)
         self._guide(t, ids, pos, vel)
-        self._picture = (t, ids, pos, vel, np.asarray(truth_of, dtype=np.int64))
+        self._picture = (t, ids, pos, vel, truth_of)
+        # only tracks the rules may engage (by identity) and not yet reported killed are
+        # evaluated; the civil and friendly majority of a picture stops here
+        roe = self.scenario.rules_of_engagement
+        ident = self.identifier.identity_of(ids)
+        maybe = np.zeros(ids.size, dtype=bool)
+        if "hostile" in roe.engage_identities:
+            maybe |= ident == idn.HOSTILE
+        if "unknown" in roe.engage_identities:
+            maybe |= ident == idn.UNKNOWN
+        maybe &= ~self.killed(ids)
+        if not maybe.any() or not np.any(bats.rounds > 0):
+            return
+        pos, vel, ids, truth_of = pos[maybe], vel[maybe], ids[maybe], truth_of[maybe]
         height = self.frame.height_m(pos)
         cap = self.identifier.ballistic.shape[0]
         bal = np.zeros(ids.size, dtype=bool)
@@ -256,22 +271,20 @@ class Engagement:
                 assess.arrival[threatened, :2] - self.asset_pos[a, :2], axis=1
             )
         ok = self.engageable(ids, threatened, gap) & threatened & (assess.value > 0)
-        # kill assessment: a track an interceptor reported killed is not engaged again
-        ok &= ~self.killed(ids)
         cand = np.flatnonzero(ok)
-        if cand.size == 0 or not np.any(bats.rounds > 0):
+        if cand.size == 0:
             return
         # per track number, what is flying at it: its chance to survive those interceptors,
         # how many there are and when the last of them is due
         flying = fo.active_ids
-        st = np.asarray(self.shot_track, dtype=np.int64)
+        st = self.shot_track
         n_id = int(max(ids.max(), st.max() if st.size else 0)) + 1
         surv_of = np.ones(n_id)
         due_of = np.zeros(n_id)  # read only where something flies (its times are > 0)
         n_of = np.zeros(n_id, dtype=np.int64)
         if flying.size:
-            np.multiply.at(surv_of, st[flying], 1.0 - np.asarray(self.shot_pk)[flying])
-            np.maximum.at(due_of, st[flying], np.asarray(self.shot_eta)[flying])
+            np.multiply.at(surv_of, st[flying], 1.0 - self.shot_pk[flying])
+            np.maximum.at(due_of, st[flying], self.shot_eta[flying])
             np.add.at(n_of, st[flying], 1)
             # threats already well covered by interceptors in flight need no new plan
             cand = cand[surv_of[ids[cand]] >= COVERED_SURVIVAL]
@@ -327,7 +340,7 @@ class Engagement:
         if not pk.any():
             return
         # shoot-look-shoot: hold fire while a second salvo after the outcome is still in time
-        sb = np.asarray(self.shot_battery, dtype=np.int64)
+        sb = self.shot_battery
         survival0 = surv_of[ids[cand]]
         flyout_min = np.where(in_time, fly_s, np.inf).reshape(n_s, n_j).min(axis=0)
         second = due_of[ids[cand]] + self.scenario.doctrine.decision_cycle_s + flyout_min
@@ -344,8 +357,8 @@ class Engagement:
         n_b = bats.site.shape[0]
         busy_m = np.bincount(sb[flying], minlength=n_b) if flying.size else np.zeros(n_b, np.int64)
         # target channels in use: distinct threats each battery has interceptors flying at
-        pairs = np.unique(np.stack([sb[flying], st[flying]]), axis=1)
-        engaged = np.bincount(pairs[0], minlength=n_b)
+        pairs = np.unique(sb[flying] * n_id + st[flying])
+        engaged = np.bincount(pairs // n_id, minlength=n_b)
         # launch rate: each launcher fires once per launch interval, in parallel
         window = self.scenario.doctrine.decision_cycle_s
         start = np.maximum(bats.next_launch_s, t)
@@ -421,10 +434,10 @@ class Engagement:
         busy = np.ceil(fired_b / np.maximum(bats.launchers, 1)) * bats.launch_interval_s
         full = fired_b >= rate
         bats.next_launch_s = np.where(full & (fired_b > 0), start + busy, bats.next_launch_s)
-        self.shot_battery.extend(bats.shooter_battery[s_all].tolist())
-        self.shot_track.extend(track.tolist())
-        self.shot_pk.extend(pk[s_all, j_all].tolist())
-        self.shot_eta.extend(t_int[pair].tolist())
+        self.shot_battery = np.concatenate([self.shot_battery, bats.shooter_battery[s_all]])
+        self.shot_track = np.concatenate([self.shot_track, track])
+        self.shot_pk = np.concatenate([self.shot_pk, pk[s_all, j_all]])
+        self.shot_eta = np.concatenate([self.shot_eta, t_int[pair]])
         names = np.array([bats.names[b] for b in bats.shooter_battery[s_all]], dtype=object)
         missiles = np.array(
             [bats.missile_types[m].name for m in bats.shooter_missile[s_all]], dtype=object
@@ -462,7 +475,7 @@ class Engagement:
         flying = fo.active_ids
         if flying.size == 0:
             return
-        st = np.asarray(self.shot_track, dtype=np.int64)[flying]
+        st = self.shot_track[flying]
         order = np.argsort(ids)
         k = np.searchsorted(ids[order], st)
         k = np.minimum(k, ids.size - 1)
@@ -496,9 +509,7 @@ class Engagement:
             if ok.any():
                 new = keep[best[ok]]
                 fo.retarget(orphans[ok], obj[new], t, now[best[ok]], vel[new])
-                st = self.shot_track
-                for i, tr in zip(orphans[ok].tolist(), ids[new].tolist(), strict=True):
-                    st[i] = int(tr)
+                self.shot_track[orphans[ok]] = ids[new]
             orphans = orphans[~ok]
         if orphans.size:
             fo.destroy(orphans)
@@ -514,7 +525,7 @@ class Engagement:
         if len(ev) == 0:
             return
         kill = ev.outcome == "kill"
-        tracks = np.asarray(self.shot_track, dtype=np.int64)[ev.interceptor_id]
+        tracks = self.shot_track[ev.interceptor_id]
         if kill.any():
             self.truth.kill(ev.target_id[kill], ev.t[kill])
             dead = tracks[kill]
