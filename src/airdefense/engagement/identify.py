@@ -165,8 +165,11 @@ class Identifier:
         pos = np.arange(ts.size)
         last_answer = np.full(self._cap, -1, dtype=np.int64)
         np.maximum.at(last_answer, ts[an], pos[an])
-        ids, counts = np.unique(ts, return_counts=True)
-        end = np.searchsorted(ts, ids, side="right")  # one past each track's last row
+        # ts is sorted: each track's rows are one run
+        starts = np.flatnonzero(np.concatenate([[True], ts[1:] != ts[:-1]]))
+        ids = ts[starts]
+        end = np.append(starts[1:], ts.size)  # one past each track's last row
+        counts = end - starts
         la = last_answer[ids]
         self.silent[ids] = np.where(la >= 0, end - 1 - la, self.silent[ids] + counts)
         speed = np.linalg.norm(vel, axis=1)
@@ -180,9 +183,13 @@ class Identifier:
             low &= np.asarray(steady, dtype=bool)
         self.low_fast[tid[low]] = True
         if self.plans is not None:
-            on_plan = self.plans.near(np.asarray(t), np.asarray(xyz), r.plan_distance_m)
-            np.add.at(self.plan_hits, tid, on_plan.astype(np.int64))
-        return self._decide(np.unique(tid), float(np.max(t)))
+            # a track already matched to a plan often enough needs no more evidence of it
+            ask = np.flatnonzero(self.plan_hits[tid] < r.plan_updates)
+            if ask.size:
+                t_a = np.asarray(t)[ask]
+                on_plan = self.plans.near(t_a, np.asarray(xyz)[ask], r.plan_distance_m)
+                np.add.at(self.plan_hits, tid[ask], on_plan.astype(np.int64))
+        return self._decide(ids, float(np.max(t)))
 
     def _decide(self, ids: IntArray, t: float) -> tuple[IntArray, IntArray, FloatArray]:
         r = self.rules
