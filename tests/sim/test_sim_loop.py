@@ -126,3 +126,15 @@ def test_identification_calls_threats_hostile_and_civil_flights_civil(siting: Ru
     s = siting.summary
     assert s["threats_identified"] >= 0.9 * s["threats_detected"]
     assert s["civil_identified_hostile"] == 0
+
+
+def test_without_analysis_the_outcome_is_the_same(siting: RunResult) -> None:
+    # a Monte Carlo trial skips coverage diagrams and track scoring, nothing else
+    lean = simulate(load_scenario(library.resolve("horizon-siting")), analysis=False)
+    assert lean.track_score is None and lean.coverage == {}
+    assert np.isnan(lean.summary["gospa_mean_m"])
+    same = {
+        k: v for k, v in siting.summary.items() if k not in ("gospa_mean_m", "track_completeness")
+    }
+    assert {k: lean.summary[k] for k in same} == same
+    np.testing.assert_array_equal(lean.tracks.x, siting.tracks.x)

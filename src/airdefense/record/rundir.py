@@ -270,6 +270,8 @@ def build_tables(result: RunResult) -> dict[str, pa.Table]:
         }
     )
     sc = result.track_score
+    if sc is None:
+        raise ValueError("a run directory needs the run's analysis (simulate(analysis=True))")
     out["track_metrics"] = pa.table(
         {
             "t": pa.array(sc.times),

@@ -93,7 +93,7 @@ class RunResult:
     sites: list[SensorSite]
     plots: Plots
     tracks: TrackUpdates
-    track_score: TrackingScore
+    track_score: TrackingScore | None  # None when simulated without analysis
     engagements: EngagementRecord
     events: EventLog
     first: FirstDetections
@@ -144,8 +144,14 @@ def simulate(
     scenario: Scenario,
     trial: int = 0,
     progress: Callable[[float], None] | None = None,
+    *,
+    analysis: bool = True,
 ) -> RunResult:
-    """Run the scenario once (trial ``trial``) and return what happened."""
+    """Run the scenario once (trial ``trial``) and return what happened.
+
+    ``analysis=False`` skips what only a run directory's report reads (the radars' coverage
+    diagrams and the tracks' GOSPA/SIAP score: ``track_score`` is None and the summary's
+    track-quality figures NaN): a Monte Carlo trial needs the outcome, not the diagnosis."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     frame = Frame.from_degrees(
@@ -227,7 +233,7 @@ def simulate(
 
     clock = time.perf_counter()
     coverage = {}
-    for site in sites:
+    for site in sites if analysis else ():
         max_r = site.preset.max_range_km * 1000.0
         ground_r = np.linspace(0.0, max_r, COVERAGE_RANGES)
         rr, hh = np.meshgrid(ground_r, COVERAGE_HEIGHTS_M)
@@ -242,12 +248,12 @@ def simulate(
         )
     timings["coverage"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    track_score = score_tracks(truth, first, tracks)
+    track_score = score_tracks(truth, first, tracks) if analysis else None
     timings["track_metrics"] = time.perf_counter() - clock
     summary = _summary(scenario, trial, truth, sites, all_plots, first, events)
     summary["tracks_confirmed"] = events.count(EventKind.TRACK_CONFIRMED)
-    summary["gospa_mean_m"] = track_score.gospa_mean
-    summary["track_completeness"] = track_score.completeness
+    summary["gospa_mean_m"] = track_score.gospa_mean if track_score else float("nan")
+    summary["track_completeness"] = track_score.completeness if track_score else float("nan")
     summary.update(identification_summary(events, truth))
     summary.update(engagement.summary())
     tables = engagement.flyout_tables()
