@@ -402,3 +402,25 @@ def test_bench_runs_at_tiny_sizes(capsys: pytest.CaptureFixture[str]) -> None:
     assert all(r["proven"] == "2/2" and 0.0 <= r["gap_max"] < 0.05 for r in rows[:2])
     out = capsys.readouterr().out
     assert "| static WTA, targets x weapons |" in out and "| per-cycle WTA |" in out
+
+
+@pytest.mark.parametrize("rounds", [0, 1])
+def test_a_vanishing_value_at_stake_does_not_overflow_the_milp(rounds: int) -> None:
+    # found by hypothesis: a survival of 1e-308 made the MILP's objective scale infinite,
+    # and then left it with no tangent cut worth adding
+    problem = AssignmentProblem(
+        values=[1.0],
+        survival0=[1.11253693e-308],
+        pk=[[0.5], [1.0], [0.5]],
+        cost=[0.0, 0.0, 1.0],
+        shots=[rounds] * 3,
+        group=[0, 0, 0],
+        channels=[rounds],
+        max_salvo=[2 * rounds],
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(wta, "BNB_NODE_LIMIT", 1)
+        result = assign(problem)
+    assert_feasible(problem, result.shots)
+    assert result.optimal
+    assert result.objective == pytest.approx(allocation_value(problem, result.shots))

@@ -909,8 +909,10 @@ def _outer_approximation(model: _OAModel, start: FloatArray, deadline: float) ->
         return _OAResult(best, upper, 0.0, True)
     lower: float | None = None
     # an optimum below 1e-3 of the value at stake is judged on that floor: a gap of 1e-12 of
-    # the value at stake is already below the effect of clipping pk (module docstring)
-    unit = max(upper, 1e-3 * float(model.weight.sum()))
+    # the value at stake is already below the effect of clipping pk (module docstring). The
+    # model is in units of its largest value or price, so below 1e-12 of that nothing
+    # matters either (and a value at stake of 1e-308 would make the scale overflow)
+    unit = max(upper, 1e-3 * float(model.weight.sum()), 1e-12)
     scale = _OBJECTIVE_SCALE / unit
     c = np.concatenate([model.cost * scale, np.ones(n_t)])
     integrality = np.concatenate([model.integrality, np.zeros(n_t)])
@@ -956,14 +958,18 @@ def _outer_approximation(model: _OAModel, start: FloatArray, deadline: float) ->
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
             break
-        cuts = LinearConstraint(
-            sparse.vstack(cut_blocks, format="csr"), np.concatenate(cut_lo), np.inf
-        )
+        constraints = [base]
+        if cut_blocks:  # none when every tangent is worth below 1e-12 of the objective
+            constraints.append(
+                LinearConstraint(
+                    sparse.vstack(cut_blocks, format="csr"), np.concatenate(cut_lo), np.inf
+                )
+            )
         options: dict[str, float] = {"mip_rel_gap": REL_GAP / 10}
         if math.isfinite(remaining):
             options["time_limit"] = remaining
         res = milp(
-            c, integrality=integrality, bounds=bounds, constraints=[base, cuts], options=options
+            c, integrality=integrality, bounds=bounds, constraints=constraints, options=options
         )
         bound = res.get("mip_dual_bound")
         if bound is None and res.status == 0:
