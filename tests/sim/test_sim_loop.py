@@ -138,3 +138,18 @@ def test_without_analysis_the_outcome_is_the_same(siting: RunResult) -> None:
     }
     assert {k: lean.summary[k] for k in same} == same
     np.testing.assert_array_equal(lean.tracks.x, siting.tracks.x)
+
+
+def test_batteries_table_accounts_for_every_round_fired() -> None:
+    from collections import Counter
+
+    from airdefense.record.rundir import build_tables
+
+    run = simulate(load_scenario(library.resolve("airliner-crossing")))
+    bats = build_tables(run)["batteries"].to_pylist()
+    assert len(bats) == run.batteries.n_shooters
+    fired = Counter(zip(run.engagements.battery, run.engagements.missile, strict=True))
+    assert sum(fired.values()) > 0
+    for row in bats:
+        assert row["rounds_loaded"] - row["rounds_left"] == fired[(row["battery"], row["missile"])]
+        assert row["max_range_m"] > row["min_range_m"] >= 0

@@ -283,6 +283,39 @@ def build_tables(result: RunResult) -> dict[str, pa.Table]:
             "tracks": pa.array(np.asarray(sc.track_count, dtype=np.int32)),
         }
     )
+    bats = result.batteries
+    if bats is not None:
+        shooter = np.arange(bats.n_shooters)
+        b = bats.shooter_battery
+        m = [bats.missile_types[k] for k in bats.shooter_missile]
+        site = bats.site[b]
+        lat, lon, alt = frame.enu_to_geodetic(site)
+        out["batteries"] = pa.table(
+            {
+                "battery_id": pa.array(b.astype(np.int32)),
+                "battery": pa.array([bats.names[k] for k in b], pa.string()),
+                "preset": pa.array([bats.presets[k].name for k in b], pa.string()),
+                "missile": pa.array([x.name for x in m], pa.string()),
+                "x": pa.array(site[:, 0]),
+                "y": pa.array(site[:, 1]),
+                "z": pa.array(site[:, 2]),
+                "lat_deg": pa.array(np.degrees(np.atleast_1d(lat))),
+                "lon_deg": pa.array(np.degrees(np.atleast_1d(lon))),
+                "alt_m": pa.array(np.atleast_1d(alt)),
+                "rounds_loaded": pa.array(bats.rounds0[shooter].astype(np.int32)),
+                "rounds_left": pa.array(bats.rounds[shooter].astype(np.int32)),
+                "min_range_m": pa.array([x.min_range_km * 1000.0 for x in m], pa.float64()),
+                "max_range_m": pa.array([x.max_range_km * 1000.0 for x in m], pa.float64()),
+                "min_altitude_m": pa.array([x.min_altitude_m for x in m], pa.float64()),
+                "max_altitude_m": pa.array([x.max_altitude_km * 1000.0 for x in m], pa.float64()),
+                "cost_usd": pa.array([x.cost_usd for x in m], pa.float64()),
+                "launchers": pa.array(bats.launchers[b].astype(np.int32)),
+                "target_channels": pa.array(bats.target_channels[b].astype(np.int32)),
+                "missile_channels": pa.array(bats.missile_channels[b].astype(np.int32)),
+                "launch_interval_s": pa.array(bats.launch_interval_s[b].astype(np.float64)),
+                "reaction_time_s": pa.array(bats.reaction_time_s[b].astype(np.float64)),
+            }
+        )
     en = result.engagements
     out["engagements"] = pa.table(
         {

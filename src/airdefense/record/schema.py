@@ -125,6 +125,20 @@ TABLES: dict[str, str] = {
         outcome VARCHAR,                     -- kill | miss | timeout | ground | target_gone | destroyed | flying
         cost_usd DOUBLE                      -- the interceptor's price
     """,
+    "batteries": """
+        battery_id INTEGER NOT NULL,         -- one row per battery and missile type it carries
+        battery VARCHAR NOT NULL,            -- the scenario's name for it
+        preset VARCHAR NOT NULL,             -- BatteryPreset
+        missile VARCHAR NOT NULL,            -- MissilePreset
+        x DOUBLE, y DOUBLE, z DOUBLE,        -- ENU m of the launchers
+        lat_deg DOUBLE, lon_deg DOUBLE, alt_m DOUBLE,
+        rounds_loaded INTEGER, rounds_left INTEGER,
+        min_range_m DOUBLE, max_range_m DOUBLE,
+        min_altitude_m DOUBLE, max_altitude_m DOUBLE,
+        cost_usd DOUBLE,                     -- price of one round
+        launchers INTEGER, target_channels INTEGER, missile_channels INTEGER,
+        launch_interval_s DOUBLE, reaction_time_s DOUBLE
+    """,
     "flyout": """
         missile VARCHAR NOT NULL,            -- missile preset
         ground_range_m DOUBLE NOT NULL,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from airdefense.engagement.batteries import Batteries
 from airdefense.engagement.engage import Engagement, EngagementRecord
 from airdefense.geo import Frame
 from airdefense.record.events import EventLog
@@ -103,6 +104,8 @@ class RunResult:
     timings_s: dict[str, float] = field(default_factory=dict)
     #: flyout time tables of the missile types the batteries carry (FlyoutTable)
     flyout_tables: list = field(default_factory=list)
+    #: the batteries, their loads and what is left of them (None: no batteries)
+    batteries: Batteries | None = None
 
 
 def place_sensors(scenario: Scenario, frame: Frame) -> list[SensorSite]:
@@ -273,6 +276,7 @@ def simulate(
         summary,
         timings,
         tables,
+        engagement.batteries if engagement.enabled else None,
     )
 
 
