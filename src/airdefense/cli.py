@@ -99,16 +99,19 @@ def run(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only the run directory.")
     ] = False,
-    no_report: Annotated[bool, typer.Option("--no-report", help="Skip report.html.")] = False,
+    no_report: Annotated[
+        bool, typer.Option("--no-report", help="Skip report.html and replay.html.")
+    ] = False,
 ) -> None:
     """Run a scenario: simulate, write the run directory and its report, print a summary."""
     from airdefense.record.rundir import RunDirError, check_destination, default_run_dir, write_run
     from airdefense.report import write_report
+    from airdefense.report.replay import write_replay
     from airdefense.sim.loop import simulate
     from airdefense.world.adsb import TrafficDataMissing
     from airdefense.world.build import CivilTrafficError
 
-    finishers = () if no_report else (write_report,)
+    finishers = () if no_report else (write_report, write_replay)
     path, sc = _load(scenario)
     if seed is not None:
         sc = sc.model_copy(update={"seed": seed})
@@ -147,6 +150,8 @@ def run(
     console.print(f"run directory: [bold]{written}[/bold]")
     if report.exists():
         console.print(f"report:        [bold]{report}[/bold]")
+    if (written / "replay.html").exists():
+        console.print(f"replay:        [bold]{written / 'replay.html'}[/bold]")
 
 
 def _print_summary(summary: dict[str, object], elapsed: float) -> None:
@@ -454,6 +459,86 @@ _SCORE_MEANING = {
     "p": "GOSPA order p",
     "association_distance_m": "SIAP association distance (m)",
 }
+
+
+@app.command()
+def export(
+    run_dir: Annotated[
+        Path, typer.Argument(help="Run directory (holds run.duckdb).", show_default=False)
+    ],
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="parquet or csv: one file per table (<table>.parquet / .csv); czml: run.czml, "
+            "a CZML document for Cesium (trajectories, tracks, interceptors, sites).",
+        ),
+    ] = "parquet",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Directory to write into (default RUN_DIR/export)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite files that exist (refused otherwise).")
+    ] = False,
+) -> None:
+    """Export a run's tables (Parquet, CSV) or a CZML document; prints the files written."""
+    from airdefense.record.export import ExportError, export_run
+
+    try:
+        written = export_run(run_dir, fmt, out, force=force)
+    except ExportError as exc:
+        raise _fail(str(exc)) from None
+    for path in written:
+        console.print(str(path), markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def replay(
+    run_dir: Annotated[
+        Path, typer.Argument(help="Run directory (holds run.duckdb).", show_default=False)
+    ],
+    port: Annotated[
+        int | None,
+        typer.Option(help="Port on 127.0.0.1 (default: a free one).", min=1, max=65535),
+    ] = None,
+    open_browser: Annotated[
+        bool, typer.Option("--open", help="Open the replay in the default browser.")
+    ] = False,
+) -> None:
+    """Serve a run's replay.html on 127.0.0.1 (written first if missing) until Ctrl-C."""
+    import webbrowser
+
+    from airdefense.report.replay import ReplayError, ensure_replay, serve
+
+    try:
+        page = ensure_replay(run_dir)
+        server = serve(run_dir, port)
+    except ReplayError as exc:
+        raise _fail(str(exc)) from None
+    except OSError as exc:
+        where = f"port {port}: cannot listen on 127.0.0.1" if port else "cannot listen on 127.0.0.1"
+        raise _fail(f"{where} ({exc.strerror or exc})") from None
+    except KeyboardInterrupt:
+        err_console.print("interrupted: nothing was written", markup=False)
+        raise typer.Exit(code=130) from None
+    url = f"http://127.0.0.1:{server.server_address[1]}/{page.name}"
+    console.print(
+        f"replay of {run_dir} at {url} (Ctrl-C stops)",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    sys.stdout.flush()
+    if open_browser:
+        webbrowser.open(url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        console.print("stopped", markup=False, highlight=False)
+    finally:
+        server.server_close()
 
 
 def main() -> None:

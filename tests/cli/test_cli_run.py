@@ -91,7 +91,13 @@ def test_run_writes_a_complete_run_directory(tmp_path: Path) -> None:
     out = tmp_path / "run"
     result = _run(["run", str(_scenario(tmp_path)), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["report.html", "run.duckdb", "scenario.yaml"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "replay.html",
+        "report.html",
+        "run.duckdb",
+        "scenario.yaml",
+    ]
+    assert str(out / "replay.html") in result.stdout.replace("\n", "")
     assert str(out / "report.html") in result.stdout.replace("\n", "")
     tables = _tables(out / "run.duckdb")
     assert len(tables["objects"]) == 10

@@ -12,6 +12,7 @@ import base64
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
 import matplotlib
@@ -20,10 +21,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Circle, Wedge
+from matplotlib.patches import Arc, Circle, PathPatch, Wedge
+from matplotlib.path import Path as MplPath
 from numpy.typing import NDArray
 
 from airdefense.geo import Frame
+from airdefense.report import basemap
+from airdefense.report.basemap import PlanBasemap
 from airdefense.report.rundata import RunData, SensorCoverage
 
 #: Colours of object categories; civil traffic is grey so that threats stand out.
@@ -241,10 +245,12 @@ def _add_trajectories(ax: Any, by_cat: dict[str, list[Any]], civil_alpha: float)
 
 
 def plan_view(run: RunData, extent: tuple[float, ...], title: str) -> str:
-    """Plan view (east/north km) of assets, sensors, trajectories and plots; a PNG URI."""
+    """Plan view (east/north km) over the basemap: assets, sensors with their coverage at
+    low and high altitude, missile range rings, trajectories, plots and intercepts; a PNG URI."""
     with _style():
         fig = _new_figure(11.0, 8.6)
         ax = fig.add_subplot()
+        draw_basemap(ax, run, extent)
         _draw_plan(ax, run)
         ax.set_xlim(extent[0], extent[1])
         ax.set_ylim(extent[2], extent[3])
@@ -274,7 +280,7 @@ def _draw_plan(ax: Any, run: RunData) -> None:
             fontsize=8,
             color="#873600",
         )
-    # sensors: max range, sector, horizon against a low flyer
+    # sensors: max range and sector, coverage at low and high altitude
     cov = _horizon_by_sensor(run)
     s = run.sensors
     for i, sid in enumerate(s["sensor_id"]):
@@ -282,17 +288,23 @@ def _draw_plan(ax: Any, run: RunData) -> None:
         x, y = float(s["x"][i]) / 1e3, float(s["y"][i]) / 1e3
         rmax = float(np.nan_to_num(s["max_range_m"][i])) / 1e3
         width = float(np.nan_to_num(s["sector_width_rad"][i], nan=2 * np.pi))
+        # boresight is a bearing: clockwise from north; matplotlib angles are anticlockwise
+        # from east
+        sector = None
+        if 0 < width < 2 * np.pi - 1e-6:
+            bore = float(np.nan_to_num(s["boresight_rad"][i]))
+            sector = (90.0 - np.degrees(bore + width / 2), 90.0 - np.degrees(bore - width / 2))
         if rmax > 0:
             ax.add_patch(Circle((x, y), rmax, fill=False, ec=col, lw=1.0, ls="--", alpha=0.8))
-            if 0 < width < 2 * np.pi - 1e-6:
-                # boresight is a bearing: clockwise from north
-                bore = float(np.nan_to_num(s["boresight_rad"][i]))
-                th1 = 90.0 - np.degrees(bore + width / 2)
-                th2 = 90.0 - np.degrees(bore - width / 2)
-                ax.add_patch(Wedge((x, y), rmax, th1, th2, fc=col, ec=col, alpha=0.06))
+            if sector is not None:
+                ax.add_patch(Wedge((x, y), rmax, *sector, fc=col, ec=col, alpha=0.06))
         c = cov.get(int(sid))
-        if c is not None and np.isfinite(c.horizon_m):
-            ax.add_patch(Circle((x, y), c.horizon_m / 1e3, fill=False, ec=col, lw=1.2, ls=":"))
+        if c is None:
+            continue
+        for height, style in zip(COVERAGE_HEIGHTS_M, COVERAGE_STYLES, strict=True):
+            reach, _ = c.detection_range_m(height)
+            if np.isfinite(reach) and reach > 0:
+                ax.add_patch(_ring((x, y), reach / 1e3, sector, ec=col, lw=1.3, ls=style))
     # trajectories, civil first (underneath)
     by_cat: dict[str, list[FloatArray]] = {}
     tx = run.truth["x"].astype(np.float64) / 1e3
@@ -355,8 +367,129 @@ def _draw_plan(ax: Any, run: RunData) -> None:
     if len(s["name"]):
         handles.append(Line2D([], [], ls="", marker="^", color="#444444", label="sensor"))
         handles.append(Line2D([], [], color="#444444", ls="--", lw=1, label="max range"))
-        handles.append(Line2D([], [], color="#444444", ls=":", lw=1.2, label="horizon, low flyer"))
+        if run.coverage:
+            rcs = run.coverage[0].rcs_m2
+            for height, style in zip(COVERAGE_HEIGHTS_M, COVERAGE_STYLES, strict=True):
+                label = f"Pd ≥ 0.5 at {height_text(height)} ({rcs:g} m²)"
+                handles.append(Line2D([], [], color="#444444", ls=style, lw=1.3, label=label))
+    handles += _draw_missile_rings(ax, run)
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+
+
+#: Heights (m) at which the plan view rings each radar's coverage (low flyer, high flyer).
+COVERAGE_HEIGHTS_M = (100.0, 10_000.0)
+COVERAGE_STYLES = (":", "-.")
+#: Range rings of missile types: one brown family, told apart by the label on each ring.
+MISSILE_COLORS = ("#6e2c00", "#935116", "#4d3319", "#a0522d", "#5d4037", "#8d6e63")
+
+
+def height_text(height_m: float) -> str:
+    """A height for a legend: metres below 1 km, else km."""
+    return f"{height_m / 1e3:g} km" if height_m >= 1000 else f"{height_m:g} m"
+
+
+def _ring(
+    centre: tuple[float, float], radius: float, sector: tuple[float, float] | None, **kw: Any
+) -> Any:
+    """A circle, or only its arc over a sector (degrees anticlockwise from east)."""
+    if sector is None:
+        return Circle(centre, radius, fill=False, **kw)
+    return Arc(centre, 2 * radius, 2 * radius, theta1=sector[0], theta2=sector[1], **kw)
+
+
+def missile_colors(run: RunData) -> dict[str, str]:
+    """A colour per missile type that fired (plan-view range rings)."""
+    names = sorted(set(run.battery_sites["missile"].astype(str).tolist()))
+    return {m: MISSILE_COLORS[i % len(MISSILE_COLORS)] for i, m in enumerate(names)}
+
+
+def _draw_missile_rings(ax: Any, run: RunData) -> list[Any]:
+    """Each battery's reach with each missile type it fired: a ring of the farthest ground
+    range in the run's flyout table, around the battery's launch site."""
+    b = run.battery_sites
+    colors = missile_colors(run)
+    drawn: dict[str, float] = {}
+    for missile, x, y, reach in zip(b["missile"], b["x"], b["y"], b["reach_m"], strict=True):
+        r = float(reach) if reach is not None else float("nan")
+        if not np.isfinite(r) or r <= 0:
+            continue
+        col = colors[str(missile)]
+        ax.add_patch(Circle((x / 1e3, y / 1e3), r / 1e3, fill=False, ec=col, lw=1.1, alpha=0.85))
+        ax.annotate(
+            f"{missile} {r / 1e3:.0f} km",
+            (x / 1e3, (y + r) / 1e3),
+            xytext=(0, 2),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=7,
+            color=col,
+            annotation_clip=True,
+        )
+        drawn[str(missile)] = r
+    return [
+        Line2D([], [], color=colors[m], lw=1.1, label=f"{m} reach ({r / 1e3:.0f} km)")
+        for m, r in sorted(drawn.items())
+    ]
+
+
+# --- basemap -----------------------------------------------------------------------------------
+
+SEA_COLOR = "#eaf2f8"
+LAND_COLOR = "#f4f1e8"
+COAST_COLOR = "#6e7b85"
+BORDER_COLOR = "#9a8c98"
+
+
+def plan_basemap(run: RunData, extent: tuple[float, ...]) -> PlanBasemap | None:
+    """The Natural Earth basemap cut to a plan view, or None without a frame origin."""
+    frame = _frame(run)
+    if frame is None:
+        return None
+    return _cut_basemap(frame, tuple(float(v) for v in extent[:4]))
+
+
+@lru_cache(maxsize=8)
+def _cut_basemap(frame: Frame, extent: tuple[float, ...]) -> PlanBasemap:
+    """Cut once per frame and extent: the page draws the same view more than once."""
+    return basemap.plan_basemap(frame, extent)
+
+
+def draw_basemap(ax: Any, run: RunData, extent: tuple[float, ...]) -> bool:
+    """Land, coastlines and country borders under a plan view; True when any lies in view.
+    Otherwise (open sea, or a run without a frame origin) the plain grid is left alone."""
+    bm = plan_basemap(run, extent)
+    if bm is None or bm.empty:
+        ax.text(
+            0.01, 0.01, "no coastline or border in this area: plain grid",
+            transform=ax.transAxes, fontsize=7, color="#777777", ha="left", va="bottom",
+        )  # fmt: skip
+        return False
+    ax.set_facecolor(SEA_COLOR)
+    ax.set_axisbelow(True)
+    for rings in bm.land:
+        verts = np.concatenate([np.vstack([r, r[:1]]) for r in rings])
+        codes = np.concatenate(
+            [
+                np.r_[MplPath.MOVETO, np.full(r.shape[0] - 1, MplPath.LINETO), MplPath.CLOSEPOLY]
+                for r in rings
+            ]
+        ).astype(np.uint8)
+        ax.add_patch(PathPatch(MplPath(verts, codes), fc=LAND_COLOR, ec="none", zorder=0.1))
+    if bm.borders:
+        ax.add_collection(
+            LineCollection(bm.borders, colors=BORDER_COLOR, linewidths=0.8, linestyles=(0, (4, 2)),
+                           zorder=0.3)
+        )  # fmt: skip
+    if bm.coastlines:
+        ax.add_collection(
+            LineCollection(bm.coastlines, colors=COAST_COLOR, linewidths=0.7, zorder=0.3)
+        )
+    ax.text(
+        0.995, 0.005, basemap.ATTRIBUTION, transform=ax.transAxes, fontsize=6.5,
+        color="#6b6b6b", ha="right", va="bottom", zorder=10,
+    )  # fmt: skip
+    return True
 
 
 def _draw_intercepts(ax: Any, run: RunData) -> list[Any]:
@@ -579,6 +712,7 @@ def tracking_figure(run: RunData, extent: tuple[float, ...]) -> str | None:
         ax_plan, ax_g = fig.subplots(1, 2, width_ratios=[1.0, 1.25])
         tx = run.truth["x"].astype(np.float64) / 1e3
         ty = run.truth["y"].astype(np.float64) / 1e3
+        draw_basemap(ax_plan, run, extent)
         for _, sl in _segments(run):
             ax_plan.plot(tx[sl], ty[sl], color="#c8c8c8", lw=2.2, zorder=1)
         ids = tr["track_id"].astype(np.int64)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from airdefense.record.schema import SUMMARY_COLUMNS
-from airdefense.report import figures
+from airdefense.report import basemap, figures
 from airdefense.report.rundata import RunData, load_run
 
 REPORT_NAME = "report.html"
@@ -245,6 +245,8 @@ def _cards(run: RunData) -> str:
     add("assets_hit", "assets hit", bad=bool(_num(s.get("assets_hit"))))
     add("civil_engaged", "civil engaged", bad=bool(_num(s.get("civil_engaged"))))
     add("interceptors_used", "interceptors used")
+    for missile, fired in _fired_by_type(run):
+        cards.append((fmt(fired), f"interceptors used: {missile}", False))
     add("kills", "threats killed")
     add("interceptor_cost_usd", "interceptor cost", _usd(s.get("interceptor_cost_usd")))
     add("cost_exchange_ratio", "cost-exchange ratio", fmt(s.get("cost_exchange_ratio"), 2))
@@ -263,6 +265,15 @@ def _cards(run: RunData) -> str:
     return f'<div class="cards">{body}</div>'
 
 
+def _fired_by_type(run: RunData) -> list[tuple[str, int]]:
+    """Interceptors launched per missile type, over all batteries, by type name."""
+    b = run.battery_rows
+    total: dict[str, int] = {}
+    for missile, fired in zip(b["missile"], b["fired"], strict=True):
+        total[str(missile)] = total.get(str(missile), 0) + int(fired)
+    return sorted(total.items())
+
+
 def _plan_section(run: RunData) -> str:
     whole, zoom = figures.plan_extents(run)
     sampled = ""
@@ -275,18 +286,35 @@ def _plan_section(run: RunData) -> str:
             f"{run.detections['t'].shape[0]:,} of {run.detection_rows:,} plots are shown "
             "(every k-th, deterministically); tables use all rows."
         )
+    low, high = (figures.height_text(h) for h in figures.COVERAGE_HEIGHTS_M)
+    rcs = f"{run.coverage[0].rcs_m2:g} m² " if run.coverage else ""
     how = (
         "East and north in km from the scenario origin (ENU frame). Coloured lines are true "
         "trajectories by category (civil in grey); small dark dots are plots of real objects, "
         "faint pink dots false alarms. Black rings mark where each threat was first plotted "
         "(grey rings: civil); a red × marks the end of a threat that no radar ever plotted. "
         "Orange discs are defended assets at their radius. Each sensor (triangle) has a dashed "
-        "instrumented-range ring and a dotted ring where a target at the lowest height of its "
-        "coverage diagram rises over the 4/3-Earth horizon: inside the dotted ring a low flyer "
-        "can be seen, outside it cannot, whatever the radar's power. Sectored radars show their "
-        "sector shaded (boresight taken clockwise from north)." + sampled
+        "instrumented-range ring and its coverage from its diagram: the dotted ring is the "
+        f"farthest ground range at which it detects the {rcs}reference target flying at {low} "
+        "(single-scan Pd ≥ 0.5), the dash-dotted ring the same at "
+        f"{high}. The low ring is short because the 4/3-Earth horizon hides a low flyer "
+        "beyond it, whatever the radar's power. Sectored radars show their sector shaded and "
+        "their coverage rings only across it (boresight taken clockwise from north). Brown "
+        "rings are each battery's reach with each missile type it fired: the farthest ground "
+        "range of that missile in the run's flyout table, around the battery's launch site. "
+        "Blue lines join launch sites to predicted intercept points; green × are kills. "
+        "Under it all, where the scenario sits on land or near a coast, is the real map: land "
+        "(pale), sea (blue), coastlines (solid) and country borders (dashed) from Natural "
+        "Earth's 1:50m countries (public domain, vendored from the world-atlas package); in "
+        "open sea only the grid is drawn." + sampled
     )
+    bm = figures.plan_basemap(run, whole)
+    if bm is not None and not bm.empty:
+        map_note = f"Basemap: {basemap.ATTRIBUTION}."
+    else:
+        map_note = "No coastline or border in this area: plain grid, no basemap."
     out = ['<h2 id="plan">Air picture (plan view)</h2>']
+    out.append(f'<p class="desc" id="basemap">{escape(map_note)}</p>')
     out.append(_figure(figures.plan_view(run, whole, "Whole picture"), "plan view", how))
     if zoom is not None:
         out.append("<h3>Defended area</h3>")

@@ -39,6 +39,17 @@ class SensorCoverage:
     horizon_m: float  # largest ground range visible at the lowest height (NaN if none)
     lowest_height_m: float
 
+    def detection_range_m(self, height_m: float, pd_min: float = 0.5) -> tuple[float, float]:
+        """(Farthest ground range at which the reference target is detected with single-scan
+        Pd >= ``pd_min``, the diagram's height used): at the tabulated height nearest
+        ``height_m``. The range is NaN when no cell reaches ``pd_min`` at that height."""
+        if self.heights_m.size == 0:
+            return float("nan"), float("nan")
+        row = int(np.argmin(np.abs(self.heights_m - height_m)))
+        seen = np.nan_to_num(self.pd[row], nan=0.0) >= pd_min
+        reach = float(self.ranges_m[seen].max()) if seen.any() else float("nan")
+        return reach, float(self.heights_m[row])
+
 
 @dataclass(frozen=True)
 class RunData:
@@ -70,6 +81,7 @@ class RunData:
     engage_events: Columns  # interceptor launches, plans, kills, misses, leaks, asset hits
     intercepts: Columns  # planned intercepts: launch site (sx, sy) and predicted point (x, y)
     flyout: Columns  # flyout time against ground range and height, per missile type
+    battery_sites: Columns  # battery, missile, launch site (x, y) and the missile's reach_m
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, sql: str) -> Columns:
@@ -438,10 +450,33 @@ def _engage_tables(con: duckdb.DuckDBPyConnection) -> dict[str, Columns]:
         "SELECT missile, ground_range_m, height_m, time_s FROM flyout "
         "ORDER BY missile, height_m, ground_range_m, time_s",
     )
+    # Each launch event's value is its interceptor's number, which is its row in the
+    # engagements table (rowid, insertion order); the missile named by both must agree.
+    battery_sites = _fetch(
+        con,
+        """
+        WITH shot AS (SELECT rowid AS shot, battery, missile FROM engagements),
+        site AS (
+            SELECT s.battery, s.missile, arg_min(l.x, l.t) AS x, arg_min(l.y, l.t) AS y
+            FROM events l JOIN shot s
+              ON s.shot = CAST(l.value AS BIGINT) AND l.detail = 'interceptor ' || s.missile
+            WHERE l.kind = 'launch' AND l.x IS NOT NULL AND l.y IS NOT NULL
+              AND s.battery IS NOT NULL
+            GROUP BY s.battery, s.missile
+        ), reach AS (
+            SELECT missile, max(ground_range_m) FILTER (WHERE time_s IS NOT NULL) AS reach_m
+            FROM flyout GROUP BY missile
+        )
+        SELECT site.battery, site.missile, site.x, site.y, reach.reach_m
+        FROM site LEFT JOIN reach USING (missile)
+        ORDER BY site.battery, site.missile
+        """,
+    )
     return {
         "engagements": engagements,
         "battery_rows": battery_rows,
         "engage_events": events,
         "intercepts": intercepts,
         "flyout": flyout,
+        "battery_sites": battery_sites,
     }

@@ -1,0 +1,239 @@
+"""Export a finished run: its tables as Parquet or CSV files, and a registry of export formats.
+
+``airdefense export RUN_DIR --format NAME`` looks the format up in :data:`FORMATS`. Each
+entry names its writer as ``"module:function"`` and is imported only when used, so this
+module (``record/``, early in the chain) never imports the stages that read a run
+(``interop/`` writes CZML, and ASTERIX and DIS will be added here the same way).
+
+Every writer follows one contract (:class:`Writer`): it reads ``run.duckdb`` read-only,
+declares the file names it will write before writing anything (an existing one is refused
+unless ``force``), writes each file under a temporary name in the output directory and
+renames all of them into place only when all are complete (:class:`OutputFiles`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Protocol
+
+import duckdb
+
+from airdefense.record.schema import TABLES
+
+#: The run database inside a run directory.
+DB_NAME = "run.duckdb"
+#: Where exports go when no ``--out`` is given, inside the run directory.
+DEFAULT_SUBDIR = "export"
+
+
+class ExportError(Exception):
+    """A user error (missing or foreign run directory, unknown format, existing output):
+    the CLI prints it as one line and exits 2, and nothing has been written."""
+
+
+class Writer(Protocol):
+    """An export format's writer: read ``db`` (read-only), write into ``out_dir``, return
+    the paths written. Raises :class:`ExportError` before writing anything on bad input."""
+
+    def __call__(self, db: Path, out_dir: Path, *, force: bool) -> list[Path]: ...
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One export format: its name, what it writes, and where its writer lives."""
+
+    name: str
+    description: str
+    writer_path: str  # "package.module:function", imported on use
+
+    def load(self) -> Writer:
+        """Import and return the writer function."""
+        module, _, func = self.writer_path.partition(":")
+        writer: Writer = getattr(importlib.import_module(module), func)
+        return writer
+
+
+#: Export formats by name (issue 7 adds ``asterix`` and ``dis`` here).
+FORMATS: dict[str, ExportFormat] = {
+    f.name: f
+    for f in (
+        ExportFormat(
+            "parquet",
+            "one Parquet file per table (<table>.parquet)",
+            "airdefense.record.export:write_parquet",
+        ),
+        ExportFormat(
+            "csv",
+            "one CSV file per table with a header row (<table>.csv)",
+            "airdefense.record.export:write_csv",
+        ),
+        ExportFormat(
+            "czml",
+            "a CZML document for Cesium: trajectories, tracks, interceptors, sites (run.czml)",
+            "airdefense.interop.czml:write_czml",
+        ),
+    )
+}
+
+
+def run_database(run_dir: Path) -> Path:
+    """The run directory's ``run.duckdb``, checked to be a run database; else ExportError."""
+    run_dir = Path(run_dir)
+    if not run_dir.exists():
+        raise ExportError(f"{run_dir}: no such run directory")
+    if not run_dir.is_dir():
+        raise ExportError(f"{run_dir}: not a directory (expected a run directory)")
+    db = run_dir / DB_NAME
+    if not db.is_file():
+        raise ExportError(f"{run_dir}: not a run directory (no {DB_NAME})")
+    try:
+        with duckdb.connect(str(db), read_only=True) as con:
+            present = table_names(con)
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ExportError(f"{db}: not a readable run database ({first})") from None
+    if "meta" not in present:
+        raise ExportError(f"{db}: not a run database (no meta table)")
+    return db
+
+
+def table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The run's tables present in the database, in schema order, then ``summary``."""
+    rows = con.sql("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()
+    present = {str(r[0]) for r in rows}
+    return [name for name in (*TABLES, "summary") if name in present]
+
+
+def export_run(
+    run_dir: Path, fmt: str, out_dir: Path | None = None, *, force: bool = False
+) -> list[Path]:
+    """Export the run in ``run_dir`` in format ``fmt`` into ``out_dir`` (default
+    ``run_dir/export``); return the files written. Raises ExportError on bad input."""
+    spec = FORMATS.get(fmt)
+    if spec is None:
+        known = ", ".join(FORMATS)
+        raise ExportError(f"--format: unknown format {fmt!r} (known: {known})")
+    db = run_database(run_dir)
+    out = Path(out_dir) if out_dir is not None else Path(run_dir) / DEFAULT_SUBDIR
+    try:
+        return spec.load()(db, out, force=force)
+    except OSError as exc:
+        where = exc.filename or out
+        raise ExportError(f"{where}: cannot write ({exc.strerror or exc})") from None
+    except duckdb.IOException as exc:  # DuckDB's own writer (COPY) failed to write
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "I/O error"
+        raise ExportError(f"{out}: cannot write ({first})") from None
+
+
+class OutputFiles:
+    """A set of files written under temporary names in one directory and renamed into place
+    together when the block completes; on any error the temporary files (and a directory
+    this created) are removed, so nothing half-written ever looks finished.
+
+    Construction checks, before anything is written, that ``out_dir`` is not a file and that
+    no target exists unless ``force``.
+    """
+
+    def __init__(self, out_dir: Path, names: Iterable[str], *, force: bool) -> None:
+        self.out_dir = Path(out_dir)
+        self.names = list(names)
+        if self.out_dir.exists() and not self.out_dir.is_dir():
+            raise ExportError(
+                f"{self.out_dir}: exists and is not a directory (choose another --out)"
+            )
+        if not force:
+            for name in self.names:
+                target = self.out_dir / name
+                if target.exists():
+                    raise ExportError(f"{target}: already exists (use --force to overwrite)")
+        self._created: list[Path] = []
+        self._tmp: dict[str, Path] = {}
+
+    def __enter__(self) -> OutputFiles:
+        missing = []
+        d = self.out_dir
+        while not d.exists():
+            missing.append(d)
+            d = d.parent
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._created = missing  # innermost first
+        return self
+
+    def tmp(self, name: str) -> Path:
+        """The temporary path to write ``name`` to."""
+        if name not in self.names:
+            raise ValueError(f"{name}: not declared")
+        path = self.out_dir / f".{name}.{os.getpid()}.tmp"
+        self._tmp[name] = path
+        return path
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None and set(self._tmp) == set(self.names):
+            try:
+                for name in self.names:
+                    os.chmod(self._tmp[name], 0o644)
+                    os.replace(self._tmp[name], self.out_dir / name)
+                return
+            except BaseException:
+                self._cleanup()
+                raise
+        self._cleanup()
+        if exc_type is None:
+            raise RuntimeError("OutputFiles: not every declared file was written")
+
+    def _cleanup(self) -> None:
+        for path in self._tmp.values():
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        for d in self._created:
+            with contextlib.suppress(OSError):
+                d.rmdir()  # only if still empty
+
+    @property
+    def paths(self) -> list[Path]:
+        """The final paths, in declaration order."""
+        return [self.out_dir / name for name in self.names]
+
+
+def _sql_string(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _copy_tables(db: Path, out_dir: Path, force: bool, ext: str, options: str) -> list[Path]:
+    """COPY every table of the run to ``<table>.<ext>`` with DuckDB's own writer."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        names = table_names(con)
+        files = OutputFiles(out_dir, [f"{n}.{ext}" for n in names], force=force)
+        with files:
+            for name in names:
+                tmp = files.tmp(f"{name}.{ext}")
+                con.execute(f"COPY (SELECT * FROM {name}) TO {_sql_string(tmp)} ({options})")
+        return files.paths
+
+
+def write_parquet(db: Path, out_dir: Path, *, force: bool = False) -> list[Path]:
+    """Every table of the run as ``<table>.parquet`` (zstd), columns and types as in the
+    database, rows in the database's order."""
+    return _copy_tables(db, out_dir, force, "parquet", "FORMAT parquet, COMPRESSION zstd")
+
+
+def write_csv(db: Path, out_dir: Path, *, force: bool = False) -> list[Path]:
+    """Every table of the run as ``<table>.csv``: a header row, comma-separated, NULL as an
+    empty field, rows in the database's order."""
+    return _copy_tables(db, out_dir, force, "csv", "FORMAT csv, HEADER true")
+
+
+def format_names() -> Sequence[str]:
+    """The registered format names, for messages and help."""
+    return tuple(FORMATS)

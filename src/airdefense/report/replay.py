@@ -1,0 +1,755 @@
+"""The browser replay: one self-contained ``replay.html`` per run, and a local server for it.
+
+``write_replay(run_dir)`` reads ``run_dir/run.duckdb`` only (ARCHITECTURE.md: replay reads the
+log, never the simulator's internals): the scene, truth, plots, interceptors and events through
+:func:`airdefense.report.rundata.load_run`, plus what the report does not need: every track row
+with its status and velocity, the identity calls and the tracks' lifecycle events. It writes
+one HTML page with an animated plan view and altitude profile drawn on canvases by inline
+vanilla JavaScript (``replay.js``, ``replay.css`` beside this module): no network request at
+all. The data are embedded as JSON of quantised integer columns, delta-coded where rows
+follow one another in time, which keeps the default scenario's page well under 5 MB.
+
+``serve(run_dir, port)`` makes an HTTP server bound to 127.0.0.1 only that serves the run
+directory, for ``airdefense replay``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import math
+import os
+import sys
+import tempfile
+from html import escape
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+from numpy.typing import NDArray
+
+from airdefense.geo import Frame
+from airdefense.record.schema import TABLES
+from airdefense.report.rundata import (
+    Columns,
+    RunData,
+    _existing_tables,
+    _fetch,
+    _stride_keep,
+    _take,
+    load_run,
+)
+
+REPLAY_NAME = "replay.html"
+DB_NAME = "run.duckdb"
+
+#: Above this many rows of truth, plots or tracks, a deterministic stride subsample is embedded
+#: (each line keeps its ends). The default scenario has ~35,000 truth rows: nothing is dropped.
+MAX_POINTS = 200_000
+
+#: Quantisation of the embedded numbers: time in 0.1 s, plan positions in 10 m, heights in
+#: 1 m, velocities in 1 m/s. Finer than anything the page can show.
+Q_T_S = 0.1
+Q_XY_M = 10.0
+Q_H_M = 1.0
+Q_V_MPS = 1.0
+
+#: Identity codes shared with replay.js (the identified events' ``detail``).
+IDENTITIES = ("unknown", "civil", "friend", "hostile")
+#: Track status codes shared with replay.js (the tracks table's ``status``).
+STATUSES = ("tentative", "confirmed", "coasting")
+#: Event kinds drawn as markers.
+EVENT_KINDS = ("kill", "miss", "leak", "asset_hit")
+
+#: Mean Earth radius, for heights when the run has no frame origin (z + r^2 / 2R).
+_EARTH_R_M = 6_371_000.0
+
+
+class ReplayError(Exception):
+    """The run directory cannot be replayed (missing, not a run, not writable)."""
+
+
+def _asset_text(name: str) -> str:
+    return resources.files("airdefense.report").joinpath(name).read_text(encoding="utf-8")
+
+
+def _ints(values: NDArray[Any], quantum: float) -> NDArray[np.int64]:
+    """Values rounded to integer multiples of ``quantum`` (NULL/NaN -> 0)."""
+    v = np.asarray(values, dtype=np.float64) / quantum
+    return np.rint(np.nan_to_num(v, nan=0.0, posinf=0.0, neginf=0.0)).astype(np.int64)
+
+
+def _delta(values: NDArray[Any], quantum: float) -> list[int]:
+    """Quantised values as a delta-coded list (the page sums them back)."""
+    q = _ints(values, quantum)
+    return np.diff(q, prepend=np.int64(0)).tolist() if q.size else []
+
+
+def _plain(values: NDArray[Any], quantum: float) -> list[int]:
+    return _ints(values, quantum).tolist()
+
+
+def _round(v: Any, digits: int = 1) -> float | None:
+    """A finite float rounded for JSON, or None."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return round(f, digits) if math.isfinite(f) else None
+
+
+def _frame(meta: dict[str, str]) -> Frame | None:
+    try:
+        return Frame.from_degrees(
+            float(meta["origin_lat_deg"]),
+            float(meta["origin_lon_deg"]),
+            float(meta.get("origin_alt_m", 0.0)),
+        )
+    except (KeyError, ValueError):
+        return None
+
+
+def _heights(frame: Frame | None, x: NDArray[Any], y: NDArray[Any], z: NDArray[Any]) -> Any:
+    """Height above the ellipsoid of ENU positions (exact with a frame; else z + r^2 / 2R)."""
+    x, y, z = (np.asarray(a, dtype=np.float64) for a in (x, y, z))
+    if x.size == 0:
+        return np.zeros(0)
+    if frame is None:
+        return z + (x * x + y * y) / (2.0 * _EARTH_R_M)
+    return frame.height_m(np.column_stack([x, y, z]))
+
+
+def _index(values: list[str], table: dict[str, int], v: Any) -> int:
+    """Index of a string in a growing lookup list (for compact categorical columns)."""
+    key = "" if v is None else str(v)
+    if key not in table:
+        table[key] = len(values)
+        values.append(key)
+    return table[key]
+
+
+def _group_counts(ids: NDArray[Any], keys: NDArray[Any]) -> list[int]:
+    """Rows per key for rows sorted by id (keys sorted; ids absent from keys are dropped)."""
+    if keys.size == 0:
+        return []
+    left = np.searchsorted(ids, keys, side="left")
+    right = np.searchsorted(ids, keys, side="right")
+    return (right - left).tolist()
+
+
+def replay_data(db_path: Path, max_points: int = MAX_POINTS) -> dict[str, Any]:
+    """Read a run database into the JSON-able dict the page draws (deterministic).
+
+    Raises FileNotFoundError naming the path when the database does not exist.
+    """
+    db_path = Path(db_path)
+    run = load_run(db_path, max_points=max_points)
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        con.sql("SET threads TO 1")
+        present = _existing_tables(con)
+        for name, ddl in TABLES.items():
+            if name not in present:  # an absent table reads as empty
+                con.sql(f"CREATE TEMP TABLE {name} ({ddl})")
+        extra = _replay_tables(con, max_points)
+    return _assemble(run, extra)
+
+
+def _replay_tables(con: duckdb.DuckDBPyConnection, max_points: int) -> dict[str, Columns]:
+    """What the replay needs beyond the report's data: tracks, identities, interceptors."""
+    tracks = _fetch(
+        con,
+        "SELECT t, track_id, x, y, z, vx, vy, vz, status FROM tracks "
+        "ORDER BY track_id, t, status, x, y, z",
+    )
+    tracks = _take(tracks, _stride_keep(tracks["track_id"].astype(np.int64), max_points))
+    return {
+        "tracks": tracks,
+        "identified": _fetch(
+            con,
+            "SELECT t, track_id, detail FROM events WHERE kind = 'identified' AND track_id >= 0 "
+            "ORDER BY track_id, t, detail",
+        ),
+        "lifecycle": _fetch(
+            con,
+            "SELECT track_id, min(t) FILTER (WHERE kind = 'track_confirmed') AS confirmed_t, "
+            "max(t) FILTER (WHERE kind = 'track_dropped') AS dropped_t FROM events "
+            "WHERE kind IN ('track_confirmed', 'track_dropped') AND track_id >= 0 "
+            "GROUP BY track_id ORDER BY track_id",
+        ),
+        "track_truth": _fetch(
+            con,
+            """
+            WITH c AS (SELECT track_id, truth_id, count(*) AS n FROM tracks
+                       WHERE truth_id >= 0 GROUP BY track_id, truth_id)
+            SELECT track_id, truth_id FROM c
+            QUALIFY row_number() OVER (PARTITION BY track_id ORDER BY n DESC, truth_id) = 1
+            ORDER BY track_id
+            """,
+        ),
+        # one row per interceptor, in the order they were launched (rowid: insertion order,
+        # which is the interceptor number the launch events carry as their value)
+        "shots": _fetch(
+            con,
+            "SELECT rowid AS shot, t, battery, missile, track_id, object_id, outcome "
+            "FROM engagements ORDER BY rowid",
+        ),
+    }
+
+
+def _assemble(run: RunData, extra: dict[str, Columns]) -> dict[str, Any]:
+    frame = _frame(run.meta)
+    objects = run.objects
+    oid = objects["object_id"].astype(np.int64)
+    categories: list[str] = []
+    cat_idx: dict[str, int] = {}
+    duration = _round(run.meta.get("duration_s"), 3)
+    if duration is None:  # a run without its meta: as long as its rows
+        ends = [float(np.nanmax(a)) for a in (run.truth["t"], extra["tracks"]["t"]) if a.size]
+        duration = round(max(ends, default=0.0), 3)
+
+    # truth is grouped by object; rows of an object the objects table lacks cannot be drawn
+    truth = _take(run.truth, np.isin(run.truth["object_id"].astype(np.int64), oid))
+    tr_h = truth["alt_m"].astype(np.float64)
+    missing = ~np.isfinite(tr_h)
+    if missing.any():
+        tr_h = tr_h.copy()
+        tr_h[missing] = _heights(
+            frame, truth["x"][missing], truth["y"][missing], truth["z"][missing]
+        )
+    det = run.detections
+    sensors = run.sensors
+    sensor_ids = sensors["sensor_id"].astype(np.int64)
+    tracks = extra["tracks"]
+    track_ids = np.unique(tracks["track_id"].astype(np.int64))
+    shots, events = _interceptors(run, extra["shots"], frame)
+    ext = _extent(run, tracks)
+
+    data: dict[str, Any] = {
+        "version": 1,
+        "scenario": run.meta.get("scenario", "run"),
+        "description": run.meta.get("description", ""),
+        "seed": run.meta.get("seed", ""),
+        "trial": run.meta.get("trial", ""),
+        "duration": duration,
+        "q": {"t": Q_T_S, "xy": Q_XY_M, "h": Q_H_M, "v": Q_V_MPS},
+        "identities": list(IDENTITIES),
+        "statuses": list(STATUSES),
+        "extent": ext,
+        "assets": [
+            {
+                "name": str(n),
+                "x": _round(x, 0),
+                "y": _round(y, 0),
+                "r": _round(r, 0),
+            }
+            for n, x, y, r in zip(
+                run.assets["name"],
+                run.assets["x"],
+                run.assets["y"],
+                run.assets["radius_m"],
+                strict=True,
+            )
+        ],
+        "sensors": [
+            {
+                "id": int(i),
+                "name": str(n),
+                "role": "" if role is None else str(role),
+                "preset": str(p),
+                "x": _round(x, 0),
+                "y": _round(y, 0),
+                "range": _round(rng, 0),
+                "boresight": _round(b, 4),
+                "width": _round(w, 4),
+                "scan": "" if scan is None else str(scan),
+                "period": _round(per, 2),
+            }
+            for i, n, role, p, x, y, rng, b, w, scan, per in zip(
+                sensors["sensor_id"],
+                sensors["name"],
+                sensors["role"],
+                sensors["preset"],
+                sensors["x"],
+                sensors["y"],
+                sensors["max_range_m"],
+                sensors["boresight_rad"],
+                sensors["sector_width_rad"],
+                sensors["scan"],
+                sensors["scan_period_s"],
+                strict=True,
+            )
+        ],
+        "batteries": shots.pop("_batteries"),
+        "objects": {
+            "id": oid.tolist(),
+            "name": [str(v) for v in objects["name"]],
+            "cat": [_index(categories, cat_idx, v) for v in objects["category"]],
+            "hostile": [int(bool(v)) for v in objects["hostile"]],
+            "start": [_round(v, 1) for v in objects["start_s"]],
+            "end": [_round(v, 1) for v in objects["end_s"]],
+            "reason": ["" if v is None else str(v) for v in objects["end_reason"]],
+        },
+        "categories": categories,
+        "truth": {
+            "n": _group_counts(truth["object_id"].astype(np.int64), oid),
+            "t": _delta(truth["t"], Q_T_S),
+            "x": _delta(truth["x"], Q_XY_M),
+            "y": _delta(truth["y"], Q_XY_M),
+            "h": _delta(tr_h, Q_H_M),
+        },
+        "plots": {
+            "t": _delta(det["t"], Q_T_S),
+            "x": _plain(det["x"], Q_XY_M),
+            "y": _plain(det["y"], Q_XY_M),
+            "h": _plain(_heights(frame, det["x"], det["y"], det["z"]), Q_H_M),
+            "s": np.searchsorted(sensor_ids, det["sensor_id"].astype(np.int64)).tolist()
+            if sensor_ids.size
+            else [],
+            "fa": (det["truth_id"].astype(np.int64) < 0).astype(np.int64).tolist(),
+            "total": run.detection_rows,
+        },
+        "plotPersist": _plot_persistence(sensors),
+        "tracks": _tracks(tracks, track_ids, extra, frame, oid),
+        "shots": shots,
+        "events": events,
+    }
+    return data
+
+
+def _plot_persistence(sensors: Columns) -> float:
+    """How long a plot stays on the screen: the longest scan period (at least 2 s, at most 12)."""
+    per = sensors["scan_period_s"].astype(np.float64)
+    per = per[np.isfinite(per) & (per > 0)]
+    return float(np.clip(per.max(), 2.0, 12.0)) if per.size else 10.0
+
+
+def _tracks(
+    tracks: Columns,
+    track_ids: NDArray[np.int64],
+    extra: dict[str, Columns],
+    frame: Frame | None,
+    oid: NDArray[np.int64],
+) -> dict[str, Any]:
+    """Track rows grouped by track, with each row's status and identity at that time."""
+    tid = tracks["track_id"].astype(np.int64)
+    t = tracks["t"].astype(np.float64)
+    status_code = {s: i for i, s in enumerate(STATUSES)}
+    st = np.array([status_code.get(str(s), 1) for s in tracks["status"]], dtype=np.int64)
+    # identity at each row: the latest identified event of that track at or before the row
+    ident = np.zeros(t.size, dtype=np.int64)
+    ev = extra["identified"]
+    ev_tid = ev["track_id"].astype(np.int64)
+    ev_t = ev["t"].astype(np.float64)
+    code = {s: i for i, s in enumerate(IDENTITIES)}
+    ev_code = np.array([code.get(str(d), 0) for d in ev["detail"]], dtype=np.int64)
+    starts = np.searchsorted(tid, track_ids, side="left")
+    ends = np.searchsorted(tid, track_ids, side="right")
+    history: list[list[Any]] = []
+    for k, tr in enumerate(track_ids.tolist()):
+        lo, hi = np.searchsorted(ev_tid, [tr, tr + 1])
+        if hi <= lo:
+            history.append([])
+            continue
+        et, ec = ev_t[lo:hi], ev_code[lo:hi]
+        a, b = starts[k], ends[k]
+        j = np.searchsorted(et, t[a:b] + 1e-6, side="right") - 1
+        ident[a:b] = np.where(j >= 0, ec[np.maximum(j, 0)], 0)
+        history.append([[_round(x, 1), int(c)] for x, c in zip(et, ec, strict=True)])
+    life = extra["lifecycle"]
+    life_tid = life["track_id"].astype(np.int64)
+    confirmed = np.full(track_ids.size, np.nan)
+    dropped = np.full(track_ids.size, np.nan)
+    if life_tid.size:
+        p = np.minimum(np.searchsorted(life_tid, track_ids), life_tid.size - 1)
+        hit = life_tid[p] == track_ids
+        confirmed[hit] = life["confirmed_t"][p[hit]].astype(np.float64)
+        dropped[hit] = life["dropped_t"][p[hit]].astype(np.float64)
+    tt = extra["track_truth"]
+    tt_tid = tt["track_id"].astype(np.int64)
+    truth_obj = np.full(track_ids.size, -1, dtype=np.int64)
+    if tt_tid.size:
+        p = np.minimum(np.searchsorted(tt_tid, track_ids), tt_tid.size - 1)
+        hit = tt_tid[p] == track_ids
+        obj = tt["truth_id"].astype(np.int64)[p]
+        k = np.searchsorted(oid, obj)
+        ok = hit & (k < oid.size) & (oid[np.minimum(k, max(oid.size - 1, 0))] == obj)
+        truth_obj[ok] = k[ok]
+    h = _heights(frame, tracks["x"], tracks["y"], tracks["z"])
+    return {
+        "id": track_ids.tolist(),
+        "n": (ends - starts).tolist(),
+        "confirmed": [_round(v, 1) for v in confirmed],
+        "dropped": [_round(v, 1) for v in dropped],
+        "truth": truth_obj.tolist(),
+        "identity": history,
+        "t": _delta(t, Q_T_S),
+        "x": _delta(tracks["x"], Q_XY_M),
+        "y": _delta(tracks["y"], Q_XY_M),
+        "h": _delta(h, Q_H_M),
+        "vx": _plain(tracks["vx"], Q_V_MPS),
+        "vy": _plain(tracks["vy"], Q_V_MPS),
+        "vh": _plain(tracks["vz"], Q_V_MPS),
+        "st": st.tolist(),
+        "idn": ident.tolist(),
+    }
+
+
+def _interceptors(
+    run: RunData, shots: Columns, frame: Frame | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Each interceptor's launch and end (site, time, intercept point, outcome) and the
+    kill/miss/leak/asset-hit markers.
+
+    The run records an interceptor's launch (site and time), its planned intercept point
+    and predicted time, and the kill or miss (where and when), not its path: the page moves
+    it on a straight line from the launch site to where it ended. A kill or miss is matched to
+    the interceptor of the same outcome and missile launched before it, preferring the same
+    track, then the same object, then the earliest launched; an interceptor that ended
+    otherwise (self-destructed, hit the ground, lost its target, still flying) ends at its
+    planned intercept point and time.
+    """
+    ev = run.engage_events
+    kind = np.asarray([str(k) for k in ev["kind"]], dtype=object)
+    detail = np.asarray(["" if d is None else str(d) for d in ev["detail"]], dtype=object)
+    ev_t = ev["t"].astype(np.float64)
+    ev_obj = _int_col(ev["object_id"])
+    ev_trk = _int_col(ev["track_id"])
+    ev_x, ev_y, ev_z = (ev[c].astype(np.float64) for c in ("x", "y", "z"))
+    ev_v = ev["value"].astype(np.float64)
+    ev_h = _heights(frame, np.nan_to_num(ev_x), np.nan_to_num(ev_y), np.nan_to_num(ev_z))
+
+    n = int(shots["t"].shape[0])
+    s_t = shots["t"].astype(np.float64)
+    s_trk = _int_col(shots["track_id"])
+    s_obj = _int_col(shots["object_id"])
+    s_missile = ["" if m is None else str(m) for m in shots["missile"]]
+    s_battery = ["" if b is None else str(b) for b in shots["battery"]]
+    s_outcome = ["" if o is None else str(o) for o in shots["outcome"]]
+    s_num = shots["shot"].astype(np.int64) if n else np.zeros(0, dtype=np.int64)
+
+    # launch sites: the launch event carrying this interceptor's number, else one of the same
+    # (time, track, object, missile) not yet used
+    site = np.full((n, 3), np.nan)
+    launches: dict[tuple[Any, ...], list[int]] = {}
+    by_num: dict[int, int] = {}
+    for i in np.flatnonzero(kind == "launch").tolist():
+        if detail[i].startswith("interceptor "):
+            key = (round(ev_t[i], 6), ev_trk[i], ev_obj[i], detail[i][len("interceptor ") :])
+            launches.setdefault(key, []).append(i)
+            if np.isfinite(ev_v[i]):
+                by_num.setdefault(round(ev_v[i]), i)
+    used: set[int] = set()
+    for k in range(n):
+        key = (round(s_t[k], 6), s_trk[k], s_obj[k], s_missile[k])
+        same = launches.get(key, [])
+        i = by_num.get(int(s_num[k]))
+        if i is None or i in used or i not in same:
+            i = next((j for j in same if j not in used), None)
+        if i is not None:
+            used.add(i)
+            site[k] = (ev_x[i], ev_y[i], ev_h[i])
+    # planned intercept point and time: the latest unused plan of the same track and object
+    # by the same battery at or before the launch
+    plans: dict[tuple[Any, ...], list[int]] = {}
+    for j in np.flatnonzero(kind == "engagement_planned").tolist():
+        plans.setdefault((ev_trk[j], ev_obj[j], detail[j]), []).append(j)  # in time order
+    end = np.full((n, 4), np.nan)  # t, x, y, h
+    for k in range(n):
+        cands = plans.get((s_trk[k], s_obj[k], s_battery[k]), [])
+        best = next(
+            (j for j in reversed(cands) if j not in used and ev_t[j] <= s_t[k] + 1e-6), None
+        )
+        if best is not None:
+            used.add(best)
+            end[k] = (ev_v[best], ev_x[best], ev_y[best], ev_h[best])
+    # kills and misses: each to one interceptor of that outcome and missile launched before
+    # it, of the same track if any, else of the same object, else the earliest launched
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for k in range(n):  # shots are in launch order
+        for key in (
+            (s_outcome[k], s_missile[k], f"t{s_trk[k]}"),
+            (s_outcome[k], s_missile[k], f"o{s_obj[k]}"),
+            (s_outcome[k], s_missile[k]),
+        ):
+            groups.setdefault(key, []).append(k)
+    done = np.zeros(n, dtype=bool)
+    for j in np.flatnonzero((kind == "kill") | (kind == "miss")).tolist():
+        k = None
+        for key in (
+            (kind[j], detail[j], f"t{ev_trk[j]}"),
+            (kind[j], detail[j], f"o{ev_obj[j]}"),
+            (kind[j], detail[j]),
+        ):
+            k = next(
+                (c for c in groups.get(key, []) if not done[c] and s_t[c] <= ev_t[j] + 1e-6),
+                None,
+            )
+            if k is not None:
+                break
+        if k is None:
+            continue
+        done[k] = True
+        if np.isfinite(ev_x[j]) and np.isfinite(ev_y[j]):
+            end[k] = (ev_t[j], ev_x[j], ev_y[j], ev_h[j])
+        else:
+            end[k, 0] = ev_t[j]
+    # an interceptor self-destructed because its target was killed by another stops then,
+    # part of the way to its planned intercept point
+    kill_t: dict[int, float] = {}
+    for j in np.flatnonzero(kind == "kill").tolist():
+        kill_t.setdefault(int(ev_obj[j]), float(ev_t[j]))
+    for k in range(n):
+        stop = kill_t.get(int(s_obj[k]))
+        if s_outcome[k] != "destroyed" or stop is None or not np.isfinite(site[k, 0]):
+            continue
+        if np.isfinite(end[k, 0]) and s_t[k] <= stop < end[k, 0]:
+            f = (stop - s_t[k]) / (end[k, 0] - s_t[k])
+            end[k] = (stop, *(site[k] + f * (end[k, 1:] - site[k])))
+
+    missiles: list[str] = []
+    batteries_l: list[str] = []
+    outcomes: list[str] = []
+    m_idx: dict[str, int] = {}
+    b_idx: dict[str, int] = {}
+    o_idx: dict[str, int] = {}
+    sites: dict[str, tuple[float, float]] = {}
+    for k in range(n):
+        if np.isfinite(site[k, 0]) and s_battery[k] not in sites:
+            sites[s_battery[k]] = (float(site[k, 0]), float(site[k, 1]))
+    oid = run.objects["object_id"].astype(np.int64)
+
+    def obj_index(o: NDArray[np.int64]) -> list[int]:
+        if oid.size == 0:
+            return [-1] * o.size
+        p = np.minimum(np.searchsorted(oid, o), oid.size - 1)
+        return np.where(oid[p] == o, p, -1).tolist()
+
+    shot_data = {
+        "t0": [_round(v, 1) for v in s_t],
+        "t1": [_round(v, 1) for v in end[:, 0]],
+        "x0": [_round(v, -1) for v in site[:, 0]],
+        "y0": [_round(v, -1) for v in site[:, 1]],
+        "h0": [_round(v, 0) for v in site[:, 2]],
+        "x1": [_round(v, -1) for v in end[:, 1]],
+        "y1": [_round(v, -1) for v in end[:, 2]],
+        "h1": [_round(v, 0) for v in end[:, 3]],
+        "track": s_trk.tolist(),
+        "obj": obj_index(s_obj),
+        "missile": [_index(missiles, m_idx, m) for m in s_missile],
+        "battery": [_index(batteries_l, b_idx, b) for b in s_battery],
+        "outcome": [_index(outcomes, o_idx, o) for o in s_outcome],
+        "missiles": missiles,
+        "batteryNames": batteries_l,
+        "outcomes": outcomes,
+        "_batteries": [
+            {"name": name, "x": _round(x, 0), "y": _round(y, 0)}
+            for name, (x, y) in sorted(sites.items())
+        ],
+    }
+    marks = np.flatnonzero(np.isin(kind, EVENT_KINDS) & np.isfinite(ev_x) & np.isfinite(ev_y))
+    event_data = {
+        "kinds": list(EVENT_KINDS),
+        "t": [_round(v, 1) for v in ev_t[marks]],
+        "k": [EVENT_KINDS.index(str(kind[j])) for j in marks],
+        "x": _plain(ev_x[marks], Q_XY_M),
+        "y": _plain(ev_y[marks], Q_XY_M),
+        "h": _plain(ev_h[marks], Q_H_M),
+        "obj": obj_index(ev_obj[marks]),
+        "track": ev_trk[marks].tolist(),
+        "detail": [str(detail[j]) for j in marks],
+        "value": [_round(ev_v[j], 1) for j in marks],
+    }
+    return shot_data, event_data
+
+
+def _int_col(values: NDArray[Any]) -> NDArray[np.int64]:
+    """An integer column with NULL as -1."""
+    v = np.array([-1 if x is None else x for x in values], dtype=np.float64)
+    return np.nan_to_num(v, nan=-1.0).astype(np.int64)
+
+
+def _extent(run: RunData, tracks: Columns) -> dict[str, float]:
+    """The plan view's initial box (ENU m) and the profile's axes: where the battle is.
+
+    The box holds every site, every threat's whole path, and the central 90 % of the civil
+    traffic's and tracks' positions (airliners crossing the whole area would otherwise
+    shrink the battle to a dot); the profile's ground range reaches the farthest of those,
+    its height the highest object.
+    """
+    truth = run.truth
+    oid = run.objects["object_id"].astype(np.int64)
+    hostile_ids = oid[run.objects["hostile"].astype(bool)]
+    t_obj = truth["object_id"].astype(np.int64)
+    threat = np.isin(t_obj, hostile_ids)
+    parts_x = [run.assets["x"], run.sensors["x"], truth["x"][threat]]
+    parts_y = [run.assets["y"], run.sensors["y"], truth["y"][threat]]
+    for cx, cy in ((truth["x"][~threat], truth["y"][~threat]), (tracks["x"], tracks["y"])):
+        cx, cy = np.asarray(cx, dtype=np.float64), np.asarray(cy, dtype=np.float64)
+        ok = np.isfinite(cx) & np.isfinite(cy)
+        if ok.any():
+            parts_x.append(np.percentile(cx[ok], [5.0, 95.0]))
+            parts_y.append(np.percentile(cy[ok], [5.0, 95.0]))
+    x = np.concatenate([np.asarray(a, dtype=np.float64) for a in parts_x])
+    y = np.concatenate([np.asarray(a, dtype=np.float64) for a in parts_y])
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if x.size == 0:
+        x = y = np.array([-50_000.0, 50_000.0])
+    r = np.hypot(x, y)
+    h = np.asarray(truth["alt_m"], dtype=np.float64)
+    h = h[np.isfinite(h)]
+    return {
+        "xmin": round(float(x.min()), -2),
+        "xmax": round(float(x.max()), -2),
+        "ymin": round(float(y.min()), -2),
+        "ymax": round(float(y.max()), -2),
+        "rmax": round(float(r.max()) * 1.02 + 1_000.0, -2),
+        "hmax": round(max(float(h.max()) if h.size else 0.0, 1_000.0) * 1.1, -1),
+    }
+
+
+def render_replay(data: dict[str, Any]) -> str:
+    """The replay page: HTML with the style, the script and the data inline."""
+    payload = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    # nothing in the JSON may close the script element or open a comment
+    payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    name = escape(str(data.get("scenario", "run")))
+    layers = "".join(
+        f'<label title="{escape(tip)}"><input type="checkbox" id="layer-{key}"'
+        f"{' checked' if on else ''}> {escape(label)}</label>"
+        for key, label, on, tip in _LAYERS
+    )
+    speeds = "".join(
+        f'<option value="{s}"{" selected" if s == 10 else ""}>{s}×</option>'
+        for s in (1, 2, 5, 10, 20, 50, 100)
+    )
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,">'
+        f"<title>{name}: airdefense replay</title>"
+        f"<style>{_asset_text('replay.css')}</style></head><body>"
+        '<header><div class="head">'
+        f'<h1>{name}</h1><span class="sub" id="subtitle"></span></div>'
+        '<div class="controls">'
+        '<button id="play" type="button" title="Play / pause (space)">▶ Play</button>'
+        f'<label class="speed">speed <select id="speed">{speeds}</select></label>'
+        f'<input id="scrubber" type="range" min="0" max="{data.get("duration", 0)}" '
+        'step="0.1" value="0" aria-label="time">'
+        '<output id="clock">T+00:00.0</output></div>'
+        f'<div class="layers">{layers}</div></header>'
+        '<main><div id="views">'
+        '<div id="plan-wrap"><canvas id="plan" aria-label="plan view"></canvas>'
+        '<div id="legend"></div></div>'
+        '<div id="profile-wrap"><canvas id="profile" aria-label="altitude profile"></canvas>'
+        "</div></div>"
+        '<aside id="details" hidden><button id="details-close" type="button" '
+        'title="Close">×</button><div id="details-body"></div></aside></main>'
+        '<footer><span id="status"></span><span class="hint">drag to pan · wheel to zoom · '
+        "double-click to reset · click a track for its history · space plays/pauses · "
+        "← → step 5 s</span></footer>"
+        f'<script type="application/json" id="replay-data">{payload}</script>'
+        f"<script>{_asset_text('replay.js')}</script>"
+        "</body></html>\n"
+    )
+
+
+#: Layer switches: (key, label, on by default, tooltip). ``#layer-<key>`` in the page.
+_LAYERS = (
+    ("truth", "truth", True, "where every object really is, with its last minute of path"),
+    ("plots", "plots", True, "radar plots of the last scan period, false alarms included"),
+    ("tracks", "tracks", True, "confirmed and coasting tracks: symbol by identity, 60 s leader"),
+    ("tentative", "tentative", False, "tentative tracks (not yet confirmed)"),
+    ("labels", "labels", True, "track numbers"),
+    ("trails", "trails", True, "the last minute of each track's path"),
+    ("interceptors", "interceptors", True, "interceptors in flight, from their launch site"),
+    ("events", "events", True, "kills, misses, leaks and asset hits"),
+    ("sites", "sites", True, "defended assets, radars with their range, batteries"),
+)
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    fd, tmp_name = tempfile.mkstemp(prefix=".replay-", suffix=".html.tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+
+
+def write_replay(run_dir: Path) -> Path:
+    """Read ``run_dir/run.duckdb`` and write ``run_dir/replay.html``; return its path.
+
+    Written to a temporary file beside the target and renamed over it, so a crash never
+    leaves a half-written page. Raises FileNotFoundError when the run database is missing.
+    """
+    run_dir = Path(run_dir)
+    page = render_replay(replay_data(run_dir / DB_NAME)).encode("utf-8")
+    target = run_dir / REPLAY_NAME
+    _write_atomic(target, page)
+    return target
+
+
+def check_run_dir(run_dir: Path) -> None:
+    """Raise ReplayError unless ``run_dir`` is a directory holding a run database."""
+    if not run_dir.exists():
+        raise ReplayError(f"{run_dir}: no such run directory")
+    if not run_dir.is_dir():
+        raise ReplayError(f"{run_dir}: not a directory (give a run directory)")
+    if not (run_dir / DB_NAME).is_file():
+        raise ReplayError(f"{run_dir}: not a run directory (no {DB_NAME})")
+
+
+def ensure_replay(run_dir: Path) -> Path:
+    """``run_dir/replay.html``, written first if it is missing (runs from older versions)."""
+    run_dir = Path(run_dir)
+    check_run_dir(run_dir)
+    target = run_dir / REPLAY_NAME
+    if not target.is_file():
+        try:
+            write_replay(run_dir)
+        except OSError as exc:
+            raise ReplayError(f"{target}: cannot write ({exc.strerror or exc})") from None
+        except duckdb.Error as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ReplayError(f"{run_dir / DB_NAME}: cannot read ({first})") from None
+    return target
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    """Serves files from the run directory without logging every request to stderr."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+class _Server(ThreadingHTTPServer):
+    """A threading server whose handler threads do not keep the process alive, and which
+    stays silent when a browser drops a connection mid-reply (a cancelled load is no error)."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
+def serve(run_dir: Path, port: int | None = None) -> ThreadingHTTPServer:
+    """An HTTP server for ``run_dir`` bound to 127.0.0.1 only (port 0/None: a free one).
+
+    The caller runs ``serve_forever()`` and closes it; raises OSError when the port is taken.
+    """
+    handler = functools.partial(_QuietHandler, directory=str(Path(run_dir).resolve()))
+    return _Server(("127.0.0.1", port or 0), handler)

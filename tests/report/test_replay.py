@@ -1,0 +1,422 @@
+"""The replay page: what it embeds, that it is self-contained and deterministic, that the
+default scenario's pages stay small, and the ``airdefense replay`` command."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pytest
+from replay_synthetic_run import make_replay_run, track_number
+from report_synthetic_run import BATTERY_SITES, make_run
+from typer.testing import CliRunner
+
+from airdefense.cli import app
+from airdefense.report.replay import (
+    MAX_POINTS,
+    Q_XY_M,
+    REPLAY_NAME,
+    ReplayError,
+    ensure_replay,
+    replay_data,
+    serve,
+    write_replay,
+)
+
+FIVE_MB = 5 * 1024 * 1024
+
+
+class _Page(HTMLParser):
+    """Collects every resource reference, element ids and script bodies of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[tuple[str, str, str]] = []
+        self.ids: set[str] = set()
+        self.scripts: list[tuple[dict[str, str | None], str]] = []
+        self._script: dict[str, str | None] | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        for name in ("src", "href", "srcset", "poster", "data", "action", "formaction"):
+            if name in a:
+                self.refs.append((tag, name, a[name] or ""))
+        if a.get("id"):
+            self.ids.add(str(a["id"]))
+        if tag == "script":
+            self._script, self._text = a, []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._script is not None:
+            self.scripts.append((self._script, "".join(self._text)))
+            self._script = None
+
+    def handle_data(self, data: str) -> None:
+        if self._script is not None:
+            self._text.append(data)
+
+
+def parse_page(path: Path) -> tuple[str, _Page]:
+    text = path.read_text(encoding="utf-8")
+    page = _Page()
+    page.feed(text)
+    page.close()
+    return text, page
+
+
+def assert_self_contained(path: Path) -> None:
+    """No resource from anywhere but the page itself: only ``data:`` URIs and fragments,
+    no CSS ``url()`` or ``@import`` of a file, no script that fetches."""
+    text, page = parse_page(path)
+    external = [r for r in page.refs if not (r[2].startswith(("data:", "#")) or r[2] == "")]
+    assert external == [], f"{path.name}: external references {external[:5]}"
+    for attrs, _ in page.scripts:
+        assert "src" not in attrs, f"{path.name}: script with src"
+    for url in re.findall(r"url\(\s*['\"]?([^'\")]+)", text):
+        assert url.startswith(("data:", "#")), f"{path.name}: CSS url({url})"
+    assert "@import" not in text
+    for api in ("fetch(", "XMLHttpRequest", "WebSocket", "EventSource", "sendBeacon"):
+        assert api not in text, f"{path.name}: {api}"
+
+
+def embedded(path: Path) -> dict[str, Any]:
+    """The replay page's data, as the page parses it."""
+    _, page = parse_page(path)
+    data = [body for attrs, body in page.scripts if attrs.get("id") == "replay-data"]
+    assert len(data) == 1
+    return json.loads(data[0])
+
+
+def undelta(values: list[int], quantum: float) -> np.ndarray:
+    return np.cumsum(np.asarray(values, dtype=np.int64)) * quantum
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    run_dir = tmp_path_factory.mktemp("story")
+    make_replay_run(run_dir)
+    return run_dir, write_replay(run_dir)
+
+
+# --- the page ---------------------------------------------------------------------------
+
+
+def test_writes_replay_and_no_temp_file(story: tuple[Path, Path]) -> None:
+    run_dir, page = story
+    assert page == run_dir / REPLAY_NAME
+    assert sorted(p.name for p in run_dir.iterdir()) == ["replay.html", "run.duckdb"]
+
+
+def test_replay_is_self_contained_with_stable_ids(story: tuple[Path, Path]) -> None:
+    _, page = story
+    assert_self_contained(page)
+    _, parsed = parse_page(page)
+    for eid in ("play", "speed", "scrubber", "clock", "plan", "profile", "details", "status"):
+        assert eid in parsed.ids
+    for layer in ("truth", "plots", "tracks", "interceptors", "events", "sites", "labels"):
+        assert f"layer-{layer}" in parsed.ids
+    assert "window.replay" in page.read_text(encoding="utf-8")
+
+
+def test_same_database_same_page(story: tuple[Path, Path], tmp_path: Path) -> None:
+    run_dir, page = story
+    first = page.read_bytes()
+    assert write_replay(run_dir).read_bytes() == first
+
+
+def test_truth_and_plots_decode_to_the_database(story: tuple[Path, Path]) -> None:
+    run_dir, page = story
+    data = embedded(page)
+    con = duckdb.connect(str(run_dir / "run.duckdb"), read_only=True)
+    truth = con.sql("SELECT object_id, t, x, y, alt_m FROM truth ORDER BY object_id, t").fetchall()
+    plots = con.sql("SELECT count(*) FROM detections").fetchall()[0][0]
+    objects = con.sql("SELECT name FROM objects ORDER BY object_id").fetchall()
+    con.close()
+    tr = data["truth"]
+    assert sum(tr["n"]) == len(truth)
+    assert data["objects"]["name"] == [r[0] for r in objects]
+    x = undelta(tr["x"], data["q"]["xy"])
+    h = undelta(tr["h"], data["q"]["h"])
+    t = undelta(tr["t"], data["q"]["t"])
+    ref = np.array([r[1:] for r in truth], dtype=np.float64)
+    assert np.abs(t - ref[:, 0]).max() <= 0.05 + 1e-9
+    assert np.abs(x - ref[:, 1]).max() <= Q_XY_M / 2 + 1e-6
+    assert np.abs(h - ref[:, 3]).max() <= 0.5 + 1e-6
+    assert len(data["plots"]["t"]) == plots == data["plots"]["total"]
+    assert sum(data["plots"]["fa"]) > 0  # false alarms are plots too
+
+
+def test_tracks_carry_status_identity_and_lifecycle(story: tuple[Path, Path]) -> None:
+    run_dir, page = story
+    tk = embedded(page)["tracks"]
+    con = duckdb.connect(str(run_dir / "run.duckdb"), read_only=True)
+    ids = [r[0] for r in con.sql("SELECT DISTINCT track_id FROM tracks ORDER BY 1").fetchall()]
+    rows = con.sql("SELECT count(*) FROM tracks").fetchall()[0][0]
+    civil = con.sql("SELECT object_id FROM objects WHERE NOT hostile ORDER BY 1").fetchall()
+    con.close()
+    assert tk["id"] == ids and sum(tk["n"]) == rows
+    offsets = np.r_[0, np.cumsum(tk["n"])]
+    t = undelta(tk["t"], 0.1)
+    st = np.asarray(tk["st"])
+    idn = np.asarray(tk["idn"])
+    # track 1 follows object 0: identified hostile (code 3) at its start + 8 s
+    k = tk["id"].index(1)
+    (when, code), *_ = tk["identity"][k]
+    assert code == 3
+    rows_k = slice(offsets[k], offsets[k + 1])
+    assert (idn[rows_k][t[rows_k] >= when + 0.05] == 3).all()
+    assert (idn[rows_k][t[rows_k] < when - 0.05] == 0).all()
+    assert st[offsets[k]] == 0 and st[offsets[k + 1] - 1] == 2  # tentative first, coasting last
+    assert tk["truth"][k] == 0
+    c = tk["id"].index(track_number(civil[0][0]))
+    assert tk["identity"][c][0][1] == 1  # civil
+    assert tk["dropped"][c] is not None and tk["confirmed"][c] is not None
+
+
+def test_interceptors_fly_from_their_battery_to_their_end(story: tuple[Path, Path]) -> None:
+    run_dir, page = story
+    data = embedded(page)
+    sh = data["shots"]
+    con = duckdb.connect(str(run_dir / "run.duckdb"), read_only=True)
+    end0, end2 = (
+        r[0] for r in con.sql("SELECT end_s FROM objects WHERE object_id IN (0, 2) ORDER BY 1")
+        .fetchall()
+    )  # fmt: skip
+    con.close()
+    assert [sh["outcomes"][o] for o in sh["outcome"]] == ["kill", "miss", "timeout"]
+    for k in range(3):
+        battery = sh["batteryNames"][sh["battery"][k]]
+        assert (sh["x0"][k], sh["y0"][k]) == BATTERY_SITES[battery]
+    # the kill ends where and when the kill event is; the miss at the miss; the timeout at the
+    # planned intercept's predicted time (launch + 20 s in the synthetic story)
+    assert sh["t1"][0] == pytest.approx(end0, abs=0.05)
+    assert sh["t1"][1] == pytest.approx(end2 - 40.0, abs=0.05)
+    assert sh["t1"][2] == pytest.approx(sh["t0"][2] + 20.0, abs=0.05)
+    assert sh["track"] == [1, 2, 2]
+    assert [b["name"] for b in data["batteries"]] == ["B1", "B2"]
+    ev = data["events"]
+    kinds = [ev["kinds"][k] for k in ev["k"]]
+    assert sorted(kinds) == ["asset_hit", "kill", "leak", "leak", "miss"]
+
+
+def test_an_interceptor_destroyed_when_its_target_dies_stops_then(tmp_path: Path) -> None:
+    """A second interceptor at object 0, planned to meet it 100 s after launch, is destroyed
+    when the first one kills it: it stops at the kill time, on its way to the planned point."""
+    db = make_replay_run(tmp_path)
+    con = duckdb.connect(str(db))
+    (kill_t,) = con.sql("SELECT t FROM events WHERE kind = 'kill'").fetchall()[0]
+    launch = kill_t - 20.0
+    con.execute(
+        "INSERT INTO engagements VALUES (?, 'B2', 'SAM-L', 1, 0, 'destroyed', 1e6)", [launch]
+    )
+    con.execute(
+        "INSERT INTO events VALUES (?, 'engagement_planned', 0, -1, 1, 0, 50000, 10000, ?, 'B2'),"
+        " (?, 'launch', 0, -1, 1, -30000, -10000, 0, 3, 'interceptor SAM-L')",
+        [launch, launch + 100.0, launch],
+    )
+    con.close()
+    sh = replay_data(db)["shots"]
+    k = [sh["outcomes"][o] for o in sh["outcome"]].index("destroyed")
+    assert sh["t0"][k] == pytest.approx(launch, abs=0.05)
+    assert sh["t1"][k] == pytest.approx(kill_t, abs=0.05)
+    # a fifth of the way from B2's site to the planned point
+    assert sh["x1"][k] == pytest.approx(-30_000 + 0.2 * 30_000, abs=10)
+    assert sh["y1"][k] == pytest.approx(-10_000 + 0.2 * 60_000, abs=10)
+
+
+def test_a_partial_run_still_gives_a_page(tmp_path: Path) -> None:
+    make_run(tmp_path, optional_rows=False)
+    page = write_replay(tmp_path)
+    data = embedded(page)
+    assert data["tracks"]["id"] == [] and data["shots"]["t0"] == [] and data["events"]["t"] == []
+    assert sum(data["truth"]["n"]) > 0
+
+
+def test_missing_database_is_named(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"run\.duckdb"):
+        write_replay(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_large_runs_are_subsampled_keeping_each_line_s_ends(tmp_path: Path) -> None:
+    db = make_replay_run(tmp_path, threats=4, civil=20)
+    data = replay_data(db, max_points=500)
+    tr, tk = data["truth"], data["tracks"]
+    assert 0 < sum(tr["n"]) <= 500 + len(tr["n"])
+    assert 0 < sum(tk["n"]) <= 500 + len(tk["n"])
+    con = duckdb.connect(str(db), read_only=True)
+    last = dict(con.sql("SELECT object_id, max(t) FROM truth GROUP BY 1").fetchall())
+    con.close()
+    t = undelta(tr["t"], 0.1)
+    ends = np.cumsum(tr["n"])
+    for o, n_o in enumerate(tr["n"]):
+        if n_o:
+            assert t[ends[o] - 1] == pytest.approx(last[o], abs=0.05)
+    assert MAX_POINTS >= 100_000
+
+
+def test_names_cannot_break_out_of_the_page(tmp_path: Path) -> None:
+    db = make_replay_run(tmp_path)
+    nasty = "</script><script>alert(1)</script><!--"
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE objects SET name = ? WHERE object_id = 0", [nasty])
+    con.close()
+    page = write_replay(tmp_path)
+    _, parsed = parse_page(page)
+    assert len(parsed.scripts) == 2  # the data and the program, nothing injected
+    assert embedded(page)["objects"]["name"][0] == nasty
+
+
+# --- the default scenario ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled default scenario, run as `airdefense run --out DIR -q` (about 10 s)."""
+    out = tmp_path_factory.mktemp("default") / "run"
+    result = CliRunner().invoke(app, ["run", "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_default_scenario_pages_are_small_and_self_contained(default_run: Path) -> None:
+    for name in ("report.html", "replay.html"):
+        page = default_run / name
+        size = page.stat().st_size
+        assert 50_000 < size < FIVE_MB, (name, size)
+        assert_self_contained(page)
+
+
+def test_default_scenario_interceptors_are_all_placed(default_run: Path) -> None:
+    data = embedded(default_run / "replay.html")
+    sh = data["shots"]
+    con = duckdb.connect(str(default_run / "run.duckdb"), read_only=True)
+    fired, kills = con.sql(
+        "SELECT count(*), count(*) FILTER (WHERE outcome = 'kill') FROM engagements"
+    ).fetchall()[0]
+    con.close()
+    assert len(sh["t0"]) == fired > 0
+    # every interceptor has a launch site (a battery) and an end after its launch
+    assert all(v is not None for v in sh["x0"] + sh["x1"] + sh["t1"])
+    assert all(t1 >= t0 for t0, t1 in zip(sh["t0"], sh["t1"], strict=True))
+    assert {b["name"] for b in data["batteries"]} == set(sh["batteryNames"])
+    kill_code = sh["outcomes"].index("kill")
+    assert sum(o == kill_code for o in sh["outcome"]) == kills
+    assert len(data["tracks"]["id"]) > 100
+
+
+# --- airdefense replay ------------------------------------------------------------------
+
+
+def _run(args: list[str]) -> Any:
+    return CliRunner().invoke(app, args)
+
+
+def test_replay_of_a_missing_or_wrong_directory_is_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "nope"
+    result = _run(["replay", str(missing)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {missing}: no such run directory"
+    result = _run(["replay", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {tmp_path}: not a run directory (no run.duckdb)"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_replay_on_a_taken_port_is_one_line(tmp_path: Path) -> None:
+    make_run(tmp_path, optional_rows=False)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = _run(["replay", str(tmp_path), "--port", str(port)])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: port {port}: cannot listen")
+
+
+def test_replay_opens_a_browser_only_when_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import webbrowser
+    from http.server import ThreadingHTTPServer
+
+    make_run(tmp_path, optional_rows=False)
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url))
+
+    def stop_at_once(self: ThreadingHTTPServer, *a: object, **k: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ThreadingHTTPServer, "serve_forever", stop_at_once)
+    result = _run(["replay", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert opened == []
+    assert (tmp_path / "replay.html").is_file()  # written because it was missing
+    result = _run(["replay", str(tmp_path), "--open"])
+    assert result.exit_code == 0
+    assert len(opened) == 1 and re.fullmatch(r"http://127\.0\.0\.1:\d+/replay\.html", opened[0])
+    assert opened[0] in result.stdout
+
+
+def test_server_listens_on_loopback_only(story: tuple[Path, Path]) -> None:
+    run_dir, _ = story
+    server = serve(run_dir)
+    try:
+        host, port = server.server_address[:2]
+        assert host == "127.0.0.1" and port > 0
+    finally:
+        server.server_close()
+
+
+def test_ensure_replay_refuses_what_is_not_a_run(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ReplayError, match="not a directory"):
+        ensure_replay(tmp_path / "file")
+
+
+def test_replay_command_serves_until_ctrl_c(tmp_path: Path) -> None:
+    """As a user runs it: prints the address, serves the page, stops cleanly on SIGINT."""
+    make_replay_run(tmp_path)
+    exe = Path(sys.executable).with_name("airdefense")
+    proc = subprocess.Popen(
+        [str(exe), "replay", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/replay\.html", line)
+        assert match, line
+        with urllib.request.urlopen(match.group(0), timeout=10) as resp:
+            body = resp.read().decode("utf-8")
+        assert resp.status == 200 and 'id="replay-data"' in body
+        assert body == (tmp_path / "replay.html").read_text(encoding="utf-8")
+        # the run directory is served; a download dropped half-way is no error
+        db = match.group(0).replace("replay.html", "run.duckdb")
+        with urllib.request.urlopen(db, timeout=10) as resp:
+            assert resp.status == 200 and len(resp.read(100)) == 100
+        time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and err.strip() == ""
+    assert "stopped" in out
