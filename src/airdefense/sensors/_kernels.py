@@ -34,13 +34,25 @@ TWO_PI = 2.0 * math.pi
 # geometry parameter vector of the look kernel (indices)
 G_PERIOD, G_F0, G_W, G_SWEEP_START, G_TG0, G_DT = 0, 1, 2, 3, 4, 5
 G_MIN_R, G_MAX_R, G_SIN_MIN_EL, G_SIN_MAX_EL = 6, 7, 8, 9
-G_H_ANT, G_EARTH_R, G_K_EARTH, G_BORESIGHT, G_T0, G_T1 = 10, 11, 12, 13, 14, 15
+G_H_ANT, G_EARTH_R, G_K_EARTH, G_BORESIGHT, G_TAB_H0, G_TAB_INV_STEP = 10, 11, 12, 13, 14, 15
 N_GEOM = 16
 
-# plot parameter vector of the plot kernels (indices)
+# per-object constants of the look kernel (columns)
+O_SNR0, O_D_CULL, O_DH_CULL = 0, 1, 2
+N_OBJ = 3
+
+# plot parameter vector of the merge, false-alarm and plot kernels (indices)
 P_SWEEP_START, P_AZ_BW, P_EL_BW, P_MIN_EL, P_RANGE_RES = 0, 1, 2, 3, 4
 P_PULSES, P_RANGE_FLOOR, P_ANGLE_FLOOR, P_MONOPULSE = 5, 6, 7, 8
-N_PLOT = 9
+P_PERIOD, P_F0, P_W, P_MIN_R, P_MAX_R, P_MAX_EL = 9, 10, 11, 12, 13, 14
+N_PLOT = 15
+
+# rows of the float plot block the plot kernel writes (plots.FLOAT_ROWS, same order)
+C_T, C_RANGE, C_AZ, C_EL, C_SIGMA_R, C_SIGMA_AZ, C_SIGMA_EL, C_SNR, C_X, C_Y, C_Z = range(11)
+N_COLS = 11
+# rows of the int plot block (plots.INT_ROWS, same order)
+I_SENSOR, I_SCAN, I_TRUTH = 0, 1, 2
+N_ICOLS = 3
 
 
 @intrinsic
@@ -120,16 +132,39 @@ def _los_series(kappa):
 
 
 @njit(cache=True, fastmath=False, nogil=True)
+def alive_objects(start_s, end_s, t0, t1):
+    """Indices of the objects that exist at some time in [t0, t1) (``Truth.alive_between``)."""
+    n = start_s.shape[0]
+    ids = np.empty(n, dtype=np.int64)
+    m = 0
+    for i in range(n):
+        ids[m] = i
+        m += np.int64(start_s[i] < t1 and end_s[i] >= t0)
+    return ids[:m]
+
+
+@njit(cache=True, fastmath=False, nogil=True)
+def window_looks(
+    om, start_s, end_s, per_obj, table_of, snr_grid, pd_grid, rot, site, geom, rotating,
+    rmax_tab, t0, t1, out_f, out_i,
+):  # fmt: skip
+    """:func:`look_kernel` on every object alive in [t0, t1): the whole look stage of one
+    window in one call (the simulation loop asks for ~1,000 short windows per radar, so
+    the cost per call matters as much as the cost per look)."""
+    ids = alive_objects(start_s, end_s, t0, t1)
+    return look_kernel(
+        om, ids, start_s, end_s, per_obj, table_of, snr_grid, pd_grid, rot, site, geom,
+        rotating, rmax_tab, t0, t1, out_f, out_i,
+    )  # fmt: skip
+
+
+@njit(cache=True, fastmath=False, nogil=True)
 def look_kernel(
     om,
     ids,
-    lo,
-    hi,
-    k_lo,
-    k_hi,
-    start,
-    end,
-    snr0,
+    start_s,
+    end_s,
+    per_obj,
     table_of,
     snr_grid,
     pd_grid,
@@ -137,15 +172,11 @@ def look_kernel(
     site,
     geom,
     rotating,
-    n_first,
-    n_last,
+    rmax_tab,
+    t0,
+    t1,
     out_f,
     out_i,
-    d_cull,
-    dh_cull,
-    rmax_tab,
-    tab_h0,
-    tab_inv_step,
 ):
     """Evaluate every (sweep, object) look of a window; write out the visible ones.
 
@@ -165,10 +196,17 @@ def look_kernel(
     evaluated object by object, all sweeps of one object in a row, so the truth is read
     in memory order. The visible looks are returned in look order, sweep-major and objects
     in ``ids`` order within a sweep: each sweep gets a slot range as large as its possible
-    looks, filled in object order, and the ranges are compacted at the end. Returns (looks
-    evaluated, visible looks). ``out_f`` (7, M): t, e, n, u (local ENU), slant range,
-    single-pulse SNR (dB), Pd; ``out_i`` (2, M): sweep number, object index. M must be the
-    number of (sweep, object) pairs with lo <= sweep <= hi.
+    looks, filled in object order, and the ranges are compacted at the end. ``out_f``
+    (7, M): t, e, n, u (local ENU), slant range, single-pulse SNR (dB), Pd; ``out_i``
+    (2, M): sweep number, object index. M must be at least the number P of (sweep, object)
+    pairs of the window (sweeps overlapping both the window and the object's life).
+    Returns (looks evaluated, visible looks, P), or (-1, 0, P) without evaluating anything
+    if the outputs are narrower than P (the caller grows them and calls again).
+
+    Per object, indexed by object id: ``start_s``, ``end_s`` its life; ``per_obj`` (N, 3)
+    its SNR constant + 10 log10 RCS (dB), ``d_cull`` and ``dh_cull`` (columns ``O_*``);
+    ``table_of`` its row of ``pd_grid``. ``geom``: the radar's scan and limits (``G_*``),
+    ``tab_h0`` and ``tab_inv_step`` included.
     """
     n_t = om.shape[1]
     last = n_t - 1
@@ -188,8 +226,8 @@ def look_kernel(
     earth_r = geom[G_EARTH_R]
     re = geom[G_K_EARTH] * earth_r
     boresight = geom[G_BORESIGHT]
-    t0 = geom[G_T0]
-    t1 = geom[G_T1]
+    tab_h0 = geom[G_TAB_H0]
+    tab_inv_step = geom[G_TAB_INV_STEP]
     ra_g = earth_r + h_ant
     ra_e = re + h_ant
     re2 = re * re
@@ -204,7 +242,28 @@ def look_kernel(
     r10, r11, r12 = rot[1, 0], rot[1, 1], rot[1, 2]
     r20, r21, r22 = rot[2, 0], rot[2, 1], rot[2, 2]
     n_obj = ids.shape[0]
-    n_sw = n_last - n_first + 1
+    # sweeps overlapping the window and each object's life (lo..hi), and the grid index
+    # range of its life (k_lo..k_hi) for the reference state
+    n_first = math.floor(t0 / period + f0)
+    n_last = math.ceil(t1 / period + f0) - 1
+    n_sw = max(n_last - n_first + 1, 0)
+    lo = np.empty(n_obj, dtype=np.int64)
+    hi = np.empty(n_obj, dtype=np.int64)
+    bound = 0
+    for j in range(n_obj):
+        obj = ids[j]
+        lo[j] = max(math.floor(start_s[obj] / period + f0), n_first)
+        hi[j] = min(math.floor(end_s[obj] / period + f0), n_last)
+        bound += max(hi[j] - lo[j] + 1, 0)
+    if bound == 0 or bound > out_f.shape[1] or bound > out_i.shape[1]:
+        return (-1 if bound else 0), 0, bound
+    k_lo = np.empty(n_obj, dtype=np.int64)
+    k_hi = np.empty(n_obj, dtype=np.int64)
+    for j in range(n_obj):
+        obj = ids[j]
+        k_lo[j] = int(min(max(math.ceil((start_s[obj] - tg0) / dt - 1e-9), 0), last))
+        kh = int(min(max(math.floor((end_s[obj] - tg0) / dt + 1e-9), 0), last))
+        k_hi[j] = max(kh, k_lo[j])
     # per sweep: reference grid index, start of its slot range, slots filled
     k_ref = np.empty(n_sw, dtype=np.int64)
     base = np.zeros(n_sw + 1, dtype=np.int64)
@@ -232,8 +291,8 @@ def look_kernel(
         obj = ids[j]
         tr = om[obj]
         m = 0
-        d_j = d_cull[j]
-        dh_j = dh_cull[j]
+        d_j = per_obj[obj, O_D_CULL]
+        dh_j = per_obj[obj, O_DH_CULL]
         for n in range(lo[j], hi[j] + 1):
             t_ref = (n - f0) * period
             # reference state: grid point nearest the sweep start (window independent)
@@ -261,7 +320,7 @@ def look_kernel(
             t_look = t_ref + frac * period
             if not (t_look >= t0 and t_look < t1 and frac < 1.0):
                 continue
-            if not (t_look >= start[j] and t_look <= end[j]):
+            if not (t_look >= start_s[obj] and t_look <= end_s[obj]):
                 continue
             # provably invisible from the reference state: counted, not evaluated further
             u_ref = px * r20 + py * r21 + pz * r22
@@ -360,8 +419,8 @@ def look_kernel(
             v_f[n_v, 5] = r2
             v_sweep[n_v] = c_sweep[c]
             n_v += np.int64(ok)
-        snr_j = snr0[j]
-        pd_j = pd_grid[table_of[j]]
+        snr_j = per_obj[obj, O_SNR0]
+        pd_j = pd_grid[table_of[obj]]
         for c in range(n_v):
             snr_db = snr_j - 20.0 * math.log10(v_f[c, 5])
             i = v_sweep[c] - n_first
@@ -386,7 +445,7 @@ def look_kernel(
                 out_i[0, n_vis] = out_i[0, slot]
                 out_i[1, n_vis] = out_i[1, slot]
             n_vis += 1
-    return n_looks, n_vis
+    return n_looks, n_vis, bound
 
 
 @njit(cache=True, fastmath=False, nogil=True)
@@ -528,15 +587,88 @@ def _sort_time_id(t, tid):
 
 
 @njit(cache=True, fastmath=False, nogil=True)
-def plot_kernel(pl_f, pl_i, k, z, prm, rot, site, fa_f, fa_i, out_f, out_i):
+def _maximum(a, b):
+    """np.maximum for two floats (NaN propagates)."""
+    return a if a >= b or a != a else b
+
+
+@njit(cache=True, fastmath=False, nogil=True)
+def false_alarm_cells(u, x, t0, t1, prm, fa_f, fa_i):
+    """Time, cell, sweep and measurement sigmas of F false alarms from their draws.
+
+    ``u`` (4, F) uniforms: time in [t0, t1), azimuth within the beam the sweep is at, range
+    and elevation uniform over the instrumented cells; ``x`` (F,) the threshold crossing
+    Q(N, x) = Pfa U of each. Writes ``fa_f`` rows C_T .. C_SIGMA_EL and, in row C_SNR, the
+    linear single-pulse SNR x / N - 1 (floored at 1e-3); ``fa_i`` rows I_SENSOR (left),
+    I_SCAN, I_TRUTH (-1). Each value is the same float operations, in the same order, as
+    the numpy formulas (``Radar.beam_azimuth_rad``, ``noise``): bit for bit equal.
+    """
+    period = prm[P_PERIOD]
+    f0 = prm[P_F0]
+    w = prm[P_W]
+    sweep_start = prm[P_SWEEP_START]
+    half_beam = 0.5 * prm[P_AZ_BW]
+    min_r = prm[P_MIN_R]
+    span_r = prm[P_MAX_R] - min_r
+    min_el = prm[P_MIN_EL]
+    span_el = prm[P_MAX_EL] - min_el
+    n_p = prm[P_PULSES]
+    res2 = prm[P_RANGE_RES] * prm[P_RANGE_RES]
+    floor_r2 = prm[P_RANGE_FLOOR] * prm[P_RANGE_FLOOR]
+    floor_a2 = prm[P_ANGLE_FLOOR] * prm[P_ANGLE_FLOOR]
+    b_az = prm[P_AZ_BW] / prm[P_MONOPULSE]
+    b_el = prm[P_EL_BW] / prm[P_MONOPULSE]
+    span_t = t1 - t0
+    for f in range(x.shape[0]):
+        t = t0 + span_t * u[0, f]
+        beam = (sweep_start + w * ((t / period + f0) % 1.0)) % TWO_PI
+        snr_lin = _maximum(x[f] / n_p - 1.0, 1e-3)
+        s = _maximum(n_p * snr_lin, 1e-12)
+        fa_f[C_T, f] = t
+        fa_f[C_RANGE, f] = min_r + span_r * u[2, f]
+        fa_f[C_AZ, f] = (beam + half_beam * (2.0 * u[1, f] - 1.0)) % TWO_PI
+        fa_f[C_EL, f] = min_el + span_el * u[3, f]
+        fa_f[C_SIGMA_R, f] = math.sqrt(res2 / (2.0 * s) + floor_r2)
+        fa_f[C_SIGMA_AZ, f] = math.sqrt(b_az * b_az / (2.0 * s) + floor_a2)
+        fa_f[C_SIGMA_EL, f] = math.sqrt(b_el * b_el / (2.0 * s) + floor_a2)
+        fa_f[C_SNR, f] = snr_lin
+        fa_i[I_SCAN, f] = math.floor(t / period + f0)
+        fa_i[I_TRUTH, f] = -1
+
+
+# rows of the false alarms' numpy-evaluated functions (see false_alarm_local)
+F_LOG10_SNR, F_SIN_AZ, F_COS_AZ, F_COS_EL, F_SIN_EL = range(5)
+N_FUNCS = 5
+
+
+@njit(cache=True, fastmath=False, nogil=True)
+def false_alarm_local(fa_f, funcs, loc):
+    """Measured point of each false alarm in the radar's local ENU frame, ``loc`` (F, 3),
+    and its SNR in dB (row C_SNR, in place), from ``funcs`` (5, F): log10 of the linear
+    SNR, sin / cos of azimuth, cos / sin of elevation, evaluated by numpy (its vectorised
+    transcendental functions may round differently from the scalar ones here).
+    """
+    for f in range(fa_f.shape[1]):
+        r = fa_f[C_RANGE, f]
+        rce = r * funcs[F_COS_EL, f]
+        loc[f, 0] = funcs[F_SIN_AZ, f] * rce
+        loc[f, 1] = funcs[F_COS_AZ, f] * rce
+        loc[f, 2] = r * funcs[F_SIN_EL, f]
+        fa_f[C_SNR, f] = 10.0 * funcs[F_LOG10_SNR, f]
+
+
+@njit(cache=True, fastmath=False, nogil=True)
+def plot_kernel(pl_f, pl_i, k, z, prm, rot, site, sensor_id, fa_f, fa_i, fa_offset, out_f, out_i):
     """Measurement noise and plot columns of the merged target plots, false alarms merged in.
 
     ``pl_f`` (5, >= K) t, range, azimuth, elevation, SNR; ``pl_i`` (2, >= K) sweep, truth id
-    (the first K = ``k`` columns);
-    ``z`` (3, K) standard normals (range, azimuth, elevation) in plot order. ``fa_f``
-    (11, F) / ``fa_i`` (2, F): the false-alarm columns, already sorted by time. Output
-    columns (11, K + F) t, range, azimuth, elevation, sigma range / azimuth / elevation,
-    SNR, x, y, z and (2, K + F) sweep, truth id, sorted by (t, truth id).
+    (the first K = ``k`` columns); ``z`` (3, K) standard normals (range, azimuth, elevation)
+    in plot order. False alarms, in draw order: ``fa_f`` (11, F) rows C_T .. C_SNR,
+    ``fa_i`` (3, F) rows I_SCAN, I_TRUTH, ``fa_offset`` (F, 3) their measured point less
+    the site, in scenario axes (``local @ rot``, by numpy). Output plot columns
+    ``out_f`` (11, K + F), rows C_*, and ``out_i`` (3, K + F) sensor, sweep, truth id,
+    sorted by (t, truth id); false alarms in time order (stable), before targets of the
+    same time.
     """
     n_fa = fa_f.shape[1]
     n_pulses = prm[P_PULSES]
@@ -547,24 +679,30 @@ def plot_kernel(pl_f, pl_i, k, z, prm, rot, site, fa_f, fa_i, out_f, out_i):
     b_el = prm[P_EL_BW] / prm[P_MONOPULSE]
     tid = pl_i[1, :k]
     order = _sort_time_id(pl_f[0, :k], tid)
+    fa_order = np.argsort(fa_f[C_T], kind="mergesort")
     # final row of each target plot: its rank plus the false alarms at or before its time
     dest = np.empty(k, dtype=np.int64)
     f = 0
     for q in range(k):
         i = order[q]
-        while f < n_fa and fa_f[0, f] <= pl_f[0, i]:
+        while f < n_fa and fa_f[C_T, fa_order[f]] <= pl_f[0, i]:
             f += 1
         dest[i] = q + f
     # false alarms: rank plus the targets strictly before them
     q = 0
     for f in range(n_fa):
-        while q < k and pl_f[0, order[q]] < fa_f[0, f]:
+        a = fa_order[f]
+        while q < k and pl_f[0, order[q]] < fa_f[C_T, a]:
             q += 1
         row = q + f
-        for c in range(11):
-            out_f[c, row] = fa_f[c, f]
-        out_i[0, row] = fa_i[0, f]
-        out_i[1, row] = fa_i[1, f]
+        for c in range(C_X):
+            out_f[c, row] = fa_f[c, a]
+        out_f[C_X, row] = fa_offset[a, 0] + site[0]
+        out_f[C_Y, row] = fa_offset[a, 1] + site[1]
+        out_f[C_Z, row] = fa_offset[a, 2] + site[2]
+        out_i[I_SENSOR, row] = sensor_id
+        out_i[I_SCAN, row] = fa_i[I_SCAN, a]
+        out_i[I_TRUTH, row] = fa_i[I_TRUTH, a]
     for i in range(k):
         row = dest[i]
         snr_db = pl_f[4, i]
@@ -579,16 +717,84 @@ def plot_kernel(pl_f, pl_i, k, z, prm, rot, site, fa_f, fa_i, out_f, out_i):
         l0 = math.sin(am) * rce
         l1 = math.cos(am) * rce
         l2 = rm * math.sin(em)
-        out_f[0, row] = pl_f[0, i]
-        out_f[1, row] = rm
-        out_f[2, row] = am
-        out_f[3, row] = em
-        out_f[4, row] = sr
-        out_f[5, row] = sa
-        out_f[6, row] = se
-        out_f[7, row] = snr_db
-        out_f[8, row] = (l0 * rot[0, 0] + l1 * rot[1, 0] + l2 * rot[2, 0]) + site[0]
-        out_f[9, row] = (l0 * rot[0, 1] + l1 * rot[1, 1] + l2 * rot[2, 1]) + site[1]
-        out_f[10, row] = (l0 * rot[0, 2] + l1 * rot[1, 2] + l2 * rot[2, 2]) + site[2]
-        out_i[0, row] = pl_i[0, i]
-        out_i[1, row] = tid[i]
+        out_f[C_T, row] = pl_f[0, i]
+        out_f[C_RANGE, row] = rm
+        out_f[C_AZ, row] = am
+        out_f[C_EL, row] = em
+        out_f[C_SIGMA_R, row] = sr
+        out_f[C_SIGMA_AZ, row] = sa
+        out_f[C_SIGMA_EL, row] = se
+        out_f[C_SNR, row] = snr_db
+        out_f[C_X, row] = (l0 * rot[0, 0] + l1 * rot[1, 0] + l2 * rot[2, 0]) + site[0]
+        out_f[C_Y, row] = (l0 * rot[0, 1] + l1 * rot[1, 1] + l2 * rot[2, 1]) + site[1]
+        out_f[C_Z, row] = (l0 * rot[0, 2] + l1 * rot[1, 2] + l2 * rot[2, 2]) + site[2]
+        out_i[I_SENSOR, row] = sensor_id
+        out_i[I_SCAN, row] = pl_i[0, i]
+        out_i[I_TRUTH, row] = tid[i]
+
+
+@njit(cache=True, fastmath=False, nogil=True)
+def in_plot_order(t, sensor_id, truth_id, range_m):
+    """True if the rows already are in Plots' canonical order (t, sensor, truth id, range
+    ascending; equal rows in any order): what a stable lexsort would leave in place. Any
+    NaN time or range answers False (the caller sorts)."""
+    for i in range(1, t.shape[0]):
+        a = t[i - 1]
+        b = t[i]
+        if not a <= b:
+            return False
+        if a < b:
+            continue
+        if sensor_id[i - 1] != sensor_id[i]:
+            if sensor_id[i - 1] > sensor_id[i]:
+                return False
+            continue
+        if truth_id[i - 1] != truth_id[i]:
+            if truth_id[i - 1] > truth_id[i]:
+                return False
+            continue
+        if not range_m[i - 1] <= range_m[i]:
+            return False
+    return True
+
+
+#: Longest run of equal times plot_order sorts on the other keys (insertion sort).
+ORDER_MAX_TIES = 64
+
+
+@njit(cache=True, fastmath=False, nogil=True)
+def plot_order(t, sensor_id, truth_id, range_m):
+    """``np.lexsort((range_m, truth_id, sensor_id, t))``: the stable order by time, then
+    sensor, truth id and range, as a stable merge sort on time and an insertion sort of
+    each run of equal times. Returns an empty array if that does not apply (a NaN time
+    or range, or a run of equal times longer than ORDER_MAX_TIES): the caller sorts."""
+    n = t.shape[0]
+    for i in range(n):
+        if t[i] != t[i] or range_m[i] != range_m[i]:
+            return np.empty(0, dtype=np.int64)
+    order = np.argsort(t, kind="mergesort").astype(np.int64)
+    i = 0
+    while i < n:
+        j = i + 1
+        while j < n and t[order[j]] == t[order[i]]:
+            j += 1
+        if j - i > ORDER_MAX_TIES:
+            return np.empty(0, dtype=np.int64)
+        for q in range(i + 1, j):
+            x = order[q]
+            p = q - 1
+            while p >= i:
+                y = order[p]
+                if sensor_id[y] != sensor_id[x]:
+                    after = sensor_id[y] > sensor_id[x]
+                elif truth_id[y] != truth_id[x]:
+                    after = truth_id[y] > truth_id[x]
+                else:
+                    after = range_m[y] > range_m[x]
+                if not after:
+                    break
+                order[p + 1] = y
+                p -= 1
+            order[p + 1] = x
+        i = j
+    return order

@@ -26,10 +26,13 @@ Targets detected in the same resolution cell of one sweep (range bin of
 ``range_resolution_m``, azimuth beam, elevation beam) give one plot: the stronger target's
 truth id and its measured position (the weaker is masked, no centroiding).
 
-Implementation: the per-look chain, the cell merging and the plot columns run in compiled
-(numba) loops, :mod:`airdefense.sensors._kernels` (see there why they are loops). Random
-numbers are drawn here with the numpy Generator, in a fixed order: one uniform per visible
-look, the measurement noise of the merged plots, then the false alarms.
+Implementation: the per-look chain, the cell merging, the false alarms' arithmetic and the
+plot columns run in compiled (numba) loops, :mod:`airdefense.sensors._kernels` (see there
+why they are loops). Random numbers are drawn here with the numpy Generator, in a fixed
+order: one uniform per visible look, the measurement noise of the merged plots, then the
+false alarms. The simulation loop asks each radar for ~1,000 one-step windows a run, so a
+window costs three compiled calls (looks, merging, plot columns) and the draws, and the
+plots it returns are two blocks (:meth:`Plots.from_blocks`) that join cheaply.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ from scipy import special
 from airdefense.geo import EARTH_MEAN_RADIUS_M, K_STANDARD, Frame, line_of_sight
 from airdefense.sensors import _kernels as _k
 from airdefense.sensors.detection import pd_table
-from airdefense.sensors.noise import MONOPULSE_SLOPE_KM, angle_sigma_rad, range_sigma_m
+from airdefense.sensors.noise import MONOPULSE_SLOPE_KM
 from airdefense.sensors.plots import Plots
 from airdefense.sensors.radar_equation import SPEED_OF_LIGHT_MPS, snr_constant_db
 from airdefense.systems.models import RadarPreset
@@ -62,19 +65,14 @@ HORIZON_TABLE_STEP_M = 10.0
 HORIZON_TABLE_SIZE = 20_001
 #: Added to each object's displacement bound when culling (m).
 CULL_MARGIN_M = 10.0
-#: Float columns of Plots, in the row order of the plot kernel's output.
-_FLOAT_COLS = (
-    "t",
-    "range_m",
-    "azimuth_rad",
-    "elevation_rad",
-    "sigma_range_m",
-    "sigma_azimuth_rad",
-    "sigma_elevation_rad",
-    "snr_db",
-    "x",
-    "y",
-    "z",
+#: Inputs of the plot kernel when a window has no target plot or no false alarm.
+_NO_LOOKS_F = np.empty((5, 0))
+_NO_LOOKS_I = np.empty((2, 0), dtype=np.int64)
+_NO_NOISE = np.empty((3, 0))
+_NO_FALSE_ALARMS = (
+    np.empty((_k.N_COLS, 0)),
+    np.empty((_k.N_ICOLS, 0), dtype=np.int64),
+    np.empty((0, 3)),
 )
 
 
@@ -83,13 +81,12 @@ class _TruthConstants:
     """Per-truth inputs of the look kernel (see Radar._per_truth)."""
 
     truth: Truth
-    snr0: FloatArray  # (N,) SNR constant + 10 log10 RCS (dB)
+    om: FloatArray  # (N, T, 8) object-major states (Truth.object_major)
+    per_obj: FloatArray  # (N, 3) SNR constant + 10 log10 RCS (dB), cull bounds (_k.O_*)
     table_of: IntArray  # (N,) row of pd_grid for the object's Swerling case
     pd_grid: FloatArray  # (S, L) Pd tables of the Swerling cases present
     snr_grid: FloatArray  # (L,) their SNR grid (dB)
-    d_cull: FloatArray  # (N,) displacement bound within a scan (m)
-    dh_cull: FloatArray  # (N,) height-change bound within a scan (m)
-    geom: FloatArray  # geometry block of the kernel (window times left to fill)
+    geom: FloatArray  # the radar's scan and limits on this truth's grid (_k.G_*)
 
 
 class Radar:
@@ -168,6 +165,12 @@ class Radar:
         #: per-thread work buffers of scan_window, reused from call to call: fresh large
         #: arrays cost a page fault per 4 kB at every call
         self._work = threading.local()
+        #: mean false alarms per full scan
+        self._false_alarms_per_scan = p.pfa * self.cells_per_scan
+        #: parameter vector of the merge, false-alarm and plot kernels (_k.P_*)
+        self._prm = self._plot_params()
+        #: what a window without plots returns (zero rows: nothing to share or mutate)
+        self._no_plots = Plots.empty()
 
     # --- helpers ---------------------------------------------------------------------------
     def _buffer(self, name: str, rows: int, cols: int, dtype: type) -> NDArray:
@@ -214,98 +217,79 @@ class Radar:
         """
         t0 = float(t0)
         t1 = float(t1)
-        n_looks = n_vis = 0
-        vis_f = np.empty((7, 0))
-        vis_i = np.empty((2, 0), dtype=np.int64)
+        n_looks = n_vis = k = 0
         if t1 > t0:
-            ids = np.flatnonzero(truth.alive_between(t0, t1))
-            if ids.size:
-                n_looks, n_vis, vis_f, vis_i = self._looks(t0, t1, truth, ids)
+            n_looks, n_vis, vis_f, vis_i = self._looks(t0, t1, truth)
         # random draws, in a fixed order: one uniform per visible look (detection), the
         # noise of the merged target plots, then the false alarms
-        prm = self._plot_params()
-        pl_f = self._buffer("pl_f", 5, n_vis, np.float64)
-        pl_i = self._buffer("pl_i", 2, n_vis, np.int64)
-        k = 0
+        prm = self._prm
+        pl_f, pl_i = _NO_LOOKS_F, _NO_LOOKS_I
         if n_vis:
-            draws = rng.random(n_vis)
-            k = int(_k.merge_kernel(vis_f, vis_i, n_vis, draws, prm, pl_f, pl_i))
-        z = rng.standard_normal((3, k)) if k else np.empty((3, 0))
-        fa = self._false_alarms(t0, t1, rng)
-        if fa is None:
-            fa_f = np.empty((len(_FLOAT_COLS), 0))
-            fa_i = np.empty((2, 0), dtype=np.int64)
-        else:
-            o = np.argsort(fa["t"], kind="stable")
-            fa_f = np.stack([fa[c][o] for c in _FLOAT_COLS])
-            fa_i = np.stack([fa["scan"][o], fa["truth_id"][o]]).astype(np.int64)
-        total = k + fa_f.shape[1]
-        out_f = np.empty((len(_FLOAT_COLS), total))
-        out_i = np.empty((2, total), dtype=np.int64)
-        _k.plot_kernel(
-            pl_f, pl_i, k, z, prm, self.rotation, self.position_enu, fa_f, fa_i, out_f, out_i
-        )
+            pl_f = self._buffer("pl_f", 5, n_vis, np.float64)
+            pl_i = self._buffer("pl_i", 2, n_vis, np.int64)
+            k = int(_k.merge_kernel(vis_f, vis_i, n_vis, rng.random(n_vis), prm, pl_f, pl_i))
+        z = rng.standard_normal((3, k)) if k else _NO_NOISE
+        fa_f, fa_i, fa_offset = self._false_alarms(t0, t1, rng)
         self.last_looks = n_looks
-        cols = {c: out_f[i] for i, c in enumerate(_FLOAT_COLS)}
-        plots = Plots(
-            sensor_id=np.full(total, self.sensor_id, dtype=np.int64),
-            scan=out_i[0],
-            truth_id=out_i[1],
-            **cols,
-        )
+        total = k + fa_f.shape[1]
+        if total == 0:
+            plots = self._no_plots
+        else:
+            out_f = np.empty((_k.N_COLS, total))
+            out_i = np.empty((_k.N_ICOLS, total), dtype=np.int64)
+            _k.plot_kernel(
+                pl_f, pl_i, k, z, prm, self.rotation, self.position_enu, self.sensor_id,
+                fa_f, fa_i, fa_offset, out_f, out_i,
+            )  # fmt: skip
+            plots = Plots.from_blocks(out_f, out_i)
         if return_looks:
             return plots, n_looks
         return plots
 
     def _looks(
-        self, t0: float, t1: float, truth: Truth, ids: IntArray
+        self, t0: float, t1: float, truth: Truth, ids: IntArray | None = None
     ) -> tuple[int, int, FloatArray, IntArray]:
-        """Evaluate all looks at objects ``ids`` in [t0, t1) (compiled kernel).
+        """Evaluate all looks in [t0, t1) at objects ``ids`` (default: every object alive in
+        the window), in one compiled call.
 
-        Returns (looks evaluated, visible looks, their float columns (7, M): t, e, n, u,
-        range, SNR dB, Pd, their int columns (2, M): sweep, truth id), in look order:
-        sweep-major, objects in id order within a sweep.
+        Returns (looks evaluated, visible looks M, their float columns (7, >= M): t, e, n,
+        u, range, SNR dB, Pd, their int columns (2, >= M): sweep, truth id), in look order:
+        sweep-major, objects in id order within a sweep. The columns are this thread's work
+        buffers, valid until its next call.
         """
-        period, f0 = self.period_s, self.f0
-        start = np.ascontiguousarray(truth.start_s[ids], dtype=np.float64)
-        end = np.ascontiguousarray(truth.end_s[ids], dtype=np.float64)
-        # sweeps overlapping the window and each object's life
-        n_first = int(np.floor(t0 / period + f0))
-        n_last = int(np.ceil(t1 / period + f0)) - 1
-        lo = np.maximum(np.floor(start / period + f0).astype(np.int64), n_first)
-        hi = np.minimum(np.floor(end / period + f0).astype(np.int64), n_last)
-        bound = int(np.sum(np.maximum(hi - lo + 1, 0)))
-        if bound == 0:
-            return 0, 0, np.empty((7, 0)), np.empty((2, 0), dtype=np.int64)
-        # grid index range of each object's life, for the reference state
-        tg0, dt = float(truth.t[0]), truth.dt
-        last = truth.t.shape[0] - 1
-        k_lo = np.clip(np.ceil((start - tg0) / dt - 1e-9), 0, last).astype(np.int64)
-        k_hi = np.maximum(
-            np.clip(np.floor((end - tg0) / dt + 1e-9), 0, last).astype(np.int64), k_lo
-        )
         pt = self._per_truth(truth)
-        geom = pt.geom.copy()
-        geom[_k.G_T0] = t0
-        geom[_k.G_T1] = t1
-        vis_f = self._buffer("vis_f", 7, bound, np.float64)
-        vis_i = self._buffer("vis_i", 2, bound, np.int64)
-        n_looks, n_vis = _k.look_kernel(
-            truth.object_major, np.ascontiguousarray(ids, dtype=np.int64), lo, hi, k_lo, k_hi, start, end,
-            pt.snr0[ids], pt.table_of[ids], pt.snr_grid, pt.pd_grid, self.rotation,
-            self.position_enu, geom, self.rotating, n_first, n_last, vis_f, vis_i,
-            pt.d_cull[ids], pt.dh_cull[ids],
-            self._horizon_table, HORIZON_TABLE_H0_M, 1.0 / HORIZON_TABLE_STEP_M,
-        )  # fmt: skip
-        return int(n_looks), int(n_vis), vis_f, vis_i
+        if ids is not None:
+            ids = np.ascontiguousarray(ids, dtype=np.int64)
+        t0, t1 = float(t0), float(t1)
+        vis_f = self._buffer("vis_f", 7, 0, np.float64)
+        vis_i = self._buffer("vis_i", 2, 0, np.int64)
+        while True:
+            if ids is None:
+                n_looks, n_vis, bound = _k.window_looks(
+                    pt.om, truth.start_s, truth.end_s, pt.per_obj, pt.table_of, pt.snr_grid,
+                    pt.pd_grid, self.rotation, self.position_enu, pt.geom, self.rotating,
+                    self._horizon_table, t0, t1, vis_f, vis_i,
+                )  # fmt: skip
+            else:
+                n_looks, n_vis, bound = _k.look_kernel(
+                    pt.om, ids, truth.start_s, truth.end_s, pt.per_obj, pt.table_of,
+                    pt.snr_grid, pt.pd_grid, self.rotation, self.position_enu, pt.geom,
+                    self.rotating, self._horizon_table, t0, t1, vis_f, vis_i,
+                )  # fmt: skip
+            if n_looks >= 0:
+                return n_looks, n_vis, vis_f, vis_i
+            # more (sweep, object) pairs than the buffers hold: grow them, evaluate again
+            vis_f = self._buffer("vis_f", 7, bound, np.float64)
+            vis_i = self._buffer("vis_i", 2, bound, np.int64)
 
     def _per_truth(self, truth: Truth) -> _TruthConstants:
         """What the look kernel needs of a truth that does not change from window to window
         (per-object SNR constants, Pd tables, cull bounds, the geometry block), computed on
         the first window with that truth and kept: the loop calls scan_window ~1,000 times
-        with the same truth."""
-        if self._truth_constants is not None and self._truth_constants.truth is truth:
-            return self._truth_constants
+        with the same truth. (``end_s`` is not kept: a kill changes it.)"""
+        pt = self._truth_constants
+        if pt is not None and pt.truth is truth:
+            return pt
         period, dt = self.period_s, truth.dt
         sw_values, table_of = np.unique(truth.swerling.astype(np.int64), return_inverse=True)
         tables = [self.pd_table(int(v)) for v in sw_values]
@@ -324,14 +308,21 @@ class Radar:
         geom[_k.G_EARTH_R] = EARTH_MEAN_RADIUS_M
         geom[_k.G_K_EARTH] = K_STANDARD
         geom[_k.G_BORESIGHT] = self.boresight_rad
+        geom[_k.G_TAB_H0] = HORIZON_TABLE_H0_M
+        geom[_k.G_TAB_INV_STEP] = 1.0 / HORIZON_TABLE_STEP_M
+        per_obj = np.empty((truth.n, _k.N_OBJ))
+        per_obj[:, _k.O_SNR0] = self.snr_constant_db + 10.0 * np.log10(
+            truth.rcs_m2.astype(np.float64)
+        )
+        per_obj[:, _k.O_D_CULL] = truth.max_speed_mps * (period + 4.0 * dt) + CULL_MARGIN_M
+        per_obj[:, _k.O_DH_CULL] = truth.max_climb_mps * (period + 3.0 * dt) + CULL_MARGIN_M
         self._truth_constants = _TruthConstants(
             truth=truth,
-            snr0=self.snr_constant_db + 10.0 * np.log10(truth.rcs_m2.astype(np.float64)),
+            om=truth.object_major,
+            per_obj=per_obj,
             table_of=np.ascontiguousarray(table_of.reshape(-1), dtype=np.int64),
             pd_grid=np.ascontiguousarray(np.stack([tb.pd for tb in tables])),
             snr_grid=np.ascontiguousarray(tables[0].snr_db, dtype=np.float64),
-            d_cull=truth.max_speed_mps * (period + 4.0 * dt) + CULL_MARGIN_M,
-            dh_cull=truth.max_climb_mps * (period + 3.0 * dt) + CULL_MARGIN_M,
             geom=geom,
         )
         return self._truth_constants
@@ -360,6 +351,7 @@ class Radar:
         return np.ascontiguousarray(np.maximum.accumulate(r) * (1.0 + 1e-6) + 1.0)
 
     def _plot_params(self) -> FloatArray:
+        """Parameter vector of the merge, false-alarm and plot kernels (``_k.P_*``)."""
         prm = np.empty(_k.N_PLOT)
         prm[_k.P_SWEEP_START] = self.sweep_start_rad
         prm[_k.P_AZ_BW] = self.az_beamwidth_rad
@@ -370,69 +362,51 @@ class Radar:
         prm[_k.P_RANGE_FLOOR] = self.preset.range_sigma_floor_m
         prm[_k.P_ANGLE_FLOOR] = self.angle_floor_rad
         prm[_k.P_MONOPULSE] = MONOPULSE_SLOPE_KM
+        prm[_k.P_PERIOD] = self.period_s
+        prm[_k.P_F0] = self.f0
+        prm[_k.P_W] = self.sector_width_rad
+        prm[_k.P_MIN_R] = self.min_range_m
+        prm[_k.P_MAX_R] = self.max_range_m
+        prm[_k.P_MAX_EL] = self.max_elevation_rad
         return prm
-
-    def _columns(self, t, scan, r, az, el, sr, sa, se, snr_db, truth_id):  # fmt: skip
-        """Plot columns, with the measured point converted back to the scenario frame."""
-        ce = np.cos(el)
-        loc = np.empty((t.shape[0], 3))
-        loc[:, 0] = np.sin(az)
-        loc[:, 1] = np.cos(az)
-        loc[:, :2] *= (r * ce)[:, None]
-        loc[:, 2] = r * np.sin(el)
-        # local = R d  =>  d = R^T local, i.e. row vectors: d = local @ R
-        xyz = loc @ self.rotation
-        xyz += self.position_enu
-        return {
-            "t": t,
-            "scan": scan,
-            "range_m": r,
-            "azimuth_rad": az,
-            "elevation_rad": el,
-            "sigma_range_m": sr,
-            "sigma_azimuth_rad": sa,
-            "sigma_elevation_rad": se,
-            "snr_db": snr_db,
-            "x": xyz[:, 0],
-            "y": xyz[:, 1],
-            "z": xyz[:, 2],
-            "truth_id": truth_id,
-        }
 
     def _false_alarms(
         self, t0: float, t1: float, rng: np.random.Generator
-    ) -> dict[str, FloatArray | IntArray] | None:
+    ) -> tuple[FloatArray, IntArray, FloatArray]:
         """Noise crossings: Poisson(pfa x cells x swept fraction), uniform over swept cells.
 
         A false alarm at time t lies in the azimuth beam the sweep is at, at a range and
         elevation uniform over the instrumented cells. Its apparent SNR is that of noise
         conditioned on crossing the threshold: Q(N, x) = Pfa U, U uniform (exact inverse
         of the conditional distribution), SNR = x / N - 1.
+
+        Returns the plot kernel's false-alarm inputs, in draw order: float columns (11, F)
+        (rows ``_k.C_T`` .. ``_k.C_SNR``), int columns (3, F) (sweep, truth id -1) and the
+        measured point less the site in scenario axes (F, 3). The arithmetic is compiled;
+        the transcendental functions and the rotation stay numpy calls, so the columns are
+        bit for bit those of the plain-numpy formulas.
         """
         if t1 <= t0:
-            return None
+            return _NO_FALSE_ALARMS
+        count = int(rng.poisson(self._false_alarms_per_scan * (t1 - t0) / self.period_s))
+        if count == 0:
+            return _NO_FALSE_ALARMS
         p = self.preset
-        mean = p.pfa * self.cells_per_scan * (t1 - t0) / self.period_s
-        k = int(rng.poisson(mean))
-        if k == 0:
-            return None
-        u = rng.random((4, k))
-        t = t0 + (t1 - t0) * u[0]
-        half_beam = 0.5 * self.az_beamwidth_rad
-        az = (self.beam_azimuth_rad(t) + half_beam * (2.0 * u[1] - 1.0)) % TWO_PI
-        r = self.min_range_m + (self.max_range_m - self.min_range_m) * u[2]
-        el = self.min_elevation_rad + (self.max_elevation_rad - self.min_elevation_rad) * u[3]
-        n_p = p.pulses_integrated
-        x = special.gammainccinv(n_p, p.pfa * rng.random(k))
-        snr_lin = np.maximum(x / n_p - 1.0, 1e-3)
-        snr_db = 10.0 * np.log10(snr_lin)
-        snr_int = n_p * snr_lin
-        sr = range_sigma_m(snr_int, p.range_resolution_m, p.range_sigma_floor_m)
-        sa = angle_sigma_rad(snr_int, self.az_beamwidth_rad, self.angle_floor_rad)
-        se = angle_sigma_rad(snr_int, self.el_beamwidth_rad, self.angle_floor_rad)
-        return self._columns(
-            t, self.scan_number(t), r, az, el, sr, sa, se, snr_db, np.full(k, -1, dtype=np.int64)
-        )
+        u = rng.random((4, count))
+        x = special.gammainccinv(p.pulses_integrated, p.pfa * rng.random(count))
+        fa_f = np.empty((_k.N_COLS, count))
+        fa_i = np.empty((_k.N_ICOLS, count), dtype=np.int64)
+        _k.false_alarm_cells(u, x, t0, t1, self._prm, fa_f, fa_i)
+        funcs = np.empty((_k.N_FUNCS, count))
+        np.log10(fa_f[_k.C_SNR], out=funcs[_k.F_LOG10_SNR])
+        np.sin(fa_f[_k.C_AZ], out=funcs[_k.F_SIN_AZ])
+        np.cos(fa_f[_k.C_AZ], out=funcs[_k.F_COS_AZ])
+        np.cos(fa_f[_k.C_EL], out=funcs[_k.F_COS_EL])
+        np.sin(fa_f[_k.C_EL], out=funcs[_k.F_SIN_EL])
+        loc = np.empty((count, 3))
+        _k.false_alarm_local(fa_f, funcs, loc)
+        # local = R d  =>  d = R^T local, i.e. row vectors: d = local @ R
+        return fa_f, fa_i, loc @ self.rotation
 
     # --- coverage ----------------------------------------------------------------------------
     def coverage(
