@@ -3,7 +3,8 @@ one track per object that has truth, following it with a little noise, tentative
 two updates and coasting on its last, identified hostile or civil, confirmed and dropped.
 
 Track numbers follow the synthetic engage story (object 0 is track 1, object 2 is track 2, as
-its engagements and events say); every other object ``o`` is track ``100 + o``.
+its engagements and events say); every other object ``o`` is track ``100 + o``. The batteries
+are those of ``make_run`` (``BATTERIES``): B1 and B2 fire, B3 never does.
 """
 
 from __future__ import annotations

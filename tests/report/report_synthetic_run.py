@@ -12,6 +12,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from airdefense.geo import Frame
 from airdefense.record.schema import SUMMARY_COLUMNS, TABLES
 
 K_R = 4.0 / 3.0 * 6_371_000.0
@@ -20,9 +21,25 @@ THREAT_CATEGORIES = ("ballistic", "cruise", "drone", "aircraft")
 UNSEEN = "CM-UNSEEN"
 #: Battery sites (ENU m) and the synthetic engage story (with ``optional_rows``, 4+ threats):
 #: object 0 is killed by one SAM from B1; object 2 is missed by B1's SAM, outlives B2's SAM-L
-#: and hits Capital; object 3 leaks without a confirmed track.
-BATTERY_SITES = {"B1": (10_000.0, 0.0), "B2": (-30_000.0, -10_000.0)}
+#: and hits Capital; object 3 leaks without a confirmed track. B3 never fires, and B2 never
+#: fires its SAM rounds.
+BATTERY_SITES = {
+    "B1": (10_000.0, 0.0),
+    "B2": (-30_000.0, -10_000.0),
+    "B3": (25_000.0, 35_000.0),
+}
 FLYOUT_MAX_RANGE_M = {"SAM": 120_000.0, "SAM-L": 250_000.0}
+#: The batteries table: (battery, preset, missile, rounds loaded, max_range_m, round cost).
+#: The catalogue ranges of SAM and SAM-L differ from their flyout reach (the plan view must
+#: ring the flyout's); SHORAD has no flyout rows (ringed at its max_range_m).
+BATTERIES = (
+    ("B1", "sam-battery", "SAM", 8, 150_000.0, 1.0e6),
+    ("B2", "long-battery", "SAM", 4, 150_000.0, 1.0e6),
+    ("B2", "long-battery", "SAM-L", 4, 300_000.0, 1.5e6),
+    ("B3", "shorad-battery", "SHORAD", 12, 15_000.0, 0.1e6),
+)
+#: Rounds each (battery, missile) fires in the engage story.
+STORY_FIRED = {("B1", "SAM"): 2, ("B2", "SAM-L"): 1}
 
 
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -296,6 +313,7 @@ def make_run(
             " (20.0, 100.0, 10000.0, 0.0, 0.0, 1, 1)"
         )
         _insert_flyout(con)
+    _insert_batteries(con, meta, story)
     if story:
         _insert_engage_story(con, start, end, aim, h0)
     summary = con.execute(
@@ -346,6 +364,49 @@ def make_run(
     return db
 
 
+def _insert_batteries(con: duckdb.DuckDBPyConnection, meta: dict[str, str], story: bool) -> None:
+    """The batteries table (see BATTERIES): rounds left are those loaded less those fired in
+    the engage story, if it is told."""
+    frame = Frame.from_degrees(
+        float(meta["origin_lat_deg"]), float(meta["origin_lon_deg"]), float(meta["origin_alt_m"])
+    )
+    names = list(dict.fromkeys(b[0] for b in BATTERIES))
+    site = np.array([[*BATTERY_SITES[b[0]], 5.0] for b in BATTERIES])
+    lat, lon, alt = frame.enu_to_geodetic(site)
+    fired = [STORY_FIRED.get((b[0], b[2]), 0) if story else 0 for b in BATTERIES]
+    n = len(BATTERIES)
+    _insert(
+        con,
+        "batteries",
+        {
+            "battery_id": pa.array([names.index(b[0]) for b in BATTERIES], pa.int32()),
+            "battery": [b[0] for b in BATTERIES],
+            "preset": [b[1] for b in BATTERIES],
+            "missile": [b[2] for b in BATTERIES],
+            "x": site[:, 0],
+            "y": site[:, 1],
+            "z": site[:, 2],
+            "lat_deg": np.degrees(lat),
+            "lon_deg": np.degrees(lon),
+            "alt_m": alt,
+            "rounds_loaded": pa.array([b[3] for b in BATTERIES], pa.int32()),
+            "rounds_left": pa.array(
+                [b[3] - f for b, f in zip(BATTERIES, fired, strict=True)], pa.int32()
+            ),
+            "min_range_m": [3_000.0] * n,
+            "max_range_m": [b[4] for b in BATTERIES],
+            "min_altitude_m": [10.0] * n,
+            "max_altitude_m": [25_000.0] * n,
+            "cost_usd": [b[5] for b in BATTERIES],
+            "launchers": pa.array([4] * n, pa.int32()),
+            "target_channels": pa.array([6] * n, pa.int32()),
+            "missile_channels": pa.array([12] * n, pa.int32()),
+            "launch_interval_s": [3.0] * n,
+            "reaction_time_s": [10.0] * n,
+        },
+    )
+
+
 def _insert_flyout(con: duckdb.DuckDBPyConnection) -> None:
     """Flyout rows of two missile types at three heights (the farthest point unreachable)."""
     rows: dict[str, list[object]] = {
@@ -377,7 +438,8 @@ def _insert_engage_story(
         (end[2] - 30.0, "B2", "SAM-L", 2, 2, "timeout"),
     ]
     con.executemany(
-        "INSERT INTO engagements VALUES (?, ?, ?, ?, ?, ?, ?)", [(*r, 1.0e6) for r in shots]
+        "INSERT INTO engagements VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(*r, 1.5e6 if r[2] == "SAM-L" else 1.0e6) for r in shots],
     )
     ev: list[tuple[object, ...]] = []
     for k, (t, battery, missile, track, oid, _) in enumerate(shots):

@@ -1,8 +1,8 @@
 """The report and the replay in a real browser: Debian's headless Chromium driven by Playwright.
 
 Each page loads with no console error, no page error and no request for anything but itself;
-the replay plays and its clock advances, its layers switch, a click on a track opens that
-track's details, and a screenshot shows a picture, not a blank canvas. Skipped, with the
+the replay plays and its clock advances, its layers switch, a click on a track or a battery
+opens its details, and a screenshot shows a picture, not a blank canvas. Skipped, with the
 reason, where Playwright or ``/usr/bin/chromium`` is missing (CI installs both).
 """
 
@@ -224,6 +224,44 @@ def test_details_show_what_was_fired_at_a_track(replay: Watched) -> None:
     cells = rows.first.locator("td").all_text_contents()
     assert cells[1:4] == ["B1", "SAM", "kill"]
     assert "hostile" in (page.text_content("#details h2") or "")
+
+
+def test_click_on_a_battery_that_never_fired_opens_its_details(replay: Watched) -> None:
+    """B3 of the synthetic run carries 12 SHORAD rounds and never fires: it is drawn at its
+    site, and a click on it shows its rounds and reach; a click elsewhere closes them."""
+    page = replay.page
+    page.uncheck("#layer-tracks")  # nothing to click but the battery
+    page.evaluate("window.replay.seek(0); window.replay.redraw()")
+    sites = {b["name"]: b for b in page.evaluate("window.replay.batterySites()")}
+    assert set(sites) == {"B1", "B2", "B3"}
+    box = page.locator("#plan").bounding_box()
+    assert box is not None
+    b3 = sites["B3"]
+    assert 0 < b3["x"] < box["width"] and 0 < b3["y"] < box["height"]
+    page.mouse.click(box["x"] + b3["x"], box["y"] + b3["y"])
+    page.wait_for_selector("#details", state="visible")
+    assert page.evaluate("window.replay.selectedBattery") == "B3"
+    assert "Battery B3" in (page.text_content("#details h2") or "")
+    rows = page.locator("#details-missiles tbody tr")
+    assert rows.count() == 1
+    cells = rows.first.locator("td").all_text_contents()
+    assert cells[:5] == ["SHORAD", "12", "0", "12", "3–15"]
+    assert cells[5] == "15 (max range)"
+    page.evaluate("window.replay.redraw()")  # its ring drawn
+    _not_blank(page.locator("#plan").screenshot())
+    page.mouse.click(box["x"] + 5, box["y"] + box["height"] - 5)
+    assert page.is_hidden("#details")
+    assert page.evaluate("window.replay.selectedBattery") is None
+    # a track's details replace a battery's
+    page.evaluate("window.replay.selectBattery('B2')")
+    assert "Battery B2" in (page.text_content("#details h2") or "")
+    page.check("#layer-tracks")
+    page.evaluate("window.replay.select(1)")
+    assert page.evaluate("window.replay.selectedBattery") is None
+    assert "Track 1" in (page.text_content("#details h2") or "")
+    page.click("#details-close")
+    assert page.is_hidden("#details")
+    assert replay.errors == []
 
 
 def test_screenshot_of_the_replay_is_a_picture(replay: Watched) -> None:

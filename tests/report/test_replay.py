@@ -205,10 +205,67 @@ def test_interceptors_fly_from_their_battery_to_their_end(story: tuple[Path, Pat
     assert sh["t1"][1] == pytest.approx(end2 - 40.0, abs=0.05)
     assert sh["t1"][2] == pytest.approx(sh["t0"][2] + 20.0, abs=0.05)
     assert sh["track"] == [1, 2, 2]
-    assert [b["name"] for b in data["batteries"]] == ["B1", "B2"]
+    assert [b["name"] for b in data["batteries"]] == ["B1", "B2", "B3"]
     ev = data["events"]
     kinds = [ev["kinds"][k] for k in ev["k"]]
     assert sorted(kinds) == ["asset_hit", "kill", "leak", "leak", "miss"]
+
+
+def test_every_battery_is_drawn_at_its_site_with_its_rounds(story: tuple[Path, Path]) -> None:
+    """From the batteries table: B3 never fired and B2 never fired its SAM rounds; both are
+    embedded at their sites with what they carry, fired and have left, and the reach the
+    report rings (flyout table, else max range)."""
+    _, page = story
+    data = embedded(page)
+    bats = {b["name"]: b for b in data["batteries"]}
+    for name, (x, y) in BATTERY_SITES.items():
+        assert (bats[name]["x"], bats[name]["y"]) == (x, y)
+        assert bats[name]["carried"] is True
+    b3 = bats["B3"]
+    assert b3["preset"] == "shorad-battery" and b3["launchers"] == 4
+    assert b3["missiles"] == [
+        {
+            "name": "SHORAD",
+            "reach": 15_000.0,
+            "reachFrom": "max range",
+            "fired": 0,
+            "loaded": 12,
+            "left": 12,
+            "minRange": 3_000.0,
+            "maxRange": 15_000.0,
+            "minAlt": 10.0,
+            "maxAlt": 25_000.0,
+            "cost": 100_000.0,
+        }
+    ]
+    b2 = {m["name"]: m for m in bats["B2"]["missiles"]}
+    assert (b2["SAM"]["loaded"], b2["SAM"]["fired"], b2["SAM"]["left"]) == (4, 0, 4)
+    assert (b2["SAM-L"]["loaded"], b2["SAM-L"]["fired"], b2["SAM-L"]["left"]) == (4, 1, 3)
+    assert (b2["SAM-L"]["reach"], b2["SAM-L"]["reachFrom"]) == (250_000.0, "flyout")
+    # the initial view holds every battery
+    ext = data["extent"]
+    for x, y in BATTERY_SITES.values():
+        assert ext["xmin"] <= x <= ext["xmax"] and ext["ymin"] <= y <= ext["ymax"]
+
+
+def test_a_run_without_batteries_table_places_batteries_by_their_launches(
+    tmp_path: Path,
+) -> None:
+    """A run written before the batteries table existed still gives a page: the batteries
+    that fired, at their launch sites, with the types they fired."""
+    db = make_replay_run(tmp_path)
+    with duckdb.connect(str(db)) as con:
+        con.execute("DROP TABLE batteries")
+    data = embedded(write_replay(tmp_path))
+    bats = data["batteries"]
+    assert [(b["name"], b["x"], b["y"], b["carried"]) for b in bats] == [
+        ("B1", *BATTERY_SITES["B1"], False),
+        ("B2", *BATTERY_SITES["B2"], False),
+    ]
+    assert [(m["name"], m["fired"], m.get("loaded")) for m in bats[0]["missiles"]] == [
+        ("SAM", 2, None)
+    ]
+    assert len(data["shots"]["t0"]) == 3
 
 
 def test_an_interceptor_destroyed_when_its_target_dies_stops_then(tmp_path: Path) -> None:
@@ -311,7 +368,20 @@ def test_default_scenario_interceptors_are_all_placed(default_run: Path) -> None
     # every interceptor has a launch site (a battery) and an end after its launch
     assert all(v is not None for v in sh["x0"] + sh["x1"] + sh["t1"])
     assert all(t1 >= t0 for t0, t1 in zip(sh["t0"], sh["t1"], strict=True))
-    assert {b["name"] for b in data["batteries"]} == set(sh["batteryNames"])
+    # every battery is drawn, whether it fired or not, with its rounds from the batteries table
+    with duckdb.connect(str(default_run / "run.duckdb"), read_only=True) as con:
+        table = con.sql(
+            "SELECT battery, missile, rounds_loaded, rounds_left FROM batteries ORDER BY ALL"
+        ).fetchall()
+    assert table
+    assert {b["name"] for b in data["batteries"]} == {r[0] for r in table}
+    assert set(sh["batteryNames"]) <= {b["name"] for b in data["batteries"]}
+    drawn = sorted(
+        (b["name"], m["name"], m["loaded"], m["left"])
+        for b in data["batteries"]
+        for m in b["missiles"]
+    )
+    assert drawn == table
     kill_code = sh["outcomes"].index("kill")
     assert sum(o == kill_code for o in sh["outcome"]) == kills
     assert len(data["tracks"]["id"]) > 100

@@ -206,6 +206,8 @@ def plan_extents(run: RunData) -> tuple[tuple[float, ...], tuple[float, ...] | N
         defended.append((x / 1e3, y / 1e3, np.nan_to_num(r) / 1e3 + DEFENDED_MARGIN_KM))
     for x, y in zip(s["x"], s["y"], strict=True):
         defended.append((x / 1e3, y / 1e3, DEFENDED_MARGIN_KM))
+    for _, x, y in battery_places(run):
+        defended.append((x / 1e3, y / 1e3, DEFENDED_MARGIN_KM))
     everything = list(defended)
     tx = run.truth["x"].astype(np.float64) / 1e3
     ty = run.truth["y"].astype(np.float64) / 1e3
@@ -398,23 +400,52 @@ def _ring(
 
 
 def missile_colors(run: RunData) -> dict[str, str]:
-    """A colour per missile type that fired (plan-view range rings)."""
+    """A colour per missile type with a ring (plan-view range rings)."""
     names = sorted(set(run.battery_sites["missile"].astype(str).tolist()))
     return {m: MISSILE_COLORS[i % len(MISSILE_COLORS)] for i, m in enumerate(names)}
 
 
-def _draw_missile_rings(ax: Any, run: RunData) -> list[Any]:
-    """Each battery's reach with each missile type it fired: a ring of the farthest ground
-    range in the run's flyout table, around the battery's launch site."""
+#: Line style of a ring by where its radius comes from: the run's flyout table, else the
+#: missile's max_range_m in the batteries table.
+RING_STYLES = {"flyout": "-", "max range": (0, (5, 3))}
+
+
+def battery_places(run: RunData) -> list[tuple[str, float, float]]:
+    """Each battery's name and site (ENU m), in the batteries table's order."""
     b = run.battery_sites
-    colors = missile_colors(run)
-    drawn: dict[str, float] = {}
-    for missile, x, y, reach in zip(b["missile"], b["x"], b["y"], b["reach_m"], strict=True):
+    seen: dict[str, tuple[float, float]] = {}
+    for name, x, y in zip(b["battery"], b["x"], b["y"], strict=True):
+        seen.setdefault(str(name), (float(x), float(y)))
+    return [(n, x, y) for n, (x, y) in seen.items()]
+
+
+def missile_rings(run: RunData) -> list[tuple[str, str, float, float, float, str]]:
+    """The plan view's missile rings: (battery, missile, x, y, radius m, source) for each
+    battery and missile type it carries (or, in runs without a batteries table, fired), where
+    source is ``flyout`` (farthest ground range in the flyout table) or ``max range``."""
+    b = run.battery_sites
+    out = []
+    for battery, missile, x, y, reach, src in zip(
+        b["battery"], b["missile"], b["x"], b["y"], b["reach_m"], b["reach_from"], strict=True
+    ):
         r = float(reach) if reach is not None else float("nan")
-        if not np.isfinite(r) or r <= 0:
-            continue
-        col = colors[str(missile)]
-        ax.add_patch(Circle((x / 1e3, y / 1e3), r / 1e3, fill=False, ec=col, lw=1.1, alpha=0.85))
+        if np.isfinite(r) and r > 0 and src in RING_STYLES:
+            out.append((str(battery), str(missile), float(x), float(y), r, str(src)))
+    return out
+
+
+def _draw_missile_rings(ax: Any, run: RunData) -> list[Any]:
+    """Each battery at its site, and its reach with each missile type it carries: a ring of
+    the farthest ground range in the run's flyout table (solid), or of the missile's
+    max range where the flyout table lacks it (dashed)."""
+    colors = missile_colors(run)
+    drawn: dict[tuple[str, str], float] = {}
+    for _, missile, x, y, r, src in missile_rings(run):
+        col = colors[missile]
+        ax.add_patch(
+            Circle((x / 1e3, y / 1e3), r / 1e3, fill=False, ec=col, lw=1.1, alpha=0.85,
+                   ls=RING_STYLES[src])
+        )  # fmt: skip
         ax.annotate(
             f"{missile} {r / 1e3:.0f} km",
             (x / 1e3, (y + r) / 1e3),
@@ -426,11 +457,25 @@ def _draw_missile_rings(ax: Any, run: RunData) -> list[Any]:
             color=col,
             annotation_clip=True,
         )
-        drawn[str(missile)] = r
-    return [
-        Line2D([], [], color=colors[m], lw=1.1, label=f"{m} reach ({r / 1e3:.0f} km)")
-        for m, r in sorted(drawn.items())
-    ]
+        drawn[(missile, src)] = r
+    places = battery_places(run)
+    handles: list[Any] = []
+    if places:
+        xs = np.array([p[1] for p in places]) / 1e3
+        ys = np.array([p[2] for p in places]) / 1e3
+        ax.scatter(xs, ys, s=60, marker="s", c=LAUNCH_COLOR, ec="white", lw=0.8, zorder=8)
+        for (name, _, _), x, y in zip(places, xs, ys, strict=True):
+            ax.annotate(
+                name, (x, y), xytext=(-6, 4), textcoords="offset points", ha="right",
+                fontsize=8, color=LAUNCH_COLOR, weight="bold", zorder=9, annotation_clip=True,
+            )  # fmt: skip
+        handles.append(Line2D([], [], ls="", marker="s", color=LAUNCH_COLOR, label="battery"))
+    for (m, src), r in sorted(drawn.items()):
+        handles.append(
+            Line2D([], [], color=colors[m], lw=1.1, ls=RING_STYLES[src],
+                   label=f"{m} {r / 1e3:.0f} km ({src})")
+        )  # fmt: skip
+    return handles
 
 
 # --- basemap -----------------------------------------------------------------------------------
@@ -512,10 +557,11 @@ def _draw_intercepts(ax: Any, run: RunData) -> list[Any]:
         handles.append(
             Line2D([], [], color=LAUNCH_COLOR, marker=".", lw=0.8, label="interceptor to PIP")
         )
-        sites = np.unique(seg[:, 0, :], axis=0)
-        ax.scatter(sites[:, 0], sites[:, 1], s=60, marker="s", c=LAUNCH_COLOR, ec="white",
-                   lw=0.8, zorder=8)  # fmt: skip
-        handles.append(Line2D([], [], ls="", marker="s", color=LAUNCH_COLOR, label="battery"))
+        if not run.battery_sites["battery"].shape[0]:  # else drawn with their rings
+            sites = np.unique(seg[:, 0, :], axis=0)
+            ax.scatter(sites[:, 0], sites[:, 1], s=60, marker="s", c=LAUNCH_COLOR, ec="white",
+                       lw=0.8, zorder=8)  # fmt: skip
+            handles.append(Line2D([], [], ls="", marker="s", color=LAUNCH_COLOR, label="battery"))
     ev = run.engage_events
     kill = (ev["kind"] == "kill") & np.isfinite(ev["x"].astype(np.float64))
     if kill.any():

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from airdefense.record.schema import SUMMARY_COLUMNS
 from airdefense.report import basemap, figures
@@ -266,12 +267,42 @@ def _cards(run: RunData) -> str:
 
 
 def _fired_by_type(run: RunData) -> list[tuple[str, int]]:
-    """Interceptors launched per missile type, over all batteries, by type name."""
+    """Interceptors launched per missile type, over all batteries, by type name (types that
+    were carried but never fired are left out)."""
     b = run.battery_rows
     total: dict[str, int] = {}
     for missile, fired in zip(b["missile"], b["fired"], strict=True):
         total[str(missile)] = total.get(str(missile), 0) + int(fired)
-    return sorted(total.items())
+    return sorted((m, n) for m, n in total.items() if n > 0)
+
+
+def _rings_text(run: RunData) -> str:
+    """What the plan view's battery squares and brown rings are, and where each ring's radius
+    comes from (the flyout table or the missile's max range)."""
+    b = run.battery_sites
+    if not b["battery"].shape[0]:
+        return "No battery in this run."
+    carried = bool(np.all(b["carried"].astype(bool)))
+    sources = {r[5] for r in figures.missile_rings(run)}
+    text = (
+        "Blue squares are the batteries at their sites, every battery whether it fired or not; "
+        "brown rings are each battery's reach with each missile type it carries: "
+        if carried
+        else "Blue squares are the batteries at their first launch site (this run has no "
+        "batteries table, so only batteries that fired are shown); brown rings are each "
+        "battery's reach with each missile type it fired: "
+    )
+    parts = []
+    if "flyout" in sources:
+        parts.append("solid, the farthest ground range of that missile in the run's flyout table")
+    if "max range" in sources:
+        parts.append(
+            "dashed, the missile's maximum range from the batteries table, where the flyout "
+            "table has no row for it"
+        )
+    if not parts:
+        return text + "none has a known reach, so no ring is drawn."
+    return text + "; ".join(parts) + " (the legend names the source of each ring)."
 
 
 def _plan_section(run: RunData) -> str:
@@ -299,10 +330,9 @@ def _plan_section(run: RunData) -> str:
         "(single-scan Pd ≥ 0.5), the dash-dotted ring the same at "
         f"{high}. The low ring is short because the 4/3-Earth horizon hides a low flyer "
         "beyond it, whatever the radar's power. Sectored radars show their sector shaded and "
-        "their coverage rings only across it (boresight taken clockwise from north). Brown "
-        "rings are each battery's reach with each missile type it fired: the farthest ground "
-        "range of that missile in the run's flyout table, around the battery's launch site. "
-        "Blue lines join launch sites to predicted intercept points; green × are kills. "
+        "their coverage rings only across it (boresight taken clockwise from north). "
+        + _rings_text(run)
+        + " Blue lines join launch sites to predicted intercept points; green × are kills. "
         "Under it all, where the scenario sits on land or near a coast, is the real map: land "
         "(pale), sea (blue), coastlines (solid) and country borders (dashed) from Natural "
         "Earth's 1:50m countries (public domain, vendored from the world-atlas package); in "
@@ -534,18 +564,20 @@ def _engagement_section(run: RunData) -> str:
     if n_int:
         targets = len({int(o) for o in run.engagements["object_id"] if o is not None and o >= 0})
         kills = int(np.sum(b["kills"]))
+        shooters = {str(n) for n, f in zip(b["battery"], b["fired"], strict=True) if f}
         text = (
             f"{n_int} interceptors launched at {targets} threats by "
-            f"{len(set(b['battery'].tolist()))} batteries; {kills} of them killed their target"
+            f"{len(shooters)} batteries; {kills} of them killed their target"
         )
         if "interceptor_cost_usd" in s:
             text += f"; cost {_usd(s['interceptor_cost_usd'])}"
         if "cost_exchange_ratio" in s:
             text += f"; cost-exchange ratio {fmt(s['cost_exchange_ratio'], 2)}"
         out.append(f'<p class="desc">{escape(text)}.</p>')
-        out.append(_battery_table(run))
     else:
         out.append('<p class="desc">No interceptors were launched in this run.</p>')
+    if b["battery"].shape[0]:
+        out.append(_battery_table(run))
     uri = figures.engagement_timeline(run)
     if uri is not None:
         shown = len(figures.timeline_rows(run))
@@ -580,12 +612,15 @@ def _engagement_section(run: RunData) -> str:
 
 
 def _battery_table(run: RunData) -> str:
-    """Per battery and missile type: fired, targets, kills, misses, lost, in flight."""
+    """Per battery and missile type: rounds loaded, fired and left, what became of those
+    fired, and their cost."""
     b = run.battery_rows
     head = [
         "battery",
         "missile",
+        "loaded",
         "fired",
+        "left",
         "targets",
         "kills",
         "misses",
@@ -593,11 +628,19 @@ def _battery_table(run: RunData) -> str:
         "in flight at end",
         "first launch (s)",
         "last launch (s)",
-        "cost (US$M)",
+        "round (US$M)",
+        "cost fired (US$M)",
     ]
-    numeric = [False, False, True, True, True, True, True, True, True, True, True]
+    numeric = [False, False, *[True] * 12]
     rows: list[tuple[str, list[_Cell]]] = []
     batteries = b["battery"].astype(str)
+
+    def agg(col: str, idx: NDArray[np.int64], how: Any = np.sum) -> float | None:
+        """``how`` over the known values of a column, None when none is known."""
+        v = _floats(b[col][idx])
+        v = v[np.isfinite(v)]
+        return float(how(v)) if v.size else None
+
     for name in dict.fromkeys(batteries.tolist()):
         idx = np.flatnonzero(batteries == name)
         for i in idx:
@@ -607,7 +650,9 @@ def _battery_table(run: RunData) -> str:
                     [
                         _Cell(name),
                         _Cell(_text(b["missile"][i])),
+                        _ncell(b["loaded"][i]),
                         _ncell(b["fired"][i]),
+                        _ncell(b["rounds_left"][i]),
                         _ncell(b["targets"][i]),
                         _ncell(b["kills"][i]),
                         _ncell(b["misses"][i]),
@@ -615,6 +660,7 @@ def _battery_table(run: RunData) -> str:
                         _ncell(b["flying"][i]),
                         _ncell(b["first_t"][i], 1),
                         _ncell(b["last_t"][i], 1),
+                        _ncell(b["round_cost_usd"][i], 2, 1e-6),
                         _ncell(b["cost_usd"][i], 1, 1e-6),
                     ],
                 )
@@ -626,30 +672,52 @@ def _battery_table(run: RunData) -> str:
                     [
                         _Cell(name),
                         _Cell("all types"),
+                        _ncell(agg("loaded", idx)),
                         _ncell(np.sum(b["fired"][idx])),
+                        _ncell(agg("rounds_left", idx)),
                         _Cell(""),
                         _ncell(np.sum(b["kills"][idx])),
                         _ncell(np.sum(b["misses"][idx])),
                         _ncell(np.sum(b["lost"][idx])),
                         _ncell(np.sum(b["flying"][idx])),
-                        _ncell(np.min(b["first_t"][idx]), 1),
-                        _ncell(np.max(b["last_t"][idx]), 1),
-                        _ncell(np.nansum(b["cost_usd"][idx].astype(np.float64)), 1, 1e-6),
+                        _ncell(agg("first_t", idx, np.min), 1),
+                        _ncell(agg("last_t", idx, np.max), 1),
+                        _Cell(""),
+                        _ncell(agg("cost_usd", idx), 1, 1e-6),
                     ],
                 )
             )
     cost = ""
     if "interceptor_cost_usd" in run.summary:
         cost = f" All interceptors together cost {_usd(run.summary['interceptor_cost_usd'])}."
+    if np.isfinite(_floats(b["loaded"])).any():
+        scope = (
+            "One row per battery and missile type it carries, every battery whether it fired "
+            "or not (with a total row for a battery that carries several types). Loaded: "
+            "rounds at the start of the run; fired: interceptors launched; left: rounds at its "
+            "end (– where a type was fired but is not in the run's batteries table). "
+        )
+    else:
+        scope = (
+            "One row per battery and missile type it fired (with a total row for a battery "
+            "that fired several types); this run has no batteries table, so rounds loaded and "
+            "left are unknown (–) and batteries that never fired are not listed. "
+        )
     return (
-        '<h3 id="batteries">Missiles fired by battery</h3>'
+        '<h3 id="batteries">Batteries: rounds loaded, fired and left</h3>'
         + _table(head, rows, numeric, sortable=False)
-        + '<p class="how"><b>How to read this.</b> One row per battery and missile type (with '
-        "a total row for a battery that fired several types). Targets: distinct threats fired "
-        "at; kills and misses are interceptor outcomes at the endgame; lost: interceptors that "
-        "timed out, hit the ground or whose target was gone; in flight: still flying when the "
-        "run ended." + cost + "</p>"
+        + '<p class="how"><b>How to read this.</b> '
+        + scope
+        + "Targets: distinct threats fired at; kills and misses are interceptor outcomes at the "
+        "endgame; lost: interceptors that timed out, hit the ground or whose target was gone; "
+        "in flight: still flying when the run ended. Round: the price of one round of that "
+        "type; cost fired: the price of the rounds fired." + cost + "</p>"
     )
+
+
+def _floats(values: NDArray[Any]) -> NDArray[np.float64]:
+    """A column as floats, NULL as NaN."""
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
 
 def _sensor_section(run: RunData) -> str:

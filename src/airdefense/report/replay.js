@@ -26,6 +26,8 @@
   var TRUTH_DOT = ['rgba(200,208,220,0.8)', 'rgba(255,170,170,0.95)'];
   var SHOT_COL = '#22d3ee';
   var EV_COL = ['#fff3bf', '#adb5bd', '#f783ac', '#ff4d4f'];  // kill, miss, leak, asset_hit
+  var RING_COL = ['#f4a261', '#e9c46a', '#e76f51', '#d4a373', '#ffb4a2', '#cdb4db'];
+  var BAT = D.batteries || [];
 
   // ---------- decoding ----------
   function cum(a, k) {
@@ -130,7 +132,7 @@
   var obBk = buckets(nObj, obT0, obT1), tkBk = buckets(nTk, tkT0, tkT1);
 
   // ---------- state ----------
-  var T = 0, playing = false, speed = 10, selected = -1;
+  var T = 0, playing = false, speed = 10, selected = -1, selBat = -1;
   var dirty = true, staticDirty = true, lastTs = null;
   var layers = {};
   var stats = { frames: 0, lastDrawMs: 0, avgDrawMs: 0, tracksDrawn: 0 };
@@ -234,7 +236,7 @@
     }
     c.fillText('E →  N ↑  (scenario ENU frame)', 3, 10);
     if (!layers.sites) return;
-    var i, a;
+    var i, a, X, Y;
     c.font = '11px system-ui, sans-serif';
     c.textBaseline = 'middle';
     for (i = 0; i < D.assets.length; i++) {
@@ -248,7 +250,8 @@
     }
     for (i = 0; i < D.sensors.length; i++) {
       a = D.sensors[i];
-      var col = SENSOR_COL[i % SENSOR_COL.length], X = sx(a.x), Y = sy(a.y);
+      var col = SENSOR_COL[i % SENSOR_COL.length];
+      X = sx(a.x); Y = sy(a.y);
       if (a.range) {
         var R = a.range * view.s;
         c.setLineDash([4, 5]); c.strokeStyle = col; c.globalAlpha = 0.35; c.lineWidth = 1;
@@ -265,10 +268,27 @@
       c.closePath(); c.fillStyle = col; c.fill();
       c.fillStyle = col; c.fillText(a.name, X + 8, Y + 1);
     }
-    for (i = 0; i < D.batteries.length; i++) {
-      a = D.batteries[i];
-      c.fillStyle = SHOT_COL; c.fillRect(sx(a.x) - 4, sy(a.y) - 4, 8, 8);
-      c.fillText(a.name, sx(a.x) + 8, sy(a.y) + 12);
+    // batteries: a square at the site; the selected one with a ring per missile type it
+    // carries (its reach: solid from the flyout table, dashed from its max range)
+    for (i = 0; i < BAT.length; i++) {
+      a = BAT[i];
+      X = sx(a.x); Y = sy(a.y);
+      if (i === selBat) {
+        c.lineWidth = 1.2;
+        for (var m = 0; m < a.missiles.length; m++) {
+          var ms = a.missiles[m];
+          if (!(ms.reach > 0)) continue;
+          var rc = RING_COL[m % RING_COL.length], rr = ms.reach * view.s;
+          c.strokeStyle = c.fillStyle = rc;
+          c.setLineDash(ms.reachFrom === 'flyout' ? [] : [6, 4]);
+          c.beginPath(); c.arc(X, Y, rr, 0, 6.2832); c.stroke();
+          c.fillText(ms.name + ' ' + Math.round(ms.reach / 1000) + ' km', X + 4, Y - rr - 7);
+        }
+        c.setLineDash([]);
+        c.strokeStyle = '#ffffff'; c.lineWidth = 1.5; c.strokeRect(X - 6, Y - 6, 12, 12);
+      }
+      c.fillStyle = SHOT_COL; c.fillRect(X - 4, Y - 4, 8, 8);
+      c.fillText(a.name, X + 8, Y + 12);
     }
   }
 
@@ -628,12 +648,86 @@
     resize();
   }
 
+  // ---------- details of a battery ----------
+  function num(v, k, d) { return v === null || v === undefined ? '–' : (v * (k || 1)).toFixed(d || 0); }
+  function showBattery(i) {
+    var a = BAT[i], html = [];
+    html.push('<h2>Battery ' + esc(a.name) + '</h2><dl>');
+    var dd = function (k, v) { html.push('<dt>' + esc(k) + '</dt><dd>' + v + '</dd>'); };
+    if (a.preset) dd('preset', esc(a.preset));
+    dd('site', num(a.x, 1e-3, 2) + ' km E, ' + num(a.y, 1e-3, 2) + ' km N' +
+      (a.lat !== undefined && a.lat !== null ? ' (' + num(a.lat, 1, 4) + '°, ' + num(a.lon, 1, 4) + '°)' : ''));
+    if (a.launchers !== undefined) {
+      dd('launchers', num(a.launchers));
+      dd('channels', num(a.targetChannels) + ' target, ' + num(a.missileChannels) + ' missile');
+      dd('launch interval', num(a.interval, 1, 1) + ' s');
+      dd('reaction time', num(a.reaction, 1, 1) + ' s');
+    }
+    var fired = 0, firedNow = 0, j, m;
+    for (j = 0; j < nSh; j++) {
+      if (SH.batteryNames[SH.battery[j]] !== a.name) continue;
+      fired++;
+      if (shT0[j] <= T) firedNow++;
+    }
+    dd('fired', fired + ' interceptor' + (fired === 1 ? '' : 's') + ' (' + firedNow + ' by ' +
+      fmtClock(T, true) + ')');
+    html.push('</dl>');
+    if (!a.carried) {
+      html.push('<p>This run has no batteries table: the battery is shown at its first ' +
+        'launch site, with the missile types it fired only.</p>');
+    }
+    html.push('<h3>Missiles</h3><table id="details-missiles"><thead><tr><th class="l">missile' +
+      '</th><th>loaded</th><th>fired</th><th>left</th><th>range km</th><th>reach km</th>' +
+      '<th>alt km</th><th>US$M</th></tr></thead><tbody>');
+    for (m = 0; m < a.missiles.length; m++) {
+      var ms = a.missiles[m];
+      html.push('<tr><td class="l">' + esc(ms.name) + '</td><td>' + num(ms.loaded) + '</td><td>' +
+        num(ms.fired) + '</td><td>' + num(ms.left) + '</td><td>' + num(ms.minRange, 1e-3) + '–' +
+        num(ms.maxRange, 1e-3) + '</td><td>' + num(ms.reach, 1e-3) +
+        (ms.reachFrom ? ' (' + esc(ms.reachFrom) + ')' : '') + '</td><td>' +
+        num(ms.minAlt, 1e-3, 2) + '–' + num(ms.maxAlt, 1e-3, 0) + '</td><td>' +
+        num(ms.cost, 1e-6, 2) + '</td></tr>');
+    }
+    html.push('</tbody></table><p>Reach: the ring drawn around the battery, the farthest ' +
+      'ground range in the run\'s flyout table (solid), else the maximum range (dashed).</p>');
+    detailsBody.innerHTML = html.join('');
+    details.hidden = false;
+    delete details.dataset.track;
+    details.dataset.battery = a.name;
+    resize();
+  }
+
+  function closeDetails() {
+    details.hidden = true;
+    delete details.dataset.track;
+    delete details.dataset.battery;
+    resize();
+  }
+
   function select(k) {
-    if (k === selected) return;
+    if (k === selected && selBat < 0) return;
+    if (selBat >= 0) { selBat = -1; staticDirty = true; }
     selected = k;
-    if (k >= 0) showDetails(k);
-    else { details.hidden = true; delete details.dataset.track; resize(); }
+    if (k >= 0) { delete details.dataset.battery; showDetails(k); } else closeDetails();
     dirty = true;
+  }
+
+  function selectBattery(i) {
+    if (i < 0) { if (selBat >= 0) { selBat = -1; closeDetails(); } staticDirty = dirty = true; return; }
+    selected = -1;
+    selBat = i;
+    showBattery(i);
+    staticDirty = dirty = true;
+  }
+
+  function hitBattery(x, y) {
+    if (!layers.sites) return -1;
+    var best = -1, bd = 10 * 10;
+    for (var i = 0; i < BAT.length; i++) {
+      var dx = sx(BAT[i].x) - x, dy = sy(BAT[i].y) - y, d = dx * dx + dy * dy;
+      if (d <= bd) { bd = d; best = i; }
+    }
+    return best;
   }
 
   function hit(xs, ys, x, y) {
@@ -662,7 +756,9 @@
   speedSel.addEventListener('change', function () { speed = +speedSel.value || 1; });
   speed = +speedSel.value || 10;
   scrub.addEventListener('input', function () { seek(scrub.value); });
-  $('details-close').addEventListener('click', function () { select(-1); });
+  $('details-close').addEventListener('click', function () {
+    if (selBat >= 0) selectBattery(-1); else select(-1);
+  });
   Array.prototype.forEach.call(document.querySelectorAll('input[id^="layer-"]'), function (el) {
     layers[el.id.slice(6)] = el.checked;
     el.addEventListener('change', function () {
@@ -700,7 +796,10 @@
       }
       return;
     }
-    if (ev.target === plan) plan.classList.toggle('over', hit(visX, visY, p[0], p[1]) >= 0);
+    if (ev.target === plan) {
+      plan.classList.toggle('over',
+        hit(visX, visY, p[0], p[1]) >= 0 || hitBattery(p[0], p[1]) >= 0);
+    }
     else if (ev.target === prof) {
       var q = local(ev, prof);
       prof.classList.toggle('over', hit(visPX, visPY, q[0], q[1]) >= 0);
@@ -712,8 +811,9 @@
     drag = null;
     plan.classList.remove('dragging');
     if (!wasDrag && ev.target === plan) {
-      var p = local(ev, plan);
-      select(hit(visX, visY, p[0], p[1]));
+      var p = local(ev, plan), k = hit(visX, visY, p[0], p[1]);
+      var bi = k < 0 ? hitBattery(p[0], p[1]) : -1;
+      if (bi >= 0) selectBattery(bi); else select(k);
     }
   });
   plan.addEventListener('wheel', function (ev) {
@@ -775,6 +875,9 @@
   leg.push('<div><i style="background:' + TRUTH_DOT[0] + '"></i>truth: civil</div>');
   leg.push('<div><i style="background:' + SENSOR_COL[0] + '"></i>plots (colour by radar)</div>');
   leg.push('<div><i style="background:' + SHOT_COL + '"></i>interceptor (straight line to its end)</div>');
+  if (BAT.length) {
+    leg.push('<div><i style="background:' + SHOT_COL + '"></i>battery (click: rounds and reach)</div>');
+  }
   leg.push('<div><i style="background:' + EV_COL[0] + '"></i>kill · <i style="background:' +
     EV_COL[2] + '"></i>leak · <i style="background:' + EV_COL[3] + '"></i>asset hit</div>');
   $('legend').innerHTML = leg.join('');
@@ -795,6 +898,15 @@
     seek: seek,
     setSpeed: function (x) { speed = +x || 1; },
     select: function (id) { select(id === null || !(id in tkIndex) ? -1 : tkIndex[id]); },
+    get selectedBattery() { return selBat >= 0 ? BAT[selBat].name : null; },
+    selectBattery: function (name) {
+      for (var i = 0; i < BAT.length; i++) if (BAT[i].name === name) return selectBattery(i);
+      selectBattery(-1);
+    },
+    /* every battery drawn: name and site in CSS pixels relative to the plan canvas */
+    batterySites: function () {
+      return BAT.map(function (a) { return { name: a.name, x: sx(a.x), y: sy(a.y) }; });
+    },
     /* tracks drawn in the last frame (confirmed and coasting unless tentative are shown):
        track number and position in CSS pixels relative to the plan canvas */
     visibleTracks: function () {

@@ -545,10 +545,7 @@ def _interceptors(
         "missiles": missiles,
         "batteryNames": batteries_l,
         "outcomes": outcomes,
-        "_batteries": [
-            {"name": name, "x": _round(x, 0), "y": _round(y, 0)}
-            for name, (x, y) in sorted(sites.items())
-        ],
+        "_batteries": _batteries(run, sites, s_battery, s_missile),
     }
     marks = np.flatnonzero(np.isin(kind, EVENT_KINDS) & np.isfinite(ev_x) & np.isfinite(ev_y))
     event_data = {
@@ -566,6 +563,98 @@ def _interceptors(
     return shot_data, event_data
 
 
+def _batteries(
+    run: RunData,
+    launched: dict[str, tuple[float, float]],
+    s_battery: list[str],
+    s_missile: list[str],
+) -> list[dict[str, Any]]:
+    """Every battery at its site, with what it carries and fired: the batteries table's
+    (every battery, whether it fired or not), else (a run written before that table existed)
+    each battery that fired, at its first launch site.
+
+    Each battery has its name, site and, from the batteries table, its preset, launchers,
+    channels and timings; each missile type its rounds loaded, fired and left, ranges,
+    altitudes, price and the reach the report rings (flyout table, else max range)."""
+    out: dict[str, dict[str, Any]] = {}
+    b = run.battery_sites
+    for i in range(b["battery"].shape[0]):
+        name = str(b["battery"][i])
+        entry = out.setdefault(
+            name,
+            {
+                "name": name,
+                "x": _round(b["x"][i], 0),
+                "y": _round(b["y"][i], 0),
+                "carried": bool(b["carried"][i]),
+                "missiles": [],
+            },
+        )
+        entry["missiles"].append(
+            {
+                "name": str(b["missile"][i]),
+                "reach": _round(b["reach_m"][i], 0),
+                "reachFrom": "" if b["reach_from"][i] is None else str(b["reach_from"][i]),
+            }
+        )
+    for name, (x, y) in sorted(launched.items()):  # placed by their launches only
+        if name and name not in out:
+            out[name] = {
+                "name": name,
+                "x": _round(x, 0),
+                "y": _round(y, 0),
+                "carried": False,
+                "missiles": [],
+            }
+    fired: dict[tuple[str, str], int] = {}
+    for key in zip(s_battery, s_missile, strict=True):
+        fired[key] = fired.get(key, 0) + 1
+    raw = run.batteries
+    rows: dict[tuple[str, str], int] = {}
+    for i in range(raw["battery"].shape[0]):
+        rows.setdefault((str(raw["battery"][i]), str(raw["missile"][i])), i)
+        entry = out.get(str(raw["battery"][i]))
+        if entry is None or "preset" in entry:
+            continue
+        entry.update(
+            preset=str(raw["preset"][i]),
+            lat=_round(raw["lat_deg"][i], 5),
+            lon=_round(raw["lon_deg"][i], 5),
+            alt=_round(raw["alt_m"][i], 0),
+            launchers=_count(raw["launchers"][i]),
+            targetChannels=_count(raw["target_channels"][i]),
+            missileChannels=_count(raw["missile_channels"][i]),
+            interval=_round(raw["launch_interval_s"][i], 2),
+            reaction=_round(raw["reaction_time_s"][i], 2),
+        )
+    for name, entry in out.items():
+        known = {m["name"] for m in entry["missiles"]}
+        for bat, missile in sorted(fired):  # fired types the table lacks
+            if bat == name and missile not in known:
+                entry["missiles"].append({"name": missile, "reach": None, "reachFrom": ""})
+        for m in entry["missiles"]:
+            m["fired"] = fired.get((name, m["name"]), 0)
+            i = rows.get((name, m["name"]))
+            if i is None:
+                continue
+            m.update(
+                loaded=_count(raw["rounds_loaded"][i]),
+                left=_count(raw["rounds_left"][i]),
+                minRange=_round(raw["min_range_m"][i], 0),
+                maxRange=_round(raw["max_range_m"][i], 0),
+                minAlt=_round(raw["min_altitude_m"][i], 0),
+                maxAlt=_round(raw["max_altitude_m"][i], 0),
+                cost=_round(raw["cost_usd"][i], 0),
+            )
+    return list(out.values())
+
+
+def _count(v: Any) -> int | None:
+    """An integer for JSON, or None."""
+    f = _round(v, 0)
+    return None if f is None else int(f)
+
+
 def _int_col(values: NDArray[Any]) -> NDArray[np.int64]:
     """An integer column with NULL as -1."""
     v = np.array([-1 if x is None else x for x in values], dtype=np.float64)
@@ -575,7 +664,7 @@ def _int_col(values: NDArray[Any]) -> NDArray[np.int64]:
 def _extent(run: RunData, tracks: Columns) -> dict[str, float]:
     """The plan view's initial box (ENU m) and the profile's axes: where the battle is.
 
-    The box holds every site, every threat's whole path, and the central 90 % of the civil
+    The box holds every site (assets, radars, batteries), every threat's whole path, and the central 90 % of the civil
     traffic's and tracks' positions (airliners crossing the whole area would otherwise
     shrink the battle to a dot); the profile's ground range reaches the farthest of those,
     its height the highest object.
@@ -585,8 +674,9 @@ def _extent(run: RunData, tracks: Columns) -> dict[str, float]:
     hostile_ids = oid[run.objects["hostile"].astype(bool)]
     t_obj = truth["object_id"].astype(np.int64)
     threat = np.isin(t_obj, hostile_ids)
-    parts_x = [run.assets["x"], run.sensors["x"], truth["x"][threat]]
-    parts_y = [run.assets["y"], run.sensors["y"], truth["y"][threat]]
+    sites = run.battery_sites
+    parts_x = [run.assets["x"], run.sensors["x"], sites["x"], truth["x"][threat]]
+    parts_y = [run.assets["y"], run.sensors["y"], sites["y"], truth["y"][threat]]
     for cx, cy in ((truth["x"][~threat], truth["y"][~threat]), (tracks["x"], tracks["y"])):
         cx, cy = np.asarray(cx, dtype=np.float64), np.asarray(cy, dtype=np.float64)
         ok = np.isfinite(cx) & np.isfinite(cy)
@@ -651,7 +741,7 @@ def render_replay(data: dict[str, Any]) -> str:
         '<aside id="details" hidden><button id="details-close" type="button" '
         'title="Close">×</button><div id="details-body"></div></aside></main>'
         '<footer><span id="status"></span><span class="hint">drag to pan · wheel to zoom · '
-        "double-click to reset · click a track for its history · space plays/pauses · "
+        "double-click to reset · click a track or battery for details · space plays/pauses · "
         "← → step 5 s</span></footer>"
         f'<script type="application/json" id="replay-data">{payload}</script>'
         f"<script>{_asset_text('replay.js')}</script>"

@@ -77,11 +77,12 @@ class RunData:
     tracks: Columns  # confirmed/coasting track rows, ordered by track_id, t; maybe subsampled
     track_metrics: Columns  # GOSPA and counts over time
     engagements: Columns  # one row per interceptor, ordered by t
-    battery_rows: Columns  # per battery and missile type: fired, kills, misses, ...
+    battery_rows: Columns  # per battery and missile type: loaded, fired, left, kills, cost, ...
     engage_events: Columns  # interceptor launches, plans, kills, misses, leaks, asset hits
     intercepts: Columns  # planned intercepts: launch site (sx, sy) and predicted point (x, y)
     flyout: Columns  # flyout time against ground range and height, per missile type
-    battery_sites: Columns  # battery, missile, launch site (x, y) and the missile's reach_m
+    battery_sites: Columns  # battery, missile, site (x, y), the ring's reach_m and its source
+    batteries: Columns  # the batteries table (empty in runs written before it existed)
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, sql: str) -> Columns:
@@ -398,6 +399,19 @@ def _load(
     )
 
 
+#: The batteries table per battery name and missile type (a name repeated by several
+#: batteries sums their rounds and keeps the first one's site).
+_CARRIED = """
+    SELECT battery, missile, min(battery_id) AS battery_id, arg_min(preset, battery_id) AS preset,
+           arg_min(x, battery_id) AS x, arg_min(y, battery_id) AS y,
+           CAST(sum(rounds_loaded) AS BIGINT) AS loaded,
+           CAST(sum(rounds_left) AS BIGINT) AS rounds_left,
+           max(max_range_m) AS max_range_m, max(cost_usd) AS round_cost_usd
+    FROM batteries WHERE battery IS NOT NULL AND missile IS NOT NULL
+    GROUP BY battery, missile
+"""
+
+
 def _engage_tables(con: duckdb.DuckDBPyConnection) -> dict[str, Columns]:
     """The engage stage's tables: interceptors, per-battery tallies, events, flyout."""
     engagements = _fetch(
@@ -405,20 +419,42 @@ def _engage_tables(con: duckdb.DuckDBPyConnection) -> dict[str, Columns]:
         "SELECT t, battery, missile, track_id, object_id, outcome FROM engagements "
         "ORDER BY t, battery, missile, object_id, track_id, outcome",
     )
+    # Per battery and missile type: what it carried (the batteries table, empty in runs
+    # written before it existed) joined to what it fired (the engagements table). A type fired
+    # but not in the batteries table still gets its row, with its loaded rounds unknown.
     battery_rows = _fetch(
         con,
-        """
-        SELECT COALESCE(battery, '?') AS battery, COALESCE(missile, '?') AS missile,
-               count(*) AS fired,
-               count(*) FILTER (WHERE outcome = 'kill') AS kills,
-               count(*) FILTER (WHERE outcome = 'miss') AS misses,
-               count(*) FILTER (WHERE outcome IS NULL
-                                OR outcome NOT IN ('kill', 'miss', 'flying')) AS lost,
-               count(*) FILTER (WHERE outcome = 'flying') AS flying,
-               count(DISTINCT object_id) AS targets,
-               min(t) AS first_t, max(t) AS last_t,
-               sum(cost_usd) AS cost_usd
-        FROM engagements GROUP BY ALL ORDER BY battery, missile
+        f"""
+        WITH carried AS ({_CARRIED}),
+        shots AS (
+            SELECT COALESCE(battery, '?') AS battery, COALESCE(missile, '?') AS missile,
+                   count(*) AS fired,
+                   count(*) FILTER (WHERE outcome = 'kill') AS kills,
+                   count(*) FILTER (WHERE outcome = 'miss') AS misses,
+                   count(*) FILTER (WHERE outcome IS NULL
+                                    OR outcome NOT IN ('kill', 'miss', 'flying')) AS lost,
+                   count(*) FILTER (WHERE outcome = 'flying') AS flying,
+                   count(DISTINCT object_id) AS targets,
+                   min(t) AS first_t, max(t) AS last_t,
+                   sum(cost_usd) AS cost_usd
+            FROM engagements GROUP BY ALL
+        ), rows AS (
+            SELECT COALESCE(c.battery, s.battery) AS battery,
+                   COALESCE(c.missile, s.missile) AS missile,
+                   c.battery_id, c.preset, c.loaded, c.rounds_left,
+                   COALESCE(s.fired, 0) AS fired, COALESCE(s.targets, 0) AS targets,
+                   COALESCE(s.kills, 0) AS kills, COALESCE(s.misses, 0) AS misses,
+                   COALESCE(s.lost, 0) AS lost, COALESCE(s.flying, 0) AS flying,
+                   s.first_t, s.last_t, c.round_cost_usd,
+                   COALESCE(s.cost_usd, CASE WHEN c.battery IS NOT NULL THEN 0.0 END)
+                       AS cost_usd
+            FROM carried c FULL OUTER JOIN shots s
+              ON s.battery = c.battery AND s.missile = c.missile
+        )
+        SELECT battery, missile, preset, loaded, fired, rounds_left, targets, kills, misses,
+               lost, flying, first_t, last_t, round_cost_usd, cost_usd
+        FROM rows
+        ORDER BY min(battery_id) OVER (PARTITION BY battery) NULLS LAST, battery, missile
         """,
     )
     events = _fetch(
@@ -452,24 +488,46 @@ def _engage_tables(con: duckdb.DuckDBPyConnection) -> dict[str, Columns]:
     )
     # Each launch event's value is its interceptor's number, which is its row in the
     # engagements table (rowid, insertion order); the missile named by both must agree.
+    # Batteries in the batteries table are placed at their site, with a ring per missile type
+    # they carry; a battery that fired but is not in it (a run written before that table
+    # existed) is placed at its first launch, with a ring per type it fired. The ring is the
+    # farthest ground range of the missile in the flyout table, else its max_range_m.
     battery_sites = _fetch(
         con,
-        """
-        WITH shot AS (SELECT rowid AS shot, battery, missile FROM engagements),
-        site AS (
-            SELECT s.battery, s.missile, arg_min(l.x, l.t) AS x, arg_min(l.y, l.t) AS y
+        f"""
+        WITH carried AS ({_CARRIED}),
+        shot AS (SELECT rowid AS shot, battery, missile FROM engagements),
+        launched AS (
+            SELECT s.battery, s.missile, arg_min(l.x, l.t) AS x, arg_min(l.y, l.t) AS y,
+                   count(*) AS launches
             FROM events l JOIN shot s
               ON s.shot = CAST(l.value AS BIGINT) AND l.detail = 'interceptor ' || s.missile
             WHERE l.kind = 'launch' AND l.x IS NOT NULL AND l.y IS NOT NULL
               AND s.battery IS NOT NULL
             GROUP BY s.battery, s.missile
+        ), fired AS (
+            SELECT battery, missile, count(*) AS fired FROM engagements
+            WHERE battery IS NOT NULL AND missile IS NOT NULL GROUP BY ALL
         ), reach AS (
             SELECT missile, max(ground_range_m) FILTER (WHERE time_s IS NOT NULL) AS reach_m
             FROM flyout GROUP BY missile
+        ), sites AS (
+            SELECT battery, missile, battery_id, x, y, max_range_m, true AS carried
+            FROM carried WHERE x IS NOT NULL AND y IS NOT NULL
+            UNION ALL
+            SELECT l.battery, l.missile, NULL, l.x, l.y, NULL, false FROM launched l
+            WHERE NOT EXISTS (SELECT 1 FROM carried c WHERE c.battery = l.battery
+                              AND c.missile = l.missile AND c.x IS NOT NULL)
         )
-        SELECT site.battery, site.missile, site.x, site.y, reach.reach_m
-        FROM site LEFT JOIN reach USING (missile)
-        ORDER BY site.battery, site.missile
+        SELECT s.battery, s.missile, s.x, s.y,
+               CASE WHEN r.reach_m > 0 THEN r.reach_m ELSE s.max_range_m END AS reach_m,
+               CASE WHEN r.reach_m > 0 THEN 'flyout'
+                    WHEN s.max_range_m > 0 THEN 'max range' END AS reach_from,
+               s.max_range_m, s.carried, COALESCE(f.fired, 0) AS fired
+        FROM sites s LEFT JOIN reach r USING (missile)
+        LEFT JOIN fired f USING (battery, missile)
+        ORDER BY min(s.battery_id) OVER (PARTITION BY s.battery) NULLS LAST, s.battery,
+                 s.missile
         """,
     )
     return {
@@ -479,4 +537,5 @@ def _engage_tables(con: duckdb.DuckDBPyConnection) -> dict[str, Columns]:
         "intercepts": intercepts,
         "flyout": flyout,
         "battery_sites": battery_sites,
+        "batteries": _fetch(con, "SELECT * FROM batteries ORDER BY battery_id, missile, battery"),
     }
