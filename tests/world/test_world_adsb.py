@@ -118,3 +118,22 @@ def test_no_flight_keeps_an_impossible_altitude_jump(name: str) -> None:
     rate = np.abs(np.diff(fl.alt_m)) / np.maximum(np.diff(fl.time_s), 1e-3)
     assert not np.any(same & (rate > 100.0))
     assert fl.n_flights > 0.9 * len(np.unique(fl.icao24)) or fl.n_flights > 200
+
+
+@needs_traffic
+def test_trials_reuse_the_placement_but_never_share_its_arrays() -> None:
+    from airdefense.scenario import library
+    from airdefense.scenario.load import load_scenario
+    from airdefense.world.build import build_truth
+
+    sc = load_scenario(library.resolve("vessa-shield"))
+    frame = Frame.from_degrees(sc.origin.lat_deg, sc.origin.lon_deg, sc.origin.alt_m)
+    a = build_truth(sc, frame, np.random.default_rng(1))
+    civil = np.flatnonzero(a.category == "civil")
+    assert civil.size > 10
+    before = a.pos[:, civil].copy()
+    a.pos[:, civil] = 0.0  # a trial that scribbles on its truth
+    a.end_s[civil] = -1.0
+    b = build_truth(sc, frame, np.random.default_rng(2))
+    np.testing.assert_array_equal(b.pos[:, civil], before)
+    assert (b.end_s[civil] > 0).all()

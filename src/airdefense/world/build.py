@@ -7,6 +7,8 @@ objects that use it, and the results are stacked into one :class:`Truth`.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from airdefense.geo import Frame
@@ -152,6 +154,22 @@ def _raid_block(
     )
 
 
+@functools.lru_cache(maxsize=4)
+def _placed_once(
+    origin: tuple[float, float, float],
+    collection: str,
+    grid: bytes,
+    time_offset_s: float,
+    centre: tuple[float, float] | None,
+) -> tuple[np.ndarray, ...]:
+    """:func:`place_flights` of a whole collection, remembered per process (a Monte Carlo
+    worker places the same recorded traffic in every trial); callers copy the arrays."""
+    t = np.frombuffer(grid, dtype=np.float64)  # the time grid, as bytes to be hashable
+    return place_flights(
+        Frame(*origin), load_collection(collection), t, time_offset_s=time_offset_s, centre=centre
+    )
+
+
 def _civil_block(frame: Frame, t: np.ndarray, c, rng: np.random.Generator) -> Truth:
     flights = load_collection(c.collection)
     centre = None
@@ -159,15 +177,26 @@ def _civil_block(frame: Frame, t: np.ndarray, c, rng: np.random.Generator) -> Tr
         e, n, _ = position_to_map(frame, c.centre)
         lat, lon = frame.map_to_geodetic(e, n)
         centre = (float(lat), float(lon))
-    pos, vel, height, start_s, end_s, callsign = place_flights(
-        frame,
-        flights,
-        t,
-        time_offset_s=c.time_offset_s,
-        max_flights=c.max_flights,
-        centre=centre,
-        rng=rng,
-    )
+    if c.max_flights is None:
+        # no random choice of flights: the same placement every trial, computed once a process
+        placed = _placed_once(
+            (frame.lat0, frame.lon0, frame.h0),
+            c.collection,
+            np.ascontiguousarray(t, dtype=np.float64).tobytes(),
+            float(c.time_offset_s),
+            centre,
+        )
+        pos, vel, height, start_s, end_s, callsign = (np.array(a) for a in placed)
+    else:
+        pos, vel, height, start_s, end_s, callsign = place_flights(
+            frame,
+            flights,
+            t,
+            time_offset_s=c.time_offset_s,
+            max_flights=c.max_flights,
+            centre=centre,
+            rng=rng,
+        )
     p: ThreatPreset = catalog.get("threat", c.preset)  # type: ignore[assignment]
     n = start_s.shape[0]
     reason = np.where(end_s < t[-1], "record_end", "duration").astype(object)
