@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from airdefense.engagement.threat import (
     AIRCRAFT,
@@ -61,3 +63,50 @@ def test_classification_by_kinematics() -> None:
     h = np.array([11e3, 50.0, 200.0, 40e3])
     got = classify(vel, h, np.array([False, False, False, True]))
     assert list(got) == [AIRCRAFT, CRUISE, DRONE, BALLISTIC]
+
+
+def _reference(pos, vel, cls, asset_pos, radius, value, share, margin=5_000.0, horizon=3_600.0):
+    """The evaluation in plain numpy over (tracks x assets) arrays (as before the compiled
+    kernel): the kernel must agree with it."""
+    k = pos.shape[0]
+    r = asset_pos[None, :, :2] - pos[:, None, :2]
+    v = vel[:, None, :2]
+    v2 = np.maximum(np.sum(v * v, axis=-1), 1e-9)
+    t_star = np.clip(np.sum(r * v, axis=-1) / v2, 0.0, horizon)
+    miss = np.linalg.norm(r - v * t_star[..., None], axis=-1)
+    vz, z = vel[:, 2], pos[:, 2]
+    t_imp = (vz + np.sqrt(np.maximum(vz * vz + 2 * 9.80665 * np.maximum(z, 0.0), 0.0))) / 9.80665
+    impact = pos[:, :2] + vel[:, :2] * t_imp[:, None]
+    bal = cls == BALLISTIC
+    miss = np.where(
+        bal[:, None], np.linalg.norm(asset_pos[None, :, :2] - impact[:, None], axis=-1), miss
+    )
+    t_star = np.where(bal[:, None], t_imp[:, None], t_star)
+    t_hit = np.where(miss <= radius[None, :] + margin, t_star, np.inf)
+    best = np.argmin(t_hit, axis=1)
+    hit = np.isfinite(t_hit[np.arange(k), best])
+    asset = np.where(hit, best, -1)
+    ttg = np.where(hit, t_hit[np.arange(k), best], np.inf)
+    return asset, ttg, np.where(hit, value[np.maximum(asset, 0)] * share[cls], 0.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 12).flatmap(
+        lambda k: st.tuples(
+            st.lists(st.floats(-300e3, 300e3), min_size=3 * k, max_size=3 * k),
+            st.lists(st.floats(-2_000.0, 2_000.0), min_size=3 * k, max_size=3 * k),
+            st.lists(st.integers(0, 3), min_size=k, max_size=k),
+        )
+    )
+)
+def test_compiled_evaluation_equals_the_numpy_reference(case: tuple) -> None:
+    p, v, c = case
+    pos = np.array(p).reshape(-1, 3)
+    pos[:, 2] = np.abs(pos[:, 2]) / 10.0  # heights 0-30 km
+    vel, cls = np.array(v).reshape(-1, 3), np.array(c)
+    got = evaluate_threats(pos, vel, cls, ASSETS, RADIUS, VALUE, SHARE)
+    asset, ttg, value = _reference(pos, vel, cls, ASSETS, RADIUS, VALUE, SHARE)
+    np.testing.assert_array_equal(got.asset, asset)
+    np.testing.assert_allclose(got.time_to_go_s, ttg, rtol=1e-12)
+    np.testing.assert_allclose(got.value, value, rtol=1e-12)

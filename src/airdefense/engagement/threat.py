@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
@@ -70,39 +71,69 @@ def evaluate_threats(
     threat of each class destroys. Air-breathing threats: the horizontal closest approach of
     the straight path, t* = -(r . v) / |v|^2 (clipped to [0, horizon]), inside radius +
     margin. Ballistic threats: the impact point of the gravity arc, z(t) = z + vz t - g t^2 / 2
-    = 0, inside radius + margin.
+    = 0, inside radius + margin. Compiled: the engage stage asks every decision cycle, and
+    numpy's call overhead on (K, A) arrays of a few dozen tracks was the whole cost.
     """
-    pos = np.asarray(pos, dtype=np.float64).reshape(-1, 3)
-    vel = np.asarray(vel, dtype=np.float64).reshape(-1, 3)
+    pos = np.ascontiguousarray(pos, dtype=np.float64).reshape(-1, 3)
+    vel = np.ascontiguousarray(vel, dtype=np.float64).reshape(-1, 3)
+    cls = np.ascontiguousarray(threat_class, dtype=np.int64)
+    asset, ttg, arrival = _threat_kernel(
+        pos,
+        vel,
+        cls == BALLISTIC,
+        np.ascontiguousarray(asset_pos, dtype=np.float64).reshape(-1, 3),
+        np.ascontiguousarray(asset_radius_m, dtype=np.float64) + margin_m,
+        float(horizon_s),
+    )
+    hit = asset >= 0
+    value = (
+        np.where(
+            hit,
+            np.asarray(asset_value, dtype=np.float64)[np.maximum(asset, 0)]
+            * np.asarray(damage_share)[cls],
+            0.0,
+        )
+        if asset_pos.shape[0]
+        else np.zeros(pos.shape[0])
+    )
+    return ThreatAssessment(asset, ttg, cls, value, arrival)
+
+
+@njit(cache=True, nogil=True)
+def _threat_kernel(pos, vel, ballistic, asset_pos, reach, horizon_s):
+    """The asset each track reaches first (-1 none), when, and where it arrives (see
+    :func:`evaluate_threats`); one pass over tracks x assets."""
     k, a = pos.shape[0], asset_pos.shape[0]
-    cls = np.asarray(threat_class, dtype=np.int64)
     asset = np.full(k, -1, dtype=np.int64)
     ttg = np.full(k, np.inf)
     arrival = np.full((k, 3), np.nan)
-    if k == 0 or a == 0:
-        return ThreatAssessment(asset, ttg, cls, np.zeros(k), arrival)
-    # air-breathing: horizontal closest approach to each asset
-    r = asset_pos[None, :, :2] - pos[:, None, :2]  # (K, A, 2) from threat to asset
-    v = vel[:, None, :2]
-    v2 = np.maximum(np.sum(v * v, axis=-1), 1e-9)
-    t_star = np.clip(np.sum(r * v, axis=-1) / v2, 0.0, horizon_s)  # (K, A)
-    miss = np.linalg.norm(r - v * t_star[..., None], axis=-1)
-    # ballistic: impact point of the arc (descending or not yet), then its distance
-    vz, z = vel[:, 2], pos[:, 2]
-    t_imp = (vz + np.sqrt(np.maximum(vz * vz + 2 * G0 * np.maximum(z, 0.0), 0.0))) / G0
-    impact = pos[:, :2] + vel[:, :2] * t_imp[:, None]
-    bal = cls == BALLISTIC
-    miss_b = np.linalg.norm(asset_pos[None, :, :2] - impact[:, None, :], axis=-1)
-    miss = np.where(bal[:, None], miss_b, miss)
-    t_star = np.where(bal[:, None], t_imp[:, None], t_star)
-    inside = miss <= (asset_radius_m[None, :] + margin_m)
-    t_hit = np.where(inside, t_star, np.inf)
-    best = np.argmin(t_hit, axis=1)
-    hit = np.isfinite(t_hit[np.arange(k), best])
-    asset[hit] = best[hit]
-    ttg[hit] = t_hit[np.arange(k), best][hit]
-    arr = pos + vel * np.where(hit, ttg, 0.0)[:, None]
-    arr[bal] = np.column_stack([impact[bal], np.zeros(int(bal.sum()))])
-    arrival[hit] = arr[hit]
-    value = np.where(hit, asset_value[np.maximum(asset, 0)] * damage_share[cls], 0.0)
-    return ThreatAssessment(asset, ttg, cls, value, arrival)
+    for i in range(k):
+        vx, vy, vz, z = vel[i, 0], vel[i, 1], vel[i, 2], pos[i, 2]
+        if ballistic[i]:
+            # the impact point of the arc z + vz t - g t^2 / 2 = 0 (descending or not yet)
+            t_imp = (vz + np.sqrt(max(vz * vz + 2 * G0 * max(z, 0.0), 0.0))) / G0
+            ix, iy = pos[i, 0] + vx * t_imp, pos[i, 1] + vy * t_imp
+        v2 = max(vx * vx + vy * vy, 1e-9)
+        best = np.inf
+        for j in range(a):
+            rx, ry = asset_pos[j, 0] - pos[i, 0], asset_pos[j, 1] - pos[i, 1]
+            if ballistic[i]:
+                t_star = t_imp
+                miss = np.sqrt((asset_pos[j, 0] - ix) ** 2 + (asset_pos[j, 1] - iy) ** 2)
+            else:
+                # horizontal closest approach of the straight path, t* = r.v / |v|^2
+                t_star = min(max((rx * vx + ry * vy) / v2, 0.0), horizon_s)
+                mx, my = rx - vx * t_star, ry - vy * t_star
+                miss = np.sqrt(mx * mx + my * my)
+            if miss <= reach[j] and t_star < best:
+                best = t_star
+                asset[i] = j
+        if asset[i] >= 0:
+            ttg[i] = best
+            if ballistic[i]:
+                arrival[i, 0], arrival[i, 1], arrival[i, 2] = ix, iy, 0.0
+            else:
+                arrival[i, 0] = pos[i, 0] + vx * best
+                arrival[i, 1] = pos[i, 1] + vy * best
+                arrival[i, 2] = pos[i, 2] + vz * best
+    return asset, ttg, arrival
