@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from airdefense.tracking import association
+from airdefense.tracking import _pairing, association
 
 
 def _random_pairs(seed: int, n_tracks: int, n_plots: int, density: float):
@@ -132,3 +132,46 @@ def test_sparse_solver_finds_the_dense_optimum(seed, n_tracks, n_plots, density)
 
     assert len(set(ti[sparse])) == sparse.sum() and len(set(pj[sparse])) == sparse.sum()
     assert abs(total(sparse) - total(dense)) < 1e-9
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n_tracks=st.integers(1, 30),
+    n_plots=st.integers(1, 30),
+    density=st.floats(0.02, 0.3),
+)
+def test_union_find_clusters_are_scipys_connected_components(
+    seed, n_tracks, n_plots, density
+) -> None:
+    """Same components, numbered the same way (by each component's lowest vertex)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    ti, pj, _ = _random_pairs(seed, n_tracks, n_plots, density)
+    if ti.size == 0:
+        return
+    nv = n_tracks + n_plots
+    g = coo_matrix((np.ones(ti.size), (ti, n_tracks + pj)), shape=(nv, nv))
+    labels = connected_components(g, directed=False)[1]
+    np.testing.assert_array_equal(association.clusters(ti, pj, n_tracks, n_plots), labels[ti])
+
+
+def test_kd_tree_and_brute_force_candidates_agree(monkeypatch) -> None:
+    rng = np.random.default_rng(3)
+    tracks = rng.uniform(0, 1000, (60, 3))
+    plots = rng.uniform(0, 1000, (70, 3))
+    radius = rng.uniform(20, 150, 60)
+    brute = association.candidate_pairs(tracks, radius, plots)
+    monkeypatch.setattr(association, "BRUTE_FORCE_MAX_PAIRS", 0)
+    tree = association.candidate_pairs(tracks, radius, plots)
+    assert set(zip(*brute, strict=True)) == set(zip(*tree, strict=True))
+    assert np.all(np.diff(brute[0]) >= 0) and np.all(np.diff(tree[0]) >= 0)
+
+
+def test_runs_is_unique_with_inverse_of_a_sorted_array() -> None:
+    a = np.sort(np.random.default_rng(4).integers(0, 30, 80))
+    values, inverse = _pairing.runs(a)
+    want_values, want_inverse = np.unique(a, return_inverse=True)
+    np.testing.assert_array_equal(values, want_values)
+    np.testing.assert_array_equal(inverse, want_inverse)

@@ -277,3 +277,19 @@ def test_duplicate_tracks_on_one_target_are_merged(monkeypatch: pytest.MonkeyPat
     unmerged = run(10_000)
     assert unmerged.n_confirmed == 2
     assert not [e for e in unmerged.events if e.kind == "track_dropped"]
+
+
+@pytest.mark.parametrize("filt", ["cv", "imm"])
+def test_kd_tree_paths_for_large_pictures_give_the_same_tracks(
+    filt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Radar batches are gated and searched for duplicates by brute force, large pictures
+    with KD-trees: the two find the same pairs, so the same tracks."""
+    from airdefense.tracking import association
+
+    _, _, batches = _scene(n=25, scans=12, clutter=30, pd=0.9, seed=10)
+    _, brute = _track(batches, filter=filt)
+    monkeypatch.setattr(association, "BRUTE_FORCE_MAX_PAIRS", 0)
+    _, tree = _track(batches, filter=filt)
+    for name in ("t", "track_id", "x", "vy", "sz", "status", "quality", "truth_id"):
+        np.testing.assert_array_equal(getattr(brute, name), getattr(tree, name))

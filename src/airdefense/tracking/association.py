@@ -3,7 +3,7 @@
 Pairs are kept as flat arrays ``(ti, pj)`` of track and plot indices with a value per pair,
 never as a dense tracks x plots matrix: a picture of 10,000 tracks has ~10^4 gated pairs, not
 10^8 cells. Independent groups (connected components of the gated-pair graph) are solved
-separately; the trivial ones (one track or one plot) in one vectorised step, the rest with
+separately; the trivial ones (one track or one plot) in one compiled pass, the rest with
 ``scipy.optimize.linear_sum_assignment`` (GNN) or joint-event enumeration (JPDA).
 
 Sources: S. Blackman, R. Popoli, *Design and Analysis of Modern Tracking Systems*, Artech
@@ -20,9 +20,11 @@ import itertools
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
-from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite_matching
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 from scipy.spatial import cKDTree
+
+from airdefense.tracking import _pairing
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -30,6 +32,10 @@ IntArray = NDArray[np.int64]
 #: Largest GNN cluster (tracks x (plots + tracks) cells) solved as a dense matrix; larger ones
 #: (a crowd of new tracks meeting the next scan) go to the sparse solver.
 DENSE_MAX_CELLS = 250_000
+
+#: Most track-plot combinations gated by brute force (a radar batch against the picture);
+#: beyond, a KD-tree of the plots finds the candidates in N log K.
+BRUTE_FORCE_MAX_PAIRS = 40_000
 
 #: Largest cluster (tracks) whose JPDA weights are found by enumerating every joint event;
 #: larger ones use Fitzgerald's cheap JPDA.
@@ -41,7 +47,9 @@ JPDA_EXACT_MAX_PAIRS = 24
 def candidate_pairs(
     track_pos: FloatArray, radius: FloatArray, plot_pos: FloatArray
 ) -> tuple[IntArray, IntArray]:
-    """Track-plot pairs closer than each track's radius, found with a KD-tree of the plots.
+    """Track-plot pairs closer than each track's radius: by brute force for a radar batch
+    (up to :data:`BRUTE_FORCE_MAX_PAIRS` track-plot combinations), else with a KD-tree of
+    the plots.
 
     track_pos (N, 3), radius (N,), plot_pos (K, 3) -> (ti, pj) index arrays, sorted by track.
     The radius bounds the Mahalanobis gate from outside, so no pair inside the gate is lost.
@@ -50,6 +58,12 @@ def candidate_pairs(
     if n == 0 or k == 0:
         e = np.zeros(0, dtype=np.int64)
         return e, e
+    if n * k <= BRUTE_FORCE_MAX_PAIRS:
+        return _pairing.pairs_within(
+            np.ascontiguousarray(track_pos, dtype=np.float64),
+            np.ascontiguousarray(radius, dtype=np.float64),
+            np.ascontiguousarray(plot_pos, dtype=np.float64),
+        )
     hits = cKDTree(plot_pos).query_ball_point(track_pos, radius, return_sorted=False)
     counts = np.fromiter(map(len, hits), dtype=np.int64, count=n)
     pj = np.fromiter(itertools.chain.from_iterable(hits), dtype=np.int64, count=int(counts.sum()))
@@ -58,26 +72,15 @@ def candidate_pairs(
 
 
 def clusters(ti: IntArray, pj: IntArray, n_tracks: int, n_plots: int) -> IntArray:
-    """Cluster label of each pair: connected components of the bipartite gated-pair graph."""
+    """Cluster label of each pair: connected components of the bipartite gated-pair graph
+    (numbered as ``scipy.sparse.csgraph.connected_components`` numbers them)."""
     if ti.size == 0:
         return np.zeros(0, dtype=np.int64)
-    g = coo_matrix(
-        (np.ones(ti.size, dtype=np.int8), (ti, n_tracks + pj)),
-        shape=(n_tracks + n_plots, n_tracks + n_plots),
-    )
-    _, labels = connected_components(g, directed=False)
-    return labels[ti].astype(np.int64)
+    return _pairing.components(_int64(ti), _int64(pj), int(n_tracks), int(n_plots))
 
 
-def _group_sizes(ti: IntArray, pj: IntArray, label: IntArray) -> tuple[IntArray, IntArray]:
-    """Distinct tracks and distinct plots in each pair's cluster."""
-    # a track (plot) lies in exactly one cluster: count each once, by its first pair
-    n_lab = int(label.max()) + 1
-    first_t = np.unique(ti, return_index=True)[1]
-    first_p = np.unique(pj, return_index=True)[1]
-    nt = np.bincount(label[first_t], minlength=n_lab)
-    npl = np.bincount(label[first_p], minlength=n_lab)
-    return nt[label], npl[label]
+def _int64(a: NDArray[np.integer]) -> IntArray:
+    return np.ascontiguousarray(a, dtype=np.int64)
 
 
 def gnn(
@@ -87,59 +90,44 @@ def gnn(
     and each plot used at most once, a track left unassigned at ``miss_cost``.
 
     Pair costs are gated (cost < miss_cost), so the solution assigns as many pairs as it can.
-    Clusters with one track or one plot are solved by one argmin each, vectorised; the
-    others by ``linear_sum_assignment`` on the cluster's cost matrix augmented with a
-    dummy column per track (Blackman and Popoli 1999, section 6.5).
+    Clusters with one track or one plot (most of them) are solved by one argmin each, in
+    one compiled pass; the others by ``linear_sum_assignment`` on the cluster's cost matrix
+    augmented with a dummy column per track (Blackman and Popoli 1999, section 6.5).
     """
-    chosen = np.zeros(ti.size, dtype=bool)
     if ti.size == 0:
-        return chosen
-    deg_t = np.bincount(ti, minlength=n_tracks)[ti]
-    deg_p = np.bincount(pj, minlength=n_plots)[pj]
-    isolated = (deg_t == 1) & (deg_p == 1)  # the common case: a cluster of one pair
-    chosen[isolated] = True
-    if isolated.all():
-        return chosen
-    rest = np.flatnonzero(~isolated)
-    chosen[rest] = _gnn_clusters(ti[rest], pj[rest], cost[rest], n_tracks, n_plots, miss_cost)
+        return np.zeros(0, dtype=bool)
+    ti, pj = _int64(ti), _int64(pj)
+    cost = np.ascontiguousarray(cost, dtype=np.float64)
+    chosen, order, bounds = _pairing.gnn_easy(ti, pj, cost, int(n_tracks), int(n_plots))
+    solve_clusters(ti, pj, cost, miss_cost, chosen, order, bounds)
     return chosen
 
 
-def _gnn_clusters(
-    ti: IntArray, pj: IntArray, cost: FloatArray, n_tracks: int, n_plots: int, miss_cost: float
+def solve_clusters(
+    ti: IntArray,
+    pj: IntArray,
+    cost: FloatArray,
+    miss_cost: float,
+    chosen: NDArray[np.bool_],
+    order: IntArray,
+    bounds: IntArray,
+) -> None:
+    """The GNN clusters left by :func:`_pairing.gnn_easy` (pairs ``order[bounds[i]:
+    bounds[i + 1]]``), each solved by an assignment solver into the mask ``chosen``."""
+    for a, b in itertools.pairwise(bounds.tolist()):
+        grp = order[a:b]
+        chosen[grp] = _assign_cluster(ti[grp], pj[grp], cost[grp], miss_cost)
+
+
+def _assign_cluster(
+    ti: IntArray, pj: IntArray, cost: FloatArray, miss_cost: float
 ) -> NDArray[np.bool_]:
-    chosen = np.zeros(ti.size, dtype=bool)
-    label = clusters(ti, pj, n_tracks, n_plots)
-    nt, npl = _group_sizes(ti, pj, label)
-    simple = (nt == 1) | (npl == 1)
-    s_idx = np.flatnonzero(simple)
-    if s_idx.size:
-        order = s_idx[np.lexsort((cost[s_idx], label[s_idx]))]
-        first = np.ones(order.size, dtype=bool)
-        first[1:] = label[order][1:] != label[order][:-1]
-        chosen[order[first]] = True
-    c_idx = np.flatnonzero(~simple)
-    if c_idx.size:
-        order = c_idx[np.argsort(label[c_idx], kind="stable")]
-        bounds = np.flatnonzero(np.diff(label[order])) + 1
-        for grp in np.split(order, bounds):
-            tracks, tl = np.unique(ti[grp], return_inverse=True)
-            plots, pl = np.unique(pj[grp], return_inverse=True)
-            nt_, np_ = tracks.size, plots.size
-            if nt_ * (np_ + nt_) > DENSE_MAX_CELLS:
-                chosen[grp] = _sparse_assignment(tl, pl, cost[grp], nt_, np_, miss_cost)
-                continue
-            big = miss_cost * 1e6 + 1e6
-            m = np.full((nt_, np_ + nt_), big)
-            m[tl, pl] = cost[grp]
-            m[np.arange(nt_), np_ + np.arange(nt_)] = miss_cost
-            rows, cols = linear_sum_assignment(m)
-            real = cols < np_
-            lookup = np.full((nt_, np_), -1, dtype=np.int64)
-            lookup[tl, pl] = grp
-            sel = lookup[rows[real], cols[real]]
-            chosen[sel[sel >= 0]] = True
-    return chosen
+    """The optimal assignment within one cluster (dense, or sparse when large)."""
+    tl, pl, nt, npl = _pairing.cluster_index(ti, pj)
+    if nt * (npl + nt) > DENSE_MAX_CELLS:
+        return _sparse_assignment(tl, pl, cost, nt, npl, miss_cost)
+    rows, cols = linear_sum_assignment(_pairing.assignment_matrix(tl, pl, cost, nt, npl, miss_cost))
+    return _pairing.assigned_pairs(tl, pl, rows, cols, nt, npl)
 
 
 def _sparse_assignment(

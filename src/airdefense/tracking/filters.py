@@ -11,10 +11,13 @@ and Navigation*, Wiley 2001 (BLK below): KF (5.2.4), motion models (6.2), IMM (1
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+
+from airdefense.tracking import _kernels
 
 FloatArray = NDArray[np.float64]
 
@@ -147,13 +150,54 @@ def predict(
 
     x (K, M, d), p (K, M, d, d), dt (K,) -> predicted (x, p) of the same shapes.
     """
-    xo = np.empty_like(x)
-    po = np.empty_like(p)
-    for m, model in enumerate(models):
-        f = model.transition(dt)
-        xo[:, m] = np.einsum("kij,kj->ki", f, x[:, m])
-        po[:, m] = f @ p[:, m] @ np.swapaxes(f, -1, -2) + model.noise(dt)
+    f, q = transition_noise(models, dt)
+    xo = np.einsum("kmij,kmj->kmi", f, x)
+    po = f @ p @ np.swapaxes(f, -1, -2) + q
     return xo, po
+
+
+def transition_noise(
+    models: tuple[MotionModel, ...], dt: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Transition and noise matrices (K, M, d, d) of every model over time steps dt (K,).
+
+    Equal, bit for bit, to stacking :meth:`MotionModel.transition` and
+    :meth:`MotionModel.noise` (a test holds them so), in a handful of array calls instead
+    of ~40 per model: numpy evaluates the exponentials and powers, a compiled kernel lays
+    out the blocks.
+    """
+    dt = np.ascontiguousarray(dt, dtype=np.float64).reshape(-1)
+    k, m, d = dt.shape[0], len(models), models[0].dim
+    pw = np.empty((5, k))
+    ad = np.abs(dt, out=pw[0])
+    np.power(ad, 3, out=pw[1])
+    if any(mm.kind != "cv" for mm in models):
+        np.power(ad, 4, out=pw[2])
+        np.power(ad, 5, out=pw[3])
+    f = np.empty((k, m, d, d))
+    q = np.empty((k, m, d, d))
+    ex = _NO_EXPONENTIALS
+    for i, model in enumerate(models):
+        c = _NO_CONSTANTS
+        if model.kind == "singer":
+            c = _singer_constants(model.tau)
+            x, ex = _kernels.singer_arguments(dt, ad, c[0])
+            np.exp(ex, out=ex)
+            np.power(x, 3, out=pw[4])
+        _kernels.motion_matrices(_kernels.MODEL_CODES[model.kind], model.q, i, dt, pw, ex, c, f, q)
+    return f, q
+
+
+_NO_CONSTANTS = np.zeros(7)
+_NO_EXPONENTIALS = np.zeros((3, 0))
+
+
+@functools.lru_cache(maxsize=16)
+def _singer_constants(tau: float) -> FloatArray:
+    """a, a^2, 2a^5, 2a^4, 2a^3, 2a^2, 2a for a = 1 / tau (Python's powers, as
+    :func:`_singer_noise` evaluates them)."""
+    a = 1.0 / tau
+    return np.array([a, a**2, 2 * a**5, 2 * a**4, 2 * a**3, 2 * a**2, 2 * a])
 
 
 def predict_position(x: FloatArray, mu: FloatArray, dt: FloatArray) -> FloatArray:

@@ -4,10 +4,11 @@ One :class:`Tracker` holds the live tracks as a structure of arrays (states ``(N
 covariances ``(N, M, d, d)``, model probabilities, hit counts, per-sensor last-update
 times) and processes batches of measurements in time order:
 
-1. confirmed tracks are gated against the batch (KD-tree on predicted positions, then the
-   Mahalanobis test) and associated (GNN or JPDA) first, so tentative tracks cannot steal
-   their plots; then tentative tracks get the plots left; the plots still left start new
-   tentative tracks;
+1. confirmed tracks are gated against the batch (a distance bound around the predicted
+   positions, by brute force for a radar's batch and with a KD-tree for large pictures,
+   then the Mahalanobis test) and associated (GNN or JPDA) first, so tentative tracks
+   cannot steal their plots; then tentative tracks get the plots left; the plots still left
+   start new tentative tracks;
 2. associated tracks are updated (Kalman or IMM), at each plot's own time;
 3. track management at the batch time: M-of-N confirmation, coasting on missed revisits,
    deletion after ``max_misses`` missed revisits of every sensor that saw the track, or
@@ -16,6 +17,14 @@ times) and processes batches of measurements in time order:
 Tracks are kept at their last update time and predicted only where needed (gating, output),
 so an unobserved track costs nothing per batch. Dropped tracks leave memory: the tracker's
 memory follows the live picture, not the run's length.
+
+A radar batch is small (tens of plots against ~100 tracks), so the per-batch work runs in
+compiled kernels (:mod:`~airdefense.tracking._kernels` for the filter arithmetic,
+:mod:`~airdefense.tracking._pairing` for gating and assignment,
+:mod:`~airdefense.tracking._management` for the bookkeeping) rather than as hundreds of
+numpy calls on tiny arrays. They repeat the numpy arithmetic they replaced in its order, so
+the track outputs are unchanged to the bit; numpy still evaluates the exponentials, powers
+and matrix products that enter the states (its vectorised versions round differently).
 
 Measurements in range, azimuth and elevation are converted to Cartesian with debiasing
 (unbiased converted measurements, :func:`~airdefense.tracking.filters.converted_measurement`)
@@ -34,10 +43,9 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
-from airdefense.tracking import _kernels, association, filters
+from airdefense.tracking import _kernels, _management, _pairing, association, filters
 from airdefense.tracking.config import TrackerConfig
 from airdefense.tracking.measurements import (
-    COASTING,
     CONFIRMED,
     TENTATIVE,
     Measurements,
@@ -96,10 +104,10 @@ class Tracker:
             c.manoeuvre_model,
         )
         self.n_models = len(self.models)
-        codes = {"cv": _kernels.CV, "ca": _kernels.CA, "singer": _kernels.SINGER}
-        self._kinds = np.array([codes[m.kind] for m in self.models], dtype=np.int64)
+        self._kinds = np.array([_kernels.MODEL_CODES[m.kind] for m in self.models], dtype=np.int64)
         self._qs = np.array([m.q for m in self.models])
         self._taus = np.array([m.tau if m.tau > 0 else 1.0 for m in self.models])
+        self._model = (self._kinds, self._qs, self._taus)  # the models, as kernels take them
         self.dim = self.models[0].dim
         p = c.imm_switch_probability
         m = self.n_models
@@ -110,6 +118,10 @@ class Tracker:
         self.mu0 = np.array([1.0]) if m == 1 else np.array([0.99, 0.01])
         self.gate = filters.chi2_gate(c.gate_probability)
         self._dup_gate = filters.chi2_gate(0.99, 6)
+        self._q_max = max(m.q for m in self.models)  # the spread bound's noise densities
+        self._q0 = self.models[0].q
+        self._speed_var = (0.5 * c.max_speed_mps) ** 2  # velocity prior of a new track
+        self._decay = (1 - QUALITY_WEIGHT) ** np.arange(_DECAY_TABLE)
         self.events: list[TrackEvent] = []
         self._t_last = -np.inf
         self._next_id = 1
@@ -221,13 +233,8 @@ class Tracker:
             setattr(self, name, b)
 
     def _keep(self, keep: NDArray[np.bool_]) -> None:
-        n = self._n
-        idx = np.flatnonzero(keep)
-        for name in self._FIELDS:
-            a = getattr(self, name)
-            a[: idx.size] = a[idx]
-        self._n = idx.size
-        del n
+        """Drop the tracks not kept, moving the rest to the front (in order)."""
+        self._n = _management.compact(keep, *(getattr(self, name) for name in self._FIELDS))
 
     @property
     def n_tracks(self) -> int:
@@ -240,9 +247,16 @@ class Tracker:
 
     # --- measurements -------------------------------------------------------------------
 
-    def _convert(self, b: Measurements) -> tuple[FloatArray, FloatArray, IntArray]:
-        """Cartesian measurement z (K, 3), covariance R (K, 3, 3) and sensor column (K,)."""
+    def _convert(self, b: Measurements) -> tuple[FloatArray, FloatArray, IntArray, list[int]]:
+        """Cartesian measurement z (K, 3), covariance R (K, 3, 3), sensor column (K,) and
+        the distinct columns (sorted)."""
         k = len(b)
+        sid = b.sensor_id
+        s0 = int(sid[0])
+        if b.polar.all() and (sid == s0).all():  # one radar's sweep: the usual batch
+            z, r = self._polar_to_enu(s0, b, slice(None))
+            c0 = self._column(s0)
+            return z, r, np.full(k, c0, dtype=np.int64), [c0]
         z = np.empty((k, 3))
         r = np.zeros((k, 3, 3))
         col = np.zeros(k, dtype=np.int64)
@@ -255,27 +269,34 @@ class Tracker:
             rc[:, ii, ii] = sig**2
             r[cart] = rc
         if b.polar.any():
-            for sid in np.unique(b.sensor_id[b.polar]):
-                site = self._sites.get(int(sid))
-                if site is None:
-                    raise KeyError(
-                        f"measurements from sensor {int(sid)}, whose position is unknown"
-                    )
-                sel = b.polar & (b.sensor_id == sid)
-                zl, rl = filters.converted_measurement(
-                    b.range_m[sel],
-                    b.azimuth_rad[sel],
-                    b.elevation_rad[sel],
-                    b.sigma_range_m[sel],
-                    b.sigma_azimuth_rad[sel],
-                    b.sigma_elevation_rad[sel],
-                )
-                rot = site.rotation
-                z[sel] = site.position + zl @ rot
-                r[sel] = np.swapaxes(rot, 0, 1)[None] @ rl @ rot[None]
-        for sid in np.unique(b.sensor_id):
-            col[b.sensor_id == sid] = self._column(int(sid)) if sid >= 0 else 0
-        return z, r, col
+            for s in np.unique(sid[b.polar]):
+                sel = b.polar & (sid == s)
+                z[sel], r[sel] = self._polar_to_enu(int(s), b, sel)
+        for s in np.unique(sid):
+            col[sid == s] = self._column(int(s)) if s >= 0 else 0
+        return z, r, col, np.unique(col).tolist()
+
+    def _polar_to_enu(
+        self, sensor_id: int, b: Measurements, sel: slice | NDArray[np.bool_]
+    ) -> tuple[FloatArray, FloatArray]:
+        """Rows sel of sensor sensor_id, polar: :func:`filters.converted_measurement` in the
+        sensor's axes (numpy's sines, cosines and exponentials, a kernel's algebra: the
+        same numbers in 6 calls instead of ~45), then rotated and shifted into the frame."""
+        site = self._sites.get(sensor_id)
+        if site is None:
+            raise KeyError(f"measurements from sensor {sensor_id}, whose position is unknown")
+        ang, ex = _kernels.polar_arguments(
+            b.azimuth_rad[sel],
+            b.elevation_rad[sel],
+            b.sigma_azimuth_rad[sel],
+            b.sigma_elevation_rad[sel],
+        )
+        lam = np.exp(ex)
+        zl, rl = _kernels.polar_converted(
+            b.range_m[sel], b.sigma_range_m[sel], np.sin(ang), np.cos(ang), lam, lam**4
+        )
+        rot = site.rotation
+        return site.position + zl @ rot, np.swapaxes(rot, 0, 1)[None] @ rl @ rot[None]
 
     # --- the cycle ------------------------------------------------------------------------
 
@@ -291,28 +312,25 @@ class Tracker:
                 f"time goes backwards: a batch at t={t_min:.6g} s after t={self._t_last:.6g} s"
             )
         t_b = float(batch.t.mean())
-        z, r, col = self._convert(batch)
-        self._learn_revisit(col, t_b)
+        z, r, col, cols = self._convert(batch)
+        self._learn_revisit(cols, t_b)
         free = np.ones(len(batch), dtype=bool)
-        rows: list[TrackUpdates] = []
-        updated = np.zeros(self._n, dtype=bool)
+        n0 = self._n
+        updated = np.zeros(n0, dtype=bool)
         for stage in (CONFIRMED, TENTATIVE):
-            tidx = np.flatnonzero(self._status[: self._n] == stage)
-            pidx = np.flatnonzero(free)
+            tidx = (self._status[:n0] == stage).nonzero()[0]
+            pidx = free.nonzero()[0]
             if tidx.size == 0 or pidx.size == 0:
                 continue
             used, upd = self._associate(tidx, pidx, z, r, col, batch, t_b, stage == CONFIRMED)
             free[used] = False
             updated[upd] = True
-        new_rows = self._initiate(np.flatnonzero(free), z, r, col, batch)
-        updated = np.concatenate([updated, np.ones(self._n - updated.size, dtype=bool)])
-        rows.append(self._rows(np.flatnonzero(updated)))
-        rows.append(new_rows)
-        rows.append(self._manage(t_b, updated))
+        self._initiate(free.nonzero()[0], z, r, col, batch)
+        rows = self._rows(np.concatenate([updated.nonzero()[0], np.arange(n0, self._n)]))
+        updated = np.concatenate([updated, np.ones(self._n - n0, dtype=bool)])
+        coasting = self._manage(t_b, updated)
         self._t_last = max(self._t_last, float(batch.t.max()))
-        out = TrackUpdates.concat([r_ for r_ in rows if len(r_)])
-        order = np.lexsort((out.track_id, out.t))
-        return out.take(order)
+        return _updates(*_management.merge_rows(*rows, *coasting))
 
     def run(self, meas: Measurements) -> Iterator[TrackUpdates]:
         """Split time-sorted measurements into batches (per sensor, rows within
@@ -343,9 +361,9 @@ class Tracker:
         for grp in np.split(order, cut):
             yield self.process(meas.take(grp))
 
-    def _learn_revisit(self, col: IntArray, t_b: float) -> None:
+    def _learn_revisit(self, cols: list[int], t_b: float) -> None:
         """Scan-synchronous sensors with no configured revisit: learn it from batch spacing."""
-        for c in np.unique(col):
+        for c in cols:
             last = self._last_batch_t[c]
             if np.isnan(self._revisit[c]) and np.isfinite(last) and t_b - last > 1e-9:
                 self._revisit[c] = t_b - last
@@ -373,22 +391,27 @@ class Tracker:
                 if abs(rate) > 1e-6:
                     self._revisit[c] = float(2 * np.pi / abs(rate))
 
-    def _predicted_spread(self, idx: IntArray, dt: FloatArray) -> FloatArray:
-        """Upper bound of the predicted position variance trace (m^2) of tracks over dt."""
-        p = self._p[idx]
-        tp = np.trace(p[:, :, 0:3, 0:3], axis1=-2, axis2=-1)
-        tpv = np.trace(p[:, :, 0:3, 3:6], axis1=-2, axis2=-1)
-        tv = np.trace(p[:, :, 3:6, 3:6], axis1=-2, axis2=-1)
-        d = dt[:, None]
-        var = tp + 2 * d * tpv + d * d * tv
-        if self.dim == 9:
-            ta = np.trace(p[:, :, 6:9, 6:9], axis1=-2, axis2=-1)
-            var = var + 0.25 * d**4 * ta + np.abs(d) ** 3 * np.sqrt(np.maximum(tv * ta, 0))
-            q = max(m.q for m in self.models)
-            var = var + q * np.abs(d) ** 5 / 20 * 3 + self.models[0].q * np.abs(d) ** 3
-        else:
-            var = var + self.models[0].q * np.abs(d) ** 3
-        return var.max(axis=1)
+    def _candidates(
+        self,
+        tidx: IntArray,
+        pidx: IntArray,
+        z: FloatArray,
+        r: FloatArray,
+        batch: Measurements,
+        t_b: float,
+    ) -> tuple[IntArray, IntArray, IntArray, IntArray, FloatArray]:
+        """Candidate pairs of tracks tidx and plots pidx, close enough for their gates: track
+        and plot indices (ti, pj) sorted by track, the distinct tracks, each pair's index
+        among them, and each pair's time from the track's last update to the plot."""
+        geometry = (self._x, self._p, self._mu, self._t, t_b, tidx, batch.t)
+        bound = (self.gate, self._q_max, self._q0)
+        if tidx.size * pidx.size <= association.BRUTE_FORCE_MAX_PAIRS:
+            return _pairing.candidates(*geometry, z, r, pidx, *bound)
+        pos, radius = _pairing.gate_geometry(*geometry, r, pidx, *bound)
+        ti_l, pj_l = association.candidate_pairs(pos, radius, z[pidx])
+        ti, pj = tidx[ti_l], pidx[pj_l]
+        ut, row = _pairing.runs(ti)
+        return ti, pj, ut, row, batch.t[pj] - self._t[ti]
 
     def _associate(
         self,
@@ -404,74 +427,51 @@ class Tracker:
         """Gate, associate and update tracks tidx with plots pidx; return (plots used,
         tracks updated)."""
         c = self.config
-        dt_b = t_b - self._t[tidx]
-        pos = filters.predict_position(self._x[tidx], self._mu[tidx], dt_b)
-        span = float(np.max(np.abs(batch.t[pidx] - t_b))) if pidx.size else 0.0
-        var = self._predicted_spread(tidx, dt_b)
-        rmax = float(np.max(np.trace(r[pidx], axis1=-2, axis2=-1)))
-        speed = np.linalg.norm(
-            np.einsum("km,kmi->ki", self._mu[tidx], self._x[tidx, :, 3:6]), axis=1
-        )
-        # a plot up to `span` from the batch time moves the prediction by up to span * (v + dv)
-        tv = np.trace(self._p[tidx, :, 3:6, 3:6], axis1=-2, axis2=-1).max(axis=1)
-        radius = np.sqrt(self.gate * (var + rmax)) + span * (speed + np.sqrt(self.gate * tv)) + 1.0
-        ti_l, pj_l = association.candidate_pairs(pos, radius, z[pidx])
+        x_, p_, mu_ = self._x, self._p, self._mu
         none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-        if ti_l.size == 0:
+        ti, pj, ut, row, dt = self._candidates(tidx, pidx, z, r, batch, t_b)
+        if ti.size == 0:
             return none
-        ti = tidx[ti_l]
-        pj = pidx[pj_l]
         # mixing once per track, then per-pair prediction to the plot's own time
-        ut, inv = np.unique(ti, return_inverse=True)
-        x0, p0, cbar = filters.mix(self._x[ut], self._p[ut], self._mu[ut], self.pi)
-        dt = batch.t[pj] - self._t[ti]
-        xp, pp, d2m, loglik = _kernels.predict_pairs(
-            np.ascontiguousarray(x0[inv]),
-            np.ascontiguousarray(p0[inv]),
-            np.ascontiguousarray(dt),
-            np.ascontiguousarray(z[pj]),
-            np.ascontiguousarray(r[pj]),
-            self._kinds,
-            self._qs,
-            self._taus,
-        )
-        cp = cbar[inv]
-        # gate: inside the ellipsoid of at least one model (a manoeuvre's first plot lies in
-        # the manoeuvring model's gate while that model is still improbable)
-        # (confirmed tracks only: a tentative track's manoeuvre gate would sweep up clutter)
-        if self.n_models == 1 or confirmed:
-            d2 = d2m.min(axis=1)
+        if self.n_models == 1:
+            x0, p0, row, cp = x_, p_, ti, mu_[ti]
         else:
-            xc, pc = filters.combine(xp[:, :, 0:3], pp[:, :, 0:3, 0:3], cp)
-            nuc = z[pj] - xc
-            d2 = np.einsum("ki,kij,kj->k", nuc, np.linalg.inv(pc + r[pj]), nuc)
-        ok = d2 <= self.gate
-        if not ok.any():
-            return none
-        ti, pj, inv = ti[ok], pj[ok], inv[ok]
-        xp, pp, loglik, cp, d2 = xp[ok], pp[ok], loglik[ok], cp[ok], d2[ok]
+            cbar = mu_[ut] @ self.pi
+            x0, p0 = _kernels.mix(x_, p_, mu_, ut, cbar, self.pi)
+            cp = cbar[row]
+        model = self._model
+        # gate: inside the ellipsoid of at least one model (a manoeuvre's first plot lies in
+        # the manoeuvring model's gate while that model is still improbable); a tentative
+        # IMM track gates with its mixture (its manoeuvre gate would sweep up clutter)
+        mixture = self.n_models > 1 and not confirmed
         n_all = self._n
         if c.association == "gnn":
-            if confirmed:
-                # confirmed tracks: the generalised distance d^2 + ln|S| (Blackman and Popoli
-                # 1999, eq. 6.18) against one constant miss cost, so a coasting track with a
-                # wide gate does not take a plot from a tight track it shares it with
-                gen = -2.0 * np.log(np.maximum(np.einsum("km,km->k", np.exp(loglik), cp), 1e-300))
-                cost = gen - 3.0 * np.log(2.0 * np.pi)
-                miss = float(cost.max() + self.gate + 1.0)
-            else:
-                # tentative tracks: the Mahalanobis distance, as Stone Soup's
-                # DistanceHypothesiser; with its square, crowds of new tracks confirmed fewer
-                # targets in the Stone Soup bench
-                cost = np.sqrt(d2)
-                miss = float(np.sqrt(self.gate))
-            pick = association.gnn(ti, pj, cost, n_all, len(batch), miss_cost=miss)
+            loglik, ok, cost, miss = _kernels.gate_costs(
+                x0, p0, row, dt, z, r, pj, cp, *model, mixture, confirmed, self.gate
+            )
+            chosen, order, bounds = _pairing.gnn_easy(ti[ok], pj[ok], cost, n_all, len(batch))
+            if bounds.size > 1:  # clusters of two tracks and two plots or more
+                association.solve_clusters(ti[ok], pj[ok], cost, miss, chosen, order, bounds)
+            pick = ok[chosen]
             ti, pj = ti[pick], pj[pick]
-            xu, pu = _kernels.update_pairs(xp[pick], pp[pick], z[pj], r[pj])
-            mu = filters.model_posterior(cp[pick], loglik[pick])
-            self._apply(ti, pj, xu, pu, mu, col, batch)
+            xu, pu = _kernels.predict_update_pairs(x0, p0, row[pick], dt[pick], z, r, pj, *model)
+            # model probabilities (filters.model_posterior, numpy's log and exp)
+            a = _kernels.posterior_exponents(loglik, pick, np.log(np.maximum(cp[pick], 1e-300)))
+            _management.store_updates(
+                ti, pj, xu, pu, np.exp(a), batch.t, self._x, self._p, self._mu, self._t
+            )
+            self._register_hits(ti, pj, col, batch)
             return pj, ti
         # JPDA: per-pair weights from the model-averaged likelihood; every gated pair updated
+        loglik, d2 = _kernels.gate_pairs(x0, p0, row, dt, z, r, pj, cp, *model, mixture)
+        ok = (d2 <= self.gate).nonzero()[0]
+        if ok.size == 0:
+            return none
+        ti, pj = ti[ok], pj[ok]
+        loglik, cp = loglik[ok], cp[ok]
+        xp, pp, _, _ = _kernels.predict_pairs_at(
+            x0, p0, row[ok], dt[ok], z, r, pj, *model, self.dim
+        )
         xu, pu = _kernels.update_pairs(
             xp, pp, np.ascontiguousarray(z[pj]), np.ascontiguousarray(r[pj])
         )
@@ -514,155 +514,117 @@ class Tracker:
         used = np.unique(pj[beta > 0.1])
         return used, tracks
 
-    def _apply(
-        self,
-        ti: IntArray,
-        pj: IntArray,
-        x: FloatArray,
-        p: FloatArray,
-        mu: FloatArray,
-        col: IntArray,
-        batch: Measurements,
-    ) -> None:
-        self._x[ti], self._p[ti], self._mu[ti] = x, p, mu
-        self._t[ti] = batch.t[pj]
-        self._register_hits(ti, pj, col, batch)
-
     def _register_hits(
         self, ti: IntArray, pj: IntArray, col: IntArray, batch: Measurements
     ) -> None:
         """Bookkeeping of a detection: hits, quality, per-sensor time, truth, confirmation."""
-        c = self.config
-        self._hits[ti] += 1
-        missed = np.maximum(self._misses(ti, batch.t[pj]), 0)
-        w = QUALITY_WEIGHT
-        self._q[ti] = self._q[ti] * (1 - w) ** (missed - self._reported[ti]).clip(0) * (1 - w) + w
-        self._seen[ti, col[pj]] = batch.t[pj]
-        self._truth[ti] = batch.truth_id[pj]
-        self._reported[ti] = 0
-        confirm = ti[(self._status[ti] == TENTATIVE) & (self._hits[ti] >= c.confirm_m)]
+        confirm = _management.register_hits(
+            ti,
+            pj,
+            batch.t,
+            col,
+            batch.truth_id,
+            self._revisit,
+            self._decay,
+            QUALITY_WEIGHT,
+            self.config.confirm_m,
+            self._hits,
+            self._q,
+            self._seen,
+            self._reported,
+            self._truth,
+            self._status,
+        )
         if confirm.size:
-            self._status[confirm] = CONFIRMED
             self._log("track_confirmed", confirm, self._t[confirm])
-
-    def _misses(self, idx: IntArray, t: FloatArray | float) -> IntArray:
-        """Consecutive missed revisits of each track at time t: the fewest over the sensors
-        that have seen it (a revisit counts as missed half a period after it was due)."""
-        seen = self._seen[idx]
-        rev = self._revisit[None, : seen.shape[1]]
-        t = np.asarray(t, dtype=np.float64).reshape(-1, 1) if np.ndim(t) else t
-        with np.errstate(invalid="ignore"):
-            m = np.floor((t - seen) / rev - 0.5)
-        m = np.where(np.isfinite(m), m, np.inf)
-        best = m.min(axis=1)
-        return np.where(np.isfinite(best), best, 0).clip(0).astype(np.int64)
 
     def _initiate(
         self, pidx: IntArray, z: FloatArray, r: FloatArray, col: IntArray, batch: Measurements
-    ) -> TrackUpdates:
+    ) -> None:
         """Start a tentative track on each plot left over."""
         k = pidx.size
         if k == 0:
-            return TrackUpdates.empty()
-        c = self.config
+            return
         n0 = self._n
         self._grow(n0 + k)
-        sl = slice(n0, n0 + k)
-        m, d = self.n_models, self.dim
-        x = np.zeros((k, m, d))
-        x[:, :, 0:3] = z[pidx][:, None, :]
-        p = np.zeros((k, m, d, d))
-        p[:, :, 0:3, 0:3] = r[pidx][:, None]
-        sv2 = (0.5 * c.max_speed_mps) ** 2
-        ii = np.arange(3)
-        p[:, :, ii + 3, ii + 3] = sv2
-        if d == 9:
-            p[:, 1, ii + 6, ii + 6] = 10.0**2  # manoeuvre model: 1 g sigma acceleration prior
-        self._id[sl] = np.arange(self._next_id, self._next_id + k)
+        self._id[n0 : n0 + k] = np.arange(self._next_id, self._next_id + k)
         self._next_id += k
-        self._x[sl], self._p[sl] = x, p
-        self._mu[sl] = self.mu0
-        self._t[sl] = batch.t[pidx]
-        self._t0[sl] = batch.t[pidx]
-        self._status[sl] = TENTATIVE
-        self._hits[sl] = 0
-        self._q[sl] = 0.0
-        self._seen[sl] = np.nan
-        self._reported[sl] = 0
-        self._dup[sl] = 0
-        rev = self._revisit[col[pidx]]
-        self._rev0[sl] = rev
+        _management.start_tracks(
+            n0,
+            pidx,
+            z,
+            r,
+            batch.t,
+            col,
+            self.mu0,
+            self._speed_var,
+            self._revisit,
+            self._x,
+            self._p,
+            self._mu,
+            self._t,
+            self._t0,
+            self._status,
+            self._hits,
+            self._q,
+            self._seen,
+            self._reported,
+            self._dup,
+            self._rev0,
+        )
         self._n = n0 + k
         self._register_hits(np.arange(n0, n0 + k), pidx, col, batch)
-        return TrackUpdates.empty()
 
-    def _rows(
-        self,
-        idx: IntArray,
-        t: float | None = None,
-        status: IntArray | None = None,
-        last_truth: bool = False,
-    ) -> TrackUpdates:
-        """Output rows of tracks idx, at their update time or predicted to t. A predicted
-        row's truth id is -1 (no plot updated it) unless ``last_truth`` asks for the truth
-        id of the track's last plot."""
-        if idx.size == 0:
-            return TrackUpdates.empty()
-        x, p, mu = self._x[idx], self._p[idx], self._mu[idx]
-        tt = self._t[idx]
-        if t is not None:
-            dt = t - tt
-            x, p = filters.predict(self.models, x, p, dt)
-            tt = np.full(idx.size, t)
-        xc, pc = filters.combine(x, p, mu)
-        sig = np.sqrt(np.maximum(np.diagonal(pc[:, 0:3, 0:3], axis1=1, axis2=2), 0.0))
-        st = self._status[idx] if status is None else status
-        return TrackUpdates(
-            t=tt,
-            track_id=self._id[idx],
-            x=xc[:, 0],
-            y=xc[:, 1],
-            z=xc[:, 2],
-            vx=xc[:, 3],
-            vy=xc[:, 4],
-            vz=xc[:, 5],
-            status=st,
-            sx=sig[:, 0],
-            sy=sig[:, 1],
-            sz=sig[:, 2],
-            quality=self._q[idx],
-            truth_id=self._truth[idx] if t is None or last_truth else np.full(idx.size, -1),
+    def _rows(self, idx: IntArray) -> _Rows:
+        """Output rows of tracks idx at their last update."""
+        return _management.updated_rows(
+            idx, self._x, self._p, self._mu, self._t, self._status, self._id, self._q, self._truth
         )
 
-    def _manage(self, t_b: float, updated: NDArray[np.bool_]) -> TrackUpdates:
+    def _predicted_rows(self, idx: IntArray, t: float, coasting: bool) -> _Rows:
+        """Output rows of tracks idx predicted to t: confirmed tracks marked coasting if
+        ``coasting`` (a missed revisit; the truth id -1, no plot updated them), else with
+        their status and the truth id of their last plot (the picture)."""
+        x, p = filters.predict(self.models, self._x[idx], self._p[idx], t - self._t[idx])
+        return _management.predicted_rows(
+            idx,
+            x,
+            p,
+            t,
+            self._mu,
+            self._status,
+            self._id,
+            self._q,
+            self._truth,
+            coasting,
+            not coasting,
+        )
+
+    def _manage(self, t_b: float, updated: NDArray[np.bool_]) -> _Rows:
         """Coasting rows for newly missed revisits, then deletions."""
         c = self.config
         n = self._n
-        if n == 0:
-            return TrackUpdates.empty()
-        idx = np.arange(n)
-        misses = self._misses(idx, t_b)
-        misses[updated[:n]] = 0
-        newly = np.flatnonzero((misses > self._reported[:n]) & ~updated[:n])
-        out = TrackUpdates.empty()
-        if newly.size:
-            w = QUALITY_WEIGHT
-            self._q[newly] *= (1 - w) ** (misses[newly] - self._reported[newly])
-            self._reported[newly] = misses[newly]
-            st = np.where(self._status[newly] == CONFIRMED, COASTING, TENTATIVE)
-            out = self._rows(newly, t_b, st)
-        status = self._status[:n]
-        tent = status == TENTATIVE
-        rev0 = np.where(np.isfinite(self._rev0[:n]), self._rev0[:n], np.inf)
-        opportunities = 1 + np.floor((t_b - self._t0[:n]) / rev0 + 0.5)
-        hopeless = tent & (opportunities - self._hits[:n] > c.confirm_n - c.confirm_m)
-        drop = (tent & (misses >= c.tentative_max_misses)) | hopeless
-        drop |= (status == CONFIRMED) & (misses >= c.max_misses)
-        var = self._predicted_spread(idx, t_b - self._t[:n])
-        drop |= (status == CONFIRMED) & (np.sqrt(var / 3.0) > c.max_position_sigma_m)
-        drop |= self._duplicates(t_b, updated[:n] & (status == CONFIRMED), var)
+        misses, newly = _management.missed_revisits(
+            t_b, n, updated, self._seen, self._revisit, self._decay, self._reported, self._q
+        )
+        out = self._predicted_rows(newly, t_b, coasting=True) if newly.size else _NO_ROWS
+        var = _pairing.position_spread(self._p, self._t, t_b, n, self._q_max, self._q0)
+        drop = _management.lost_tracks(
+            t_b,
+            misses,
+            self._status,
+            self._hits,
+            self._t0,
+            self._rev0,
+            var,
+            c.tentative_max_misses,
+            c.max_misses,
+            c.confirm_n - c.confirm_m,
+            c.max_position_sigma_m,
+        )
+        drop |= self._duplicates(t_b, updated[:n], var)
         if drop.any():
-            gone = np.flatnonzero(drop & (status == CONFIRMED))
+            gone = (drop & (self._status[:n] == CONFIRMED)).nonzero()[0]
             self._log("track_dropped", gone, np.full(gone.size, t_b))
             self._keep(~drop)
         return out
@@ -670,7 +632,8 @@ class Tracker:
     def _duplicates(
         self, t_b: float, updated: NDArray[np.bool_], var: FloatArray
     ) -> NDArray[np.bool_]:
-        """Confirmed tracks that duplicate an older confirmed track (to be dropped).
+        """Confirmed tracks that duplicate an older confirmed track (to be dropped), among
+        those updated in the batch (mask ``updated``); ``var`` their position spreads.
 
         Two tracks on one target share its plots between them and both survive; a track
         whose position and velocity stay statistically equal to an older track's
@@ -680,39 +643,33 @@ class Tracker:
         for ``DUPLICATE_CHECKS`` consecutive updates is dropped; the older number stays.
         """
         n = self._n
-        out = np.zeros(n, dtype=bool)
-        conf = np.flatnonzero(self._status[:n] == CONFIRMED)
-        upd = np.flatnonzero(updated)
-        if upd.size == 0 or conf.size < 2:
-            return out
-        dt = t_b - self._t[:n]
-        pos = filters.predict_position(self._x[:n], self._mu[:n], dt)
-        # a duplicate is the nearest other confirmed track: one k=2 query per updated track
-        dist, nn = cKDTree(pos[conf]).query(pos[upd], k=2)
-        other = conf[nn[:, 1]]
-        self_first = conf[nn[:, 0]] == upd
-        b = np.where(self_first, other, conf[nn[:, 0]])
-        gap = np.where(self_first, dist[:, 1], dist[:, 0])
-        near = gap**2 <= 9.0 * (var[upd] + var[b])
-        a, b = upd[near], b[near]
-        if a.size == 0:
-            self._dup[upd] = 0
-            return out
-        both = np.unique(np.concatenate([a, b]))
-        xp, pp = filters.predict(self.models, self._x[both], self._p[both], dt[both])
-        xc, pc = filters.combine(xp, pp, self._mu[both])
-        ia, ib = np.searchsorted(both, a), np.searchsorted(both, b)
-        d = xc[ia, 0:6] - xc[ib, 0:6]
-        s_ = pc[ia, 0:6, 0:6] + pc[ib, 0:6, 0:6]
-        d2 = np.einsum("ki,ki->k", d, np.linalg.solve(s_, d[..., None])[..., 0])
-        same = d2 < self._dup_gate
-        younger = np.unique(np.where(self._id[a] > self._id[b], a, b)[same])
-        flagged = np.zeros(n, dtype=bool)
-        flagged[younger] = True
-        self._dup[upd[~flagged[upd]]] = 0
-        self._dup[younger] += 1
-        out[younger[self._dup[younger] >= DUPLICATE_CHECKS]] = True
-        return out
+        tested = updated & (self._status[:n] == CONFIRMED)
+        # a duplicate is the nearest other confirmed track
+        if n * n <= association.BRUTE_FORCE_MAX_PAIRS:
+            a, b, any_ = _pairing.near_tracks(
+                self._x, self._mu, self._t, t_b, self._status, updated, var
+            )
+            if not any_:
+                return np.zeros(n, dtype=bool)
+        else:  # one k=2 KD-tree query per updated track (the nearest is itself)
+            conf = (self._status[:n] == CONFIRMED).nonzero()[0]
+            upd = tested.nonzero()[0]
+            if upd.size == 0 or conf.size < 2:
+                return np.zeros(n, dtype=bool)
+            pos = _pairing.predicted_position(self._x, self._mu, self._t, t_b, conf)
+            rows = np.searchsorted(conf, upd)
+            dist, nn = cKDTree(pos).query(pos[rows], k=2)
+            self_first = nn[:, 0] == rows
+            b = conf[np.where(self_first, nn[:, 1], nn[:, 0])]
+            gap = np.where(self_first, dist[:, 1], dist[:, 0])
+            near = gap**2 <= 9.0 * (var[upd] + var[b])
+            a, b = upd[near], b[near]
+        same = _kernels.duplicate_test(
+            a, b, self._x, self._p, self._mu, self._t, t_b, *self._model, self._dup_gate
+        )
+        return _management.duplicate_marks(
+            a, b, same, tested, self._id, DUPLICATE_CHECKS, self._dup
+        )
 
     def pop_events(self) -> list[TrackEvent]:
         """The confirmations and drops since the last call, removed from :attr:`events` (a
@@ -749,5 +706,35 @@ class Tracker:
         sel = np.arange(n)
         if confirmed_only:
             sel = sel[self._status[:n] == CONFIRMED]
+        if sel.size == 0:
+            return TrackUpdates.empty()
         # the picture carries the truth id of each track's last plot (scoring, kill assessment)
-        return self._rows(sel, t, last_truth=True)
+        return _updates(*self._predicted_rows(sel, t, coasting=False))
+
+
+#: A block of output rows: floats (11, K) t, x, y, z, vx, vy, vz, sx, sy, sz, quality and
+#: integers (3, K) track_id, status, truth_id, one column per row.
+_Rows = tuple[FloatArray, IntArray]
+_NO_ROWS: _Rows = (np.zeros((11, 0)), np.zeros((3, 0), dtype=np.int64))
+
+#: Entries of the quality decay table (1 - QUALITY_WEIGHT)^e; beyond, the power underflows.
+_DECAY_TABLE = 4096
+
+
+def _updates(f: FloatArray, i: IntArray) -> TrackUpdates:
+    return TrackUpdates(
+        t=f[0],
+        track_id=i[0],
+        x=f[1],
+        y=f[2],
+        z=f[3],
+        vx=f[4],
+        vy=f[5],
+        vz=f[6],
+        status=i[1],
+        sx=f[7],
+        sy=f[8],
+        sz=f[9],
+        quality=f[10],
+        truth_id=i[2],
+    )
