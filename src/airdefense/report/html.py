@@ -8,10 +8,7 @@ always gives a byte-identical ``report.html``.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
@@ -20,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from airdefense.files import write_atomic
 from airdefense.record.schema import SUMMARY_COLUMNS
 from airdefense.report import basemap, figures
 from airdefense.report.rundata import RunData, load_run
@@ -906,18 +904,4 @@ def write_report(run_dir: Path) -> Path:
     """
     run_dir = Path(run_dir)
     run = load_run(run_dir / DB_NAME)
-    data = render_html(run).encode("utf-8")
-    target = run_dir / REPORT_NAME
-    fd, tmp_name = tempfile.mkstemp(prefix=".report-", suffix=".html.tmp", dir=run_dir)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
-    return target
+    return write_atomic(run_dir / REPORT_NAME, render_html(run).encode("utf-8"))

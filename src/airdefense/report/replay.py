@@ -15,13 +15,10 @@ directory, for ``airdefense replay``.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import math
-import os
 import sys
-import tempfile
 from html import escape
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -32,6 +29,7 @@ import duckdb
 import numpy as np
 from numpy.typing import NDArray
 
+from airdefense.files import write_atomic
 from airdefense.geo import Frame
 from airdefense.record.schema import TABLES
 from airdefense.report.rundata import (
@@ -763,21 +761,6 @@ _LAYERS = (
 )
 
 
-def _write_atomic(target: Path, data: bytes) -> None:
-    fd, tmp_name = tempfile.mkstemp(prefix=".replay-", suffix=".html.tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
-
-
 def write_replay(run_dir: Path) -> Path:
     """Read ``run_dir/run.duckdb`` and write ``run_dir/replay.html``; return its path.
 
@@ -787,7 +770,7 @@ def write_replay(run_dir: Path) -> Path:
     run_dir = Path(run_dir)
     page = render_replay(replay_data(run_dir / DB_NAME)).encode("utf-8")
     target = run_dir / REPLAY_NAME
-    _write_atomic(target, page)
+    write_atomic(target, page)
     return target
 
 
