@@ -52,7 +52,7 @@ def _fly(fly: Flyout, truth: Truth, rng, t0=0.0, t1=400.0, window=1.0, command=T
         ids = fly.active_ids
         if command:
             tgt = fly.target_ids[ids]
-            alive = truth.alive(t, tgt)
+            alive = (tgt >= 0) & truth.alive(t, np.maximum(tgt, 0))  # -1: a false track
             if alive.any():
                 p, v, _ = truth.state_at(np.full(alive.sum(), t), tgt[alive])
                 fly.command(ids[alive], t, p, v)
@@ -564,3 +564,16 @@ def test_times_at_equals_each_table_looked_up_alone() -> None:
         want[sel] = tab.time_at(r[sel], h[sel])
     np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
     np.testing.assert_allclose(got[~np.isnan(got)], want[~np.isnan(want)], rtol=1e-12)
+
+
+def test_an_interceptor_at_a_false_track_meets_nothing_and_times_out() -> None:
+    # a track with no object behind it (target -1) can be engaged; its interceptor flies to
+    # the commanded point, never kills, and ends when its flight time runs out
+    p = catalog.MISSILES["9m96e-class"]
+    truth = _targets(np.array([[0.0, 20e3, 3e3]]), np.array([[0.0, 0.0, 0.0]]))
+    fly = Flyout([p], FRAME)
+    fly.launch(0.0, [0, 0], np.zeros((2, 3)), [-1, 0], [[0.0, 20e3, 3e3]] * 2)
+    ev = _fly(fly, truth, np.random.default_rng(0))
+    false, real = (np.flatnonzero(ev["interceptor_id"] == k)[0] for k in (0, 1))
+    assert ev["outcome"][false] in ("timeout", "ground")
+    assert ev["outcome"][real] in ("kill", "miss")

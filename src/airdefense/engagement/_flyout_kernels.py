@@ -420,6 +420,11 @@ def advance_kernel(
             j = target[i]
             px, py, pz = pos[i, 0], pos[i, 1], pos[i, 2]
             vx, vy, vz = vel[i, 0], vel[i, 1], vel[i, 2]
+            if j < 0:
+                # fired at a false track: nothing to meet, it flies on its commands until
+                # its motor and flight time run out (timeout) or it falls (ground)
+                alive[q] = False
+                continue
             alive[q] = tr_start[j] <= ts and ts <= tr_end[j] and ts < dead_t[j]
             if not alive[q]:
                 t_first = t0 if t0 > t_launch[i] else t_launch[i]

@@ -866,7 +866,8 @@ class Flyout:
     ) -> IntArray:
         """Launch K interceptors at time t from sites (K, 3) at truth objects target_id (K,),
         first guided at the predicted intercept points aim_enu (K, 3) until :meth:`command`
-        gives them a track; returns their ids (K,)."""
+        gives them a track; returns their ids (K,). A target_id of -1 is a false track (no
+        object behind it): that interceptor flies on its commands and ends in a timeout."""
         mt = np.atleast_1d(np.asarray(missile_type, dtype=np.int64))
         k = mt.shape[0]
         site = np.broadcast_to(np.asarray(site_enu, dtype=np.float64), (k, 3))
@@ -974,11 +975,12 @@ class Flyout:
         draws = rng.random(n)
         tr = truth
         tgt = self._target[rows]
-        if tgt.min() < 0 or tgt.max() >= tr.n:
-            raise ValueError("an interceptor's target_id is not an object of this truth")
+        if tgt.min() < -1 or tgt.max() >= tr.n:
+            raise ValueError("an interceptor's target_id is not an object of this truth (or -1)")
         # an interceptor behind t0 (a window skipped) is flown from where it is
         t0 = min(float(t0), float(self._t_cur[rows].min()))
-        pk = self._pk[self._type[rows], self._category_codes(tr)[tgt]]
+        # (-1: a false track's interceptor, which meets nothing and never kills)
+        pk = self._pk[self._type[rows], self._category_codes(tr)[np.maximum(tgt, 0)]]
         n_sub = max(1, int(np.ceil((t1 - t0) / self.dt_s - 1e-9)))
         out_code = np.zeros(n, dtype=np.int64)
         out_t = np.empty(n)
