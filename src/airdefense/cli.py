@@ -541,6 +541,137 @@ def replay(
         server.server_close()
 
 
+@app.command()
+def montecarlo(
+    scenario: Annotated[
+        str, typer.Argument(help="Scenario file, or a bundled scenario's name.", show_default=False)
+    ],
+    trials: Annotated[
+        int,
+        typer.Option("--trials", "-n", help="Trials per sweep point.", min=1, show_default=False),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Directory for montecarlo.duckdb and report.html. Rerunning the same command "
+            "into it runs only the trials it lacks.",
+            show_default=False,
+        ),
+    ],
+    sweep: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sweep",
+            help="PATH=V1,V2,...: a scenario field (dotted, list items by number, e.g. "
+            "raids.0.count=10,20,40) and its values; repeat for a grid.",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes of the local cluster (default: one per core).", min=1),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Use the existing Dask cluster at this scheduler (tcp://HOST:PORT)."),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.", min=0)] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only the output directory.")
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Discard a different run (scenario, seed, sweep) in --out."),
+    ] = False,
+) -> None:
+    """Run many trials (over a sweep) on Dask; print and report P(no leak), leakers, cost."""
+    from airdefense import montecarlo as mc
+    from airdefense.montecarlo.report import summary_rows
+
+    path, sc = _load(scenario)
+    if workers is not None and scheduler is not None:
+        raise _fail("--workers and --scheduler: give one (a local cluster, or an existing one)")
+    try:
+        plan = mc.make_plan(sc, trials, sweep, seed, source=str(path))
+    except mc.SweepError as exc:
+        raise _fail(str(exc)) from None
+    show = not quiet and console.is_terminal
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f}/{task.total:,.0f}"),
+        TextColumn("{task.fields[rate]}"),
+        TextColumn("{task.fields[estimate]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not show,
+    )
+    with bar:
+        task = bar.add_task(
+            f"trials of {sc.name}", total=plan.total, rate="starting workers", estimate=""
+        )
+
+        def report(p: mc.Progress) -> None:
+            bar.update(
+                task, completed=p.done, rate=f"{p.rate_per_s:.2f} trials/s", estimate=p.estimate
+            )
+
+        try:
+            outcome, results, page = mc.run_montecarlo(
+                plan, out, workers=workers, scheduler=scheduler, force=force, progress=report
+            )
+        except (mc.StoreError, mc.ClusterError) as exc:
+            raise _fail(str(exc)) from None
+        except (mc.Interrupted, KeyboardInterrupt):
+            bar.stop()
+            err_console.print(
+                f"interrupted: every finished trial is saved in {out}; rerun the same command "
+                "to run the rest",
+                markup=False,
+            )
+            raise typer.Exit(code=130) from None
+    if quiet:
+        console.print(str(out), markup=False, highlight=False)
+    else:
+        rows = summary_rows(results)
+        sweep_text = " ".join(results.sweep) or "no sweep"
+        table = Table(
+            title=f"{sc.name}: seed {plan.identity.seed}, {sweep_text} (95% intervals)",
+            title_justify="left",
+        )
+        for j, head in enumerate(rows[0] if rows else ()):
+            table.add_column(head, justify="left" if j == 0 else "right")
+        for r in rows:
+            table.add_row(*r.values())
+        console.print(table)
+        rate = outcome.ran / outcome.elapsed_s if outcome.elapsed_s > 0 else 0.0
+        console.print(
+            f"trials: {outcome.ran:,} run now ({rate:.2f}/s on {outcome.workers} workers), "
+            f"{outcome.skipped:,} already done, {outcome.errors:,} raised"
+            if outcome.ran or outcome.lost
+            else f"trials: all {outcome.skipped:,} already done (nothing to run)",
+            markup=False,
+            highlight=False,
+        )
+        console.print(f"report:   [bold]{page}[/bold]")
+        console.print(f"database: [bold]{out / 'montecarlo.duckdb'}[/bold]")
+    if outcome.errors:
+        err_console.print(
+            f"warning: {outcome.errors} trials raised; their errors are in the report and the "
+            "trials table",
+            markup=False,
+        )
+    if outcome.lost:
+        err_console.print(
+            f"error: {outcome.lost} trials not run ({outcome.lost_reason}); rerun the same "
+            "command to run them",
+            markup=False,
+        )
+        raise typer.Exit(code=1)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -72,12 +72,14 @@ def category_color(category: str) -> str:
 
 
 @contextmanager
-def _style() -> Iterator[None]:
+def style() -> Iterator[None]:
+    """The house style of every figure (the run report's and the Monte Carlo report's)."""
     with matplotlib.rc_context(_RC):
         yield
 
 
-def _new_figure(width_in: float, height_in: float) -> Figure:
+def new_figure(width_in: float, height_in: float) -> Figure:
+    """A figure on an explicit Agg canvas (no pyplot state), laid out constrained."""
     fig = Figure(figsize=(width_in, height_in), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)  # explicit Agg canvas; no pyplot, no backend switching
     return fig
@@ -249,8 +251,8 @@ def _add_trajectories(ax: Any, by_cat: dict[str, list[Any]], civil_alpha: float)
 def plan_view(run: RunData, extent: tuple[float, ...], title: str) -> str:
     """Plan view (east/north km) over the basemap: assets, sensors with their coverage at
     low and high altitude, missile range rings, trajectories, plots and intercepts; a PNG URI."""
-    with _style():
-        fig = _new_figure(11.0, 8.6)
+    with style():
+        fig = new_figure(11.0, 8.6)
         ax = fig.add_subplot()
         draw_basemap(ax, run, extent)
         _draw_plan(ax, run)
@@ -303,10 +305,10 @@ def _draw_plan(ax: Any, run: RunData) -> None:
         c = cov.get(int(sid))
         if c is None:
             continue
-        for height, style in zip(COVERAGE_HEIGHTS_M, COVERAGE_STYLES, strict=True):
+        for height, ls_ in zip(COVERAGE_HEIGHTS_M, COVERAGE_STYLES, strict=True):
             reach, _ = c.detection_range_m(height)
             if np.isfinite(reach) and reach > 0:
-                ax.add_patch(_ring((x, y), reach / 1e3, sector, ec=col, lw=1.3, ls=style))
+                ax.add_patch(_ring((x, y), reach / 1e3, sector, ec=col, lw=1.3, ls=ls_))
     # trajectories, civil first (underneath)
     by_cat: dict[str, list[FloatArray]] = {}
     tx = run.truth["x"].astype(np.float64) / 1e3
@@ -371,9 +373,9 @@ def _draw_plan(ax: Any, run: RunData) -> None:
         handles.append(Line2D([], [], color="#444444", ls="--", lw=1, label="max range"))
         if run.coverage:
             rcs = run.coverage[0].rcs_m2
-            for height, style in zip(COVERAGE_HEIGHTS_M, COVERAGE_STYLES, strict=True):
+            for height, ls_ in zip(COVERAGE_HEIGHTS_M, COVERAGE_STYLES, strict=True):
                 label = f"Pd ≥ 0.5 at {height_text(height)} ({rcs:g} m²)"
-                handles.append(Line2D([], [], color="#444444", ls=style, lw=1.3, label=label))
+                handles.append(Line2D([], [], color="#444444", ls=ls_, lw=1.3, label=label))
     handles += _draw_missile_rings(ax, run)
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
 
@@ -594,8 +596,8 @@ def coverage_figure(run: RunData) -> str | None:
     }
     firsts = _first_detections_by_sensor(run)
     n = len(run.coverage)
-    with _style():
-        fig = _new_figure(10.0, 3.2 * n + 0.6)
+    with style():
+        fig = new_figure(10.0, 3.2 * n + 0.6)
         axes = fig.subplots(n, 2, squeeze=False, width_ratios=[1, 1])
         mesh = None
         for row, cov in enumerate(run.coverage):
@@ -719,8 +721,8 @@ def altitude_figure(run: RunData) -> str | None:
     hostile_ids = np.array(sorted(oid for oid, v in lookup.items() if v[1]), dtype=np.int64)
     is_threat = np.isin(tid, hostile_ids)
     is_civil = (tid >= 0) & ~is_threat
-    with _style():
-        fig = _new_figure(10.0, 7.0)
+    with style():
+        fig = new_figure(10.0, 7.0)
         ax_all, ax_low = fig.subplots(2, 1, sharex=True, height_ratios=[1.2, 1])
         handles: list[Any] = []
         for ax in (ax_all, ax_low):
@@ -753,8 +755,8 @@ def tracking_figure(run: RunData, extent: tuple[float, ...]) -> str | None:
     m = run.track_metrics
     if tr["t"].shape[0] == 0 and m["t"].shape[0] == 0:
         return None
-    with _style():
-        fig = _new_figure(12.0, 5.6)
+    with style():
+        fig = new_figure(12.0, 5.6)
         ax_plan, ax_g = fig.subplots(1, 2, width_ratios=[1.0, 1.25])
         tx = run.truth["x"].astype(np.float64) / 1e3
         ty = run.truth["y"].astype(np.float64) / 1e3
@@ -838,8 +840,8 @@ def engagement_timeline(run: RunData) -> str | None:
     marks: dict[str, tuple[list[float], list[float]]] = {
         k: ([], []) for k in ("confirmed", "identified", "launch", "miss", "kill", "leak", "hit")
     }
-    with _style():
-        fig = _new_figure(11.0, max(2.8, 1.6 + 0.2 * n))
+    with style():
+        fig = new_figure(11.0, max(2.8, 1.6 + 0.2 * n))
         ax = fig.add_subplot()
         segs_by_cat: dict[str, list[FloatArray]] = {}
         unseen: list[FloatArray] = []
@@ -876,7 +878,7 @@ def engagement_timeline(run: RunData) -> str | None:
                 LineCollection(segs_by_cat[cat], colors=category_color(cat), linewidths=2.2)
             )
             handles.append(Line2D([], [], color=category_color(cat), lw=2.2, label=cat))
-        style: dict[str, dict[str, Any]] = {
+        marker_style: dict[str, dict[str, Any]] = {
             "confirmed": {"marker": "|", "s": 60, "c": "#555555", "label": "track confirmed"},
             "identified": {
                 "marker": "D", "s": 22, "facecolors": "none", "edgecolors": "#111111",
@@ -893,8 +895,8 @@ def engagement_timeline(run: RunData) -> str | None:
         }  # fmt: skip
         for key, (xs, ys) in marks.items():
             if xs:
-                ax.scatter(xs, ys, zorder=5, linewidths=1.0, **style[key])
-                st = style[key]
+                ax.scatter(xs, ys, zorder=5, linewidths=1.0, **marker_style[key])
+                st = marker_style[key]
                 handles.append(
                     Line2D(
                         [], [], ls="", marker=st["marker"],
@@ -961,8 +963,8 @@ def flyout_figure(run: RunData) -> str | None:
         reach[m] = float(f["ground_range_m"][sel].astype(np.float64).max())
     shortest, longest = min(reach.values()), max(reach.values())
     zoom = shortest < 0.3 * longest
-    with _style():
-        fig = _new_figure(11.0, 4.6)
+    with style():
+        fig = new_figure(11.0, 4.6)
         axes = fig.subplots(1, 2 if zoom else 1, squeeze=False)[0]
         for ax in axes:
             for m, slot, _, rng, t in curves:

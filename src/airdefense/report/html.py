@@ -25,7 +25,7 @@ from airdefense.report.rundata import RunData, load_run
 REPORT_NAME = "report.html"
 DB_NAME = "run.duckdb"
 
-_CSS = """
+CSS = """
 :root { --fg:#1f2933; --muted:#5f6b7a; --line:#d9dee4; --zebra:#f5f7f9; --accent:#2471a3;
         --miss:#fdecea; --missfg:#a93226; }
 * { box-sizing: border-box; }
@@ -890,7 +890,7 @@ def render_html(run: RunData) -> str:
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(name)}: airdefense run report</title>"
-        f"<style>{_CSS}</style></head><body>{body}"
+        f"<style>{CSS}</style></head><body>{body}"
         f"<script>{_SORT_JS}</script></body></html>\n"
     )
 
