@@ -273,7 +273,8 @@ def track(
     detections: Annotated[
         Path,
         typer.Argument(
-            help="Detections file, Parquet or CSV (by extension), rows in time order. Cartesian "
+            help="Detections file, Parquet or CSV (by extension), rows in time order, or raw "
+            "ASTERIX CAT048 (.ast, .asterix; sensor_id = SAC * 256 + SIC). Cartesian "
             "columns: t, x, y, z, sx, sy, sz (seconds; ENU metres; noise std per axis, m). Polar "
             "columns: t, sensor_id, range, azimuth, elevation, sigma_range, sigma_azimuth, "
             "sigma_elevation (metres and radians, azimuth clockwise from north, elevation up "
@@ -333,7 +334,7 @@ def track(
     try:
         check_output(out, force=force)
         with (
-            DetectionsReader(detections, sensors=cfg.sensors.keys()) as reader,
+            DetectionsReader(detections, sensors=cfg.sensors.keys(), config=cfg) as reader,
             TrackWriter(out, force=force) as writer,
             _progress(disable=not show) as bar,
         ):
@@ -349,6 +350,8 @@ def track(
         err_console.print("interrupted: nothing was written", markup=False)
         raise typer.Exit(code=130) from None
     elapsed = time.perf_counter() - start
+    for note in reader.notes:  # what an ASTERIX file held that could not be used
+        err_console.print(f"warning: {detections}: {note}", markup=False, highlight=False)
     if quiet:
         console.print(str(out), markup=False, highlight=False)
         return
@@ -472,7 +475,9 @@ def export(
             "--format",
             "-f",
             help="parquet or csv: one file per table (<table>.parquet / .csv); czml: run.czml, "
-            "a CZML document for Cesium (trajectories, tracks, interceptors, sites).",
+            "a CZML document for Cesium (trajectories, tracks, interceptors, sites); asterix: "
+            "plots.cat048.ast, tracks.cat062.ast (raw ASTERIX blocks) and tracker-sites.yaml; "
+            "dis: run.dis (DIS PDUs back to back) and run-dis.pcap (for Wireshark).",
         ),
     ] = "parquet",
     out: Annotated[
@@ -539,6 +544,116 @@ def replay(
         console.print("stopped", markup=False, highlight=False)
     finally:
         server.server_close()
+
+
+@app.command()
+def stream(
+    run_dir: Annotated[
+        Path, typer.Argument(help="Run directory (holds run.duckdb).", show_default=False)
+    ],
+    asterix: Annotated[
+        str,
+        typer.Option(
+            "--asterix",
+            metavar="HOST:PORT",
+            help="Where the ASTERIX data blocks (CAT048 plots, CAT062 tracks) go; 'off' sends "
+            "none. A host other than loopback must be given here explicitly.",
+        ),
+    ] = "127.0.0.1:8600",
+    dis: Annotated[
+        str,
+        typer.Option(
+            "--dis",
+            metavar="HOST:PORT",
+            help="Where the DIS PDUs (IEEE 1278.1-2012, version 7) go; 'off' sends none.",
+        ),
+    ] = "127.0.0.1:3000",
+    speed: Annotated[
+        float,
+        typer.Option(help="Replay speed: 1 real time, 10 ten times faster, 0 as fast as possible."),
+    ] = 1.0,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress line and no summary.")
+    ] = False,
+) -> None:
+    """Send a run's ASTERIX data blocks and DIS PDUs as UDP datagrams in replayed time."""
+    import math
+
+    from rich.progress import TaskID
+
+    from airdefense.interop import stream as st
+    from airdefense.interop.dis import DisError
+    from airdefense.record.export import ExportError
+
+    try:
+        duration = st.run_duration(run_dir)
+        if not (math.isfinite(speed) and speed >= 0):
+            raise st.StreamError(f"--speed: must be a number >= 0 (got {speed})")
+        targets: dict[str, st.Endpoint] = {}
+        for name, text, port in (("asterix", asterix, st.ASTERIX_PORT), ("dis", dis, st.DIS_PORT)):
+            if text.strip().lower() != st.OFF:
+                targets[name] = st.parse_endpoint(text, port, f"--{name}")
+        if not targets:
+            raise st.StreamError("--asterix and --dis are both off: nothing to send")
+    except (ExportError, st.StreamError) as exc:
+        raise _fail(str(exc)) from None
+    for name, ep in targets.items():
+        if not ep.loopback:
+            err_console.print(
+                f"note: {st.UNITS[name]} go to {ep}, NOT a loopback address: they leave this "
+                "machine",
+                markup=False,
+            )
+    where = ", ".join(f"{st.UNITS[n]} to {ep}" for n, ep in targets.items())
+    pace = "as fast as possible" if speed == 0 else f"at {speed:g}x"
+    if not quiet:
+        console.print(
+            f"streaming {run_dir}: {where}, {pace} (Ctrl-C stops)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    def counts(status: st.StreamStatus) -> str:
+        return ", ".join(f"{status.sent.get(n, 0)} {st.UNITS[n]}" for n in targets)
+
+    bar = Progress(
+        TextColumn("[bold]streaming"),
+        BarColumn(),
+        TextColumn("t {task.completed:.0f}/{task.total:.0f} s"),
+        TextColumn("{task.fields[sent]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=quiet or not console.is_terminal,
+    )
+    task = TaskID(0)
+
+    def show(status: st.StreamStatus) -> None:
+        bar.update(task, completed=min(status.t, duration), sent=counts(status))
+
+    try:
+        with bar:
+            task = bar.add_task("streaming", total=max(duration, 1e-9), sent="")
+            status = st.stream_run(run_dir, targets, speed, duration_s=duration, progress=show)
+    except (ExportError, st.StreamError, DisError) as exc:
+        raise _fail(str(exc)) from None
+    except KeyboardInterrupt:
+        status = st.StreamStatus(interrupted=True)
+    sent = counts(status) if status.sent else "nothing"
+    if status.interrupted:
+        err_console.print(
+            f"interrupted at scenario time {status.t:.1f} s: sent {sent}", markup=False
+        )
+        raise typer.Exit(code=130)
+    if not quiet:
+        console.print(
+            f"sent {sent}: scenario time {status.t_first or 0:.0f}-{status.t:.0f} s in "
+            f"{status.wall_s:.1f} s",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command()

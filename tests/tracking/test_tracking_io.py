@@ -374,7 +374,7 @@ def test_neither_parquet_nor_csv(tmp_path: Path) -> None:
     with pytest.raises(DetectionsError) as err:
         read_detections(path)
     assert str(err.value) == (
-        f"{path}: unknown file type '.json' (allowed: .parquet, .pq, .csv, .csv.gz)"
+        f"{path}: unknown file type '.json' (allowed: .parquet, .pq, .csv, .csv.gz, .ast, .asterix)"
     )
 
 

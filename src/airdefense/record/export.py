@@ -78,6 +78,19 @@ FORMATS: dict[str, ExportFormat] = {
             "a CZML document for Cesium: trajectories, tracks, interceptors, sites (run.czml)",
             "airdefense.interop.czml:write_czml",
         ),
+        ExportFormat(
+            "asterix",
+            "raw ASTERIX data blocks: plots as CAT048 1.21 (plots.cat048.ast), track updates as "
+            "CAT062 1.18 (tracks.cat062.ast), and a tracker config placing the radars "
+            "(tracker-sites.yaml)",
+            "airdefense.interop.asterix:write_asterix",
+        ),
+        ExportFormat(
+            "dis",
+            "DIS (IEEE 1278.1-2012, version 7) PDUs in time order (run.dis) and as UDP "
+            "datagrams in a pcap for Wireshark (run-dis.pcap)",
+            "airdefense.interop.dis:write_dis",
+        ),
     )
 }
 

@@ -12,6 +12,16 @@ so memory stays flat however long the file. Detections come in one of two forms:
   elevation up from the horizontal), measured by a sensor whose site the tracker config
   places (``TrackerConfig.sensors``, keyed by ``sensor_id``).
 
+A detections file may also be raw ASTERIX (``.ast``, ``.asterix``): CAT048 data blocks back to
+back, read with :mod:`airdefense.interop.asterix` (edition 1.21). Each plot's ``sensor_id`` is
+``SAC * 256 + SIC`` and its site must be in the tracker config, as for polar files; its time is
+seconds since 12:00:00 UTC (I048/140); range and azimuth come from I048/040, the elevation and
+the measurement sigmas from the SP field of files airdefense wrote, otherwise from the height
+(I048/110, else the flight level I048/090, as geometric height) with the assumed accuracies of
+:mod:`airdefense.interop.asterix` (a plot without height: elevation 0 with a wide sigma).
+Records are put in time order within a :data:`ASTERIX_REORDER_S` window; blocks that cannot be
+read are skipped and described in :attr:`DetectionsReader.notes`.
+
 Optional columns: ``truth_id`` (integer, -1 or empty when unknown) and, in Cartesian files,
 ``sensor_id``. Rows must be in time order. Any problem raises :class:`DetectionsError`
 whose text is one line, ``FILE: column: what is wrong (what is allowed)``; rows are counted
@@ -31,7 +41,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pyarrow as pa
@@ -48,6 +58,10 @@ from airdefense.tracking.measurements import (
     TrackUpdates,
 )
 
+if TYPE_CHECKING:
+    from airdefense.interop.asterix import Cat048Reports
+    from airdefense.tracking.config import TrackerConfig
+
 CARTESIAN_COLUMNS = ("t", "x", "y", "z", "sx", "sy", "sz")
 POLAR_COLUMNS = (
     "t",
@@ -62,6 +76,12 @@ POLAR_COLUMNS = (
 TRUTH_COLUMNS = ("t", "truth_id", "x", "y", "z")
 TRACK_REQUIRED_COLUMNS = ("t", "track_id", "x", "y", "z", "vx", "vy", "vz", "status")
 INPUT_SUFFIXES = (".parquet", ".pq", ".csv", ".csv.gz")
+#: Raw ASTERIX CAT048 detections files.
+ASTERIX_SUFFIXES = (".ast", ".asterix")
+DETECTION_SUFFIXES = (*INPUT_SUFFIXES, *ASTERIX_SUFFIXES)
+#: ASTERIX records are sorted by time within this window (s); later ones are skipped as late.
+ASTERIX_REORDER_S = 60.0
+_ASTERIX_READ_BYTES = 4 << 20
 OUTPUT_SUFFIXES = (".parquet", ".pq")
 _INT_COLUMNS = ("sensor_id", "truth_id", "track_id")
 _SIGMAS = ("sx", "sy", "sz", "sigma_range", "sigma_azimuth", "sigma_elevation")
@@ -360,12 +380,32 @@ class DetectionsReader:
         *,
         sensors: Collection[int] | None = None,
         chunk_rows: int = 65_536,
+        config: TrackerConfig | None = None,
     ) -> None:
         if chunk_rows < 1:
             raise ValueError("chunk_rows must be >= 1")
         self.path = Path(path)
         self.chunk_rows = int(chunk_rows)
+        if sensors is None and config is not None:
+            sensors = config.sensors.keys()
         self.sensors = None if sensors is None else sorted(int(s) for s in sensors)
+        #: What was skipped while reading (ASTERIX input), one line each, after iterating.
+        self.notes: list[str] = []
+        self._asterix: _AsterixPlots | None = None
+        name = self.path.name.lower()
+        if name.endswith(ASTERIX_SUFFIXES):
+            self._asterix = _AsterixPlots(self, config)
+            self.kind = "polar"
+            self.columns = [*POLAR_COLUMNS, "truth_id"]
+            self.rows_read = 0
+            return
+        if not name.endswith(DETECTION_SUFFIXES):
+            shown = "".join(self.path.suffixes[-2:]) or "no extension"
+            raise DetectionsError(
+                str(path),
+                "",
+                f"unknown file type '{shown}' (allowed: {', '.join(DETECTION_SUFFIXES)})",
+            )
         self._table = _Table(self.path)
         try:
             self.kind: Literal["cartesian", "polar"] = _kind(self._table)
@@ -385,14 +425,17 @@ class DetectionsReader:
     @property
     def total_rows(self) -> int | None:
         """Rows in the file if known without reading it (Parquet), else None."""
-        return self._table.total_rows
+        return None if self._asterix is not None else self._table.total_rows
 
     @property
     def fraction(self) -> float:
         """How much of the file has been read, 0 to 1."""
-        return self._table.fraction
+        return self._asterix.fraction if self._asterix is not None else self._table.fraction
 
     def __iter__(self) -> Iterator[Measurements]:
+        if self._asterix is not None:
+            yield from self._asterix.measurements()
+            return
         types = dict.fromkeys(self.columns, pa.float64())  # ids checked whole by ints()
         self.rows_read = 0
         last_t = -np.inf
@@ -515,7 +558,10 @@ class DetectionsReader:
 
     def close(self) -> None:
         """Release the file."""
-        self._table.close()
+        if self._asterix is not None:
+            self._asterix.close()
+        else:
+            self._table.close()
 
     def __enter__(self) -> DetectionsReader:
         return self
@@ -529,11 +575,205 @@ class DetectionsReader:
         self.close()
 
 
-def read_detections(path: str | Path, *, sensors: Collection[int] | None = None) -> Measurements:
+def read_detections(
+    path: str | Path,
+    *,
+    sensors: Collection[int] | None = None,
+    config: TrackerConfig | None = None,
+) -> Measurements:
     """A whole detections file as one :class:`Measurements` (see :class:`DetectionsReader`)."""
-    with DetectionsReader(path, sensors=sensors) as reader:
+    with DetectionsReader(path, sensors=sensors, config=config) as reader:
         parts = list(reader)
     return parts[0] if len(parts) == 1 else Measurements.concat(parts)
+
+
+class _AsterixPlots:
+    """A raw ASTERIX file's CAT048 plots as polar :class:`Measurements`, read in pieces and
+    put in time order within :data:`ASTERIX_REORDER_S` (see the module text)."""
+
+    def __init__(self, reader: DetectionsReader, config: TrackerConfig | None) -> None:
+        self.reader = reader
+        self.path = reader.path
+        self.source = str(reader.path)
+        if not self.path.exists():
+            raise DetectionsError(self.source, "", "no such file")
+        if self.path.is_dir():
+            raise DetectionsError(self.source, "", "is a directory, not a file")
+        try:
+            self.size = self.path.stat().st_size
+            self._file = self.path.open("rb")
+        except OSError as exc:
+            raise DetectionsError(self.source, "", f"cannot read ({exc.strerror})") from None
+        if self.size == 0:
+            self._file.close()
+            raise DetectionsError(self.source, "", "empty file (needs ASTERIX CAT048 data blocks)")
+        self.frame = None
+        self.sites: dict[int, np.ndarray] = {}
+        if config is not None:
+            if config.origin is not None:
+                from airdefense.geo import Frame
+
+                o = config.origin
+                self.frame = Frame.from_degrees(o.lat_deg, o.lon_deg, o.alt_m)
+            for sid, site in config.sensors.items():
+                if site.lat_deg is not None and self.frame is not None:
+                    self.sites[int(sid)] = self.frame.geodetic_to_enu(
+                        np.radians(site.lat_deg), np.radians(site.lon_deg), site.alt_m
+                    )
+                else:
+                    self.sites[int(sid)] = np.array([site.east_m, site.north_m, site.up_m], float)
+        self._read = 0
+        self.unusable = 0
+        self.late = 0
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self._read / self.size) if self.size else 1.0
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._file.close()
+
+    def measurements(self) -> Iterator[Measurements]:
+        from airdefense.interop.asterix import Cat048Decoder
+
+        decoder = Cat048Decoder()
+        pending: list[Measurements] = []
+        newest = -np.inf
+        emitted = -np.inf
+        self.reader.rows_read = 0
+        self.reader.notes = []
+        done = False
+        while not done:
+            try:
+                data = self._file.read(_ASTERIX_READ_BYTES)
+            except OSError as exc:
+                raise DetectionsError(self.source, "", f"cannot read ({exc.strerror})") from None
+            self._read += len(data)
+            if data:
+                reports = decoder.feed(data)
+            else:
+                reports, done = decoder.finish(), True
+            m = self._convert(reports)
+            if len(m):
+                late = m.t <= emitted
+                if late.any():
+                    self.late += int(late.sum())
+                    m = m.take(~late)
+                newest = max(newest, float(m.t.max())) if len(m) else newest
+                pending.append(m)
+            if not pending:
+                continue
+            whole = pending[0] if len(pending) == 1 else Measurements.concat(pending)
+            whole = whole.take(np.argsort(whole.t, kind="stable"))
+            cut = (
+                len(whole)
+                if done
+                else int(np.searchsorted(whole.t, newest - ASTERIX_REORDER_S, side="left"))
+            )
+            pending = [whole.take(slice(cut, None))] if cut < len(whole) else []
+            if cut:
+                out = whole.take(slice(0, cut))
+                emitted = float(out.t[-1])
+                self.reader.rows_read += len(out)
+                yield out
+        notes = decoder.summary.lines()
+        if self.unusable:
+            notes.append(
+                f"skipped {self.unusable} CAT048 records without a source (I048/010), time "
+                "(I048/140) or position (I048/040)"
+            )
+        if self.late:
+            notes.append(
+                f"skipped {self.late} plots more than {ASTERIX_REORDER_S:g} s out of time order"
+            )
+        self.reader.notes = notes
+        if self.reader.rows_read == 0:
+            detail = f" ({notes[-1]})" if notes else ""
+            raise DetectionsError(
+                self.source,
+                "",
+                f"no CAT048 plots in the file (needs ASTERIX CAT048 data blocks){detail}",
+            )
+
+    def _convert(self, r: Cat048Reports) -> Measurements:
+        from airdefense.interop import asterix as ax
+
+        sid = r.sensor_id
+        usable = (sid >= 0) & np.isfinite(r.t) & np.isfinite(r.range_m) & (r.range_m > 0)
+        usable &= np.isfinite(r.azimuth_rad)
+        self.unusable += int((~usable).sum())
+        r = r.take(usable)
+        sid = sid[usable]
+        n = len(r)
+        if n and self.reader.sensors is not None:
+            unknown = ~np.isin(sid, self.reader.sensors)
+            if unknown.any():
+                i = int(np.argmax(unknown))
+                s = int(sid[i])
+                known = (
+                    f"the config's sensors: {', '.join(map(str, self.reader.sensors))}"
+                    if self.reader.sensors
+                    else "the config places no sensors"
+                )
+                raise DetectionsError(
+                    self.source,
+                    "sensor_id",
+                    f"unknown sensor {s} (SAC {s >> 8}, SIC {s & 0xFF}; sensor_id = SAC * 256 "
+                    f"+ SIC) at t = {r.t[i]:g} s ({known}; give its site in --config sensors: "
+                    f"{{{s}: {{lat_deg, lon_deg, alt_m}}}} with an origin)",
+                )
+        el = r.elevation_rad.copy()
+        s_el = r.sigma_elevation_rad.copy()
+        have_el = np.isfinite(el) & (np.abs(el) <= np.pi / 2)
+        el[~have_el] = np.nan
+        height = np.where(np.isfinite(r.height_3d_m), r.height_3d_m, r.flight_level * 100 * ax.FT)
+        from_height = ~have_el & np.isfinite(height)
+        for s in np.unique(sid[from_height]).tolist():
+            rows = np.flatnonzero(from_height & (sid == s))
+            site = self.sites.get(int(s))
+            if site is None:
+                raise DetectionsError(
+                    self.source,
+                    "sensor_id",
+                    f"sensor {s}: its plots give heights, not elevations; give its site in "
+                    f"--config sensors: {{{s}: {{lat_deg, lon_deg, alt_m}}}} with an origin",
+                )
+            e, ok = ax.elevation_from_height(
+                r.range_m[rows], r.azimuth_rad[rows], height[rows], site, self.frame
+            )
+            el[rows[ok]] = e[ok]
+            s_el[rows[ok]] = ax.DEFAULT_SIGMA_HEIGHT_M / r.range_m[rows[ok]]
+            from_height[rows[~ok]] = False
+        flat = ~have_el & ~from_height
+        el[flat] = 0.0
+        s_el[flat] = ax.DEFAULT_SIGMA_ELEVATION_2D_RAD
+        bad_sigma = ~(np.isfinite(s_el) & (s_el > 0))
+        s_el[bad_sigma] = ax.DEFAULT_SIGMA_ELEVATION_2D_RAD
+        s_el = np.minimum(s_el, 0.5)
+
+        def sigma(values: np.ndarray, default: float) -> np.ndarray:
+            return np.where(np.isfinite(values) & (values > 0), values, default)
+
+        nan = np.full(n, np.nan)
+        return Measurements(
+            t=r.t,
+            sensor_id=sid,
+            polar=np.ones(n, dtype=bool),
+            x=nan,
+            y=nan,
+            z=nan,
+            sx=nan,
+            sy=nan,
+            sz=nan,
+            range_m=r.range_m,
+            azimuth_rad=r.azimuth_rad,
+            elevation_rad=el,
+            sigma_range_m=sigma(r.sigma_range_m, ax.DEFAULT_SIGMA_RANGE_M),
+            sigma_azimuth_rad=sigma(r.sigma_azimuth_rad, ax.DEFAULT_SIGMA_AZIMUTH_RAD),
+            sigma_elevation_rad=s_el,
+            truth_id=r.truth_id,
+        )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,350 @@
+"""A run's ASTERIX data blocks and DIS PDUs sent as UDP datagrams in replayed time, and
+written as a pcap capture.
+
+``airdefense stream RUN_DIR`` merges two time-ordered sources, ASTERIX
+(:func:`airdefense.interop.asterix.asterix_datagrams`: CAT048 plots and CAT062 tracks, one
+data block per datagram) and DIS (:func:`airdefense.interop.dis.dis_datagrams`: one PDU per
+datagram), and sends each datagram when its scenario time comes: at wall time
+``start + (t - t_first) / speed``, or as fast as possible with ``speed`` 0.
+
+Destinations default to the loopback address, 127.0.0.1, with ASTERIX on UDP port
+:data:`ASTERIX_PORT` (8600) and DIS on :data:`DIS_PORT` (3000, the port DIS uses by
+convention). Any other address must be given explicitly; the caller is told whether each
+destination is a loopback address (:attr:`Endpoint.loopback`) so that it can say so.
+
+The pcap writer (:func:`write_pcap`) frames datagrams as Ethernet II / IPv4 / UDP in the
+classic libpcap format (magic 0xa1b2c3d4, version 2.4, link type 1, microsecond
+timestamps), with valid IPv4 header and UDP checksums (RFC 791, RFC 768), so Wireshark and
+tshark open it and pick their dissector by UDP port.
+"""
+
+from __future__ import annotations
+
+import heapq
+import ipaddress
+import math
+import socket
+import struct
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+#: Default destination host: loopback.
+DEFAULT_HOST = "127.0.0.1"
+#: Default UDP ports: ASTERIX (a common choice for ASTERIX over UDP), DIS (by convention).
+ASTERIX_PORT = 8600
+DIS_PORT = 3000
+#: What disables a stream on the command line (``--asterix off``).
+OFF = "off"
+#: Longest sleep between checks, so progress updates and Ctrl-C stay prompt (s).
+_TICK_S = 0.1
+
+Datagram = tuple[float, bytes]
+Source = Callable[[Path], Iterable[Datagram]]
+
+
+class StreamError(Exception):
+    """A user error (bad run directory, address or speed; a send that fails): printed as one
+    line, exit code 2."""
+
+
+# --- sources -----------------------------------------------------------------------------
+
+
+def asterix_source(run_dir: Path) -> Iterable[Datagram]:
+    """The run's ASTERIX data blocks in time order, from
+    :func:`airdefense.interop.asterix.asterix_datagrams`."""
+    try:
+        from airdefense.interop.asterix import asterix_datagrams
+    except ImportError as exc:
+        raise StreamError(
+            f"ASTERIX encoder not available ({exc}); stream DIS only with --asterix off"
+        ) from None
+    return asterix_datagrams(run_dir)
+
+
+def dis_source(run_dir: Path) -> Iterable[Datagram]:
+    """The run's DIS PDUs in time order (:func:`airdefense.interop.dis.dis_datagrams`)."""
+    from airdefense.interop.dis import dis_datagrams
+
+    return dis_datagrams(run_dir)
+
+
+#: The sources by stream name; tests and callers may switch one for another.
+SOURCES: dict[str, Source] = {"asterix": asterix_source, "dis": dis_source}
+#: Names shown for each stream's datagrams.
+UNITS = {"asterix": "ASTERIX data blocks", "dis": "DIS PDUs"}
+
+
+# --- endpoints ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A UDP destination: the host as given, the numeric address it resolved to, the port."""
+
+    host: str
+    address: str
+    port: int
+    family: int
+
+    @property
+    def loopback(self) -> bool:
+        """True for a loopback address (127.0.0.0/8, ::1): nothing leaves this machine."""
+        return ipaddress.ip_address(self.address).is_loopback
+
+    def __str__(self) -> str:
+        shown = f"[{self.host}]" if ":" in self.host else self.host
+        extra = "" if self.address == self.host else f" ({self.address})"
+        return f"{shown}:{self.port}{extra}"
+
+
+def parse_endpoint(text: str, default_port: int, option: str = "address") -> Endpoint:
+    """``HOST:PORT``, ``HOST``, ``:PORT`` or ``[IPv6]:PORT`` to an :class:`Endpoint`
+    (host default 127.0.0.1, port default ``default_port``), resolved once. Raises
+    :class:`StreamError` naming ``option`` on a bad port or an unknown host."""
+    raw = text.strip()
+    host, port_text = raw, ""
+    if raw.startswith("["):
+        close = raw.find("]")
+        if close < 0:
+            raise StreamError(f"{option}: {text!r}: missing ']' (expected [IPv6]:PORT)")
+        host, rest = raw[1:close], raw[close + 1 :]
+        if rest and not rest.startswith(":"):
+            raise StreamError(f"{option}: {text!r}: expected [IPv6]:PORT")
+        port_text = rest[1:]
+    elif raw.count(":") == 1:
+        host, port_text = raw.split(":")
+    host = host or DEFAULT_HOST
+    if port_text:
+        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+            raise StreamError(f"{option}: {text!r}: port must be 1-65535 (got {port_text!r})")
+        port = int(port_text)
+    else:
+        port = default_port
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise StreamError(f"{option}: {text!r}: cannot resolve host {host!r} ({reason})") from None
+    infos.sort(key=lambda i: i[0] != socket.AF_INET)  # IPv4 first
+    family, _, _, _, sockaddr = infos[0]
+    return Endpoint(host=host, address=str(sockaddr[0]), port=port, family=int(family))
+
+
+# --- streaming ---------------------------------------------------------------------------
+
+
+@dataclass
+class StreamStatus:
+    """Where a stream is: scenario time reached, datagrams and octets sent per stream."""
+
+    t: float = 0.0
+    t_first: float | None = None
+    t_end: float = 0.0
+    sent: dict[str, int] = field(default_factory=dict)
+    octets: dict[str, int] = field(default_factory=dict)
+    wall_s: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def total(self) -> int:
+        """Datagrams sent over all streams."""
+        return sum(self.sent.values())
+
+
+def _merged(
+    run_dir: Path, names: Iterable[str], sources: Mapping[str, Source]
+) -> Iterator[tuple[float, int, str, bytes]]:
+    """The sources' datagrams merged by time (ties: ASTERIX first, then each source's
+    order)."""
+
+    def tagged(name: str) -> Iterator[tuple[float, int, str, bytes]]:
+        for seq, (t, payload) in enumerate(sources[name](run_dir)):
+            yield float(t), seq, name, bytes(payload)
+
+    return heapq.merge(*(tagged(n) for n in names), key=lambda r: (r[0], r[2], r[1]))
+
+
+def stream_run(
+    run_dir: Path,
+    targets: Mapping[str, Endpoint],
+    speed: float = 1.0,
+    *,
+    duration_s: float | None = None,
+    progress: Callable[[StreamStatus], None] | None = None,
+    sources: Mapping[str, Source] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> StreamStatus:
+    """Send the run's datagrams to ``targets`` (stream name -> endpoint: ``"asterix"``,
+    ``"dis"``) in replayed time at ``speed`` times real time (0: as fast as possible).
+
+    ``progress`` is called about every 0.1 s of wall time and at the end. Ctrl-C
+    (KeyboardInterrupt) stops the stream cleanly: the returned status says so. Raises
+    :class:`StreamError` on a bad speed or a failed send; a bad run directory raises the
+    source's error (:class:`airdefense.record.export.ExportError`)."""
+    if not (math.isfinite(speed) and speed >= 0):
+        raise StreamError(f"--speed: must be a number >= 0 (got {speed})")
+    srcs = dict(SOURCES if sources is None else sources)
+    names = [n for n in ("asterix", "dis") if n in targets]
+    status = StreamStatus(
+        t_end=float(duration_s or 0.0),
+        sent=dict.fromkeys(names, 0),
+        octets=dict.fromkeys(names, 0),
+    )
+    socks: dict[str, socket.socket] = {}
+    start = clock()
+    last_report = -math.inf
+    try:
+        for n in names:
+            ep = targets[n]
+            s = socket.socket(ep.family, socket.SOCK_DGRAM)
+            if ep.family == socket.AF_INET:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+            socks[n] = s
+        for t, _, name, payload in _merged(run_dir, names, srcs):
+            if status.t_first is None:
+                status.t_first = t
+                start = clock()
+            if speed > 0:
+                due = start + (t - status.t_first) / speed
+                while True:
+                    now = clock()
+                    if now >= due:
+                        break
+                    if progress is not None and now - last_report >= _TICK_S:
+                        status.wall_s = now - start
+                        progress(status)
+                        last_report = now
+                    sleep(min(due - now, _TICK_S))
+            ep = targets[name]
+            try:
+                socks[name].sendto(payload, (ep.address, ep.port))
+            except OSError as exc:
+                raise StreamError(
+                    f"{UNITS[name]} to {ep}: cannot send ({exc.strerror or exc})"
+                ) from None
+            status.t = t
+            status.sent[name] += 1
+            status.octets[name] += len(payload)
+            now = clock()
+            if progress is not None and now - last_report >= _TICK_S:
+                status.wall_s = now - start
+                progress(status)
+                last_report = now
+    except KeyboardInterrupt:
+        status.interrupted = True
+    finally:
+        for s in socks.values():
+            s.close()
+    status.wall_s = clock() - start
+    if progress is not None:
+        progress(status)
+    return status
+
+
+# --- pcap --------------------------------------------------------------------------------
+
+_PCAP_HEADER = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)  # link type Ethernet
+_ETHERNET = bytes(6) + bytes(6) + b"\x08\x00"  # zero MAC addresses, EtherType IPv4
+
+
+def _checksum(data: bytes) -> int:
+    """Internet checksum (RFC 1071): one's complement of the one's-complement sum."""
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def udp_packet(
+    payload: bytes, src: str, dst: str, src_port: int, dst_port: int, ident: int = 0
+) -> bytes:
+    """An IPv4 (RFC 791) packet holding one UDP (RFC 768) datagram, checksums set."""
+    s, d = socket.inet_aton(src), socket.inet_aton(dst)
+    udp_len = 8 + len(payload)
+    pseudo = s + d + struct.pack("!BBH", 0, socket.IPPROTO_UDP, udp_len)
+    udp = struct.pack("!HHHH", src_port, dst_port, udp_len, 0) + payload
+    csum = _checksum(pseudo + udp) or 0xFFFF
+    udp = udp[:6] + struct.pack("!H", csum) + udp[8:]
+    ip = struct.pack(
+        "!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, ident & 0xFFFF, 0x4000, 64,
+        socket.IPPROTO_UDP, 0, s, d,
+    )  # fmt: skip
+    ip = ip[:10] + struct.pack("!H", _checksum(ip)) + ip[12:]
+    return ip + udp
+
+
+def write_pcap(
+    fh: BinaryIO,
+    datagrams: Iterable[tuple[float, int, bytes]],
+    epoch: datetime,
+    *,
+    src: str = DEFAULT_HOST,
+    dst: str = DEFAULT_HOST,
+) -> int:
+    """Write (scenario time, destination UDP port, payload) datagrams as a classic pcap
+    (Ethernet / IPv4 / UDP from ``src`` to ``dst``, source port = destination port),
+    time-stamped ``epoch`` + scenario time; return the number of packets. A payload too
+    large for one IPv4 datagram raises ValueError."""
+    fh.write(_PCAP_HEADER)
+    base = (
+        epoch.astimezone(UTC).timestamp() if epoch.tzinfo else epoch.replace(tzinfo=UTC).timestamp()
+    )
+    n = 0
+    for t, port, payload in datagrams:
+        if len(payload) > 65507:
+            raise ValueError(f"datagram of {len(payload)} octets is too large for UDP/IPv4")
+        frame = _ETHERNET + udp_packet(payload, src, dst, port, port, ident=n)
+        us = round((base + float(t)) * 1e6)
+        fh.write(struct.pack("<IIII", us // 1_000_000, us % 1_000_000, len(frame), len(frame)))
+        fh.write(frame)
+        n += 1
+    return n
+
+
+def write_stream_pcap(
+    path: Path,
+    run_dir: Path,
+    ports: Mapping[str, int],
+    epoch: datetime,
+    sources: Mapping[str, Source] | None = None,
+) -> int:
+    """Write the merged datagrams of the streams in ``ports`` (name -> UDP port) to a pcap
+    at ``path`` (what :func:`stream_run` would send, without sending it)."""
+    srcs = dict(SOURCES if sources is None else sources)
+    names = [n for n in ("asterix", "dis") if n in ports]
+    with Path(path).open("wb") as fh:
+        return write_pcap(
+            fh, ((t, ports[name], p) for t, _, name, p in _merged(run_dir, names, srcs)), epoch
+        )
+
+
+def run_duration(run_dir: Path) -> float:
+    """The run's simulated duration (s): ``meta.duration_s``, else the last truth time, else
+    0. Raises :class:`airdefense.record.export.ExportError` if ``run_dir`` is not a run."""
+    import duckdb
+
+    from airdefense.record.export import run_database
+
+    db = run_database(Path(run_dir))
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.sql("SELECT value FROM meta WHERE key = 'duration_s'").fetchall()
+        for (value,) in rows:
+            try:
+                d = float(value)
+            except ValueError:
+                continue
+            if math.isfinite(d) and d >= 0:
+                return d
+        try:
+            ((t_max,),) = con.sql("SELECT max(t) FROM truth").fetchall()
+        except duckdb.Error:  # no truth table
+            t_max = None
+    return float(t_max) if t_max is not None else 0.0
