@@ -37,6 +37,9 @@ WORKER_ENV = {
     "OMP_NUM_THREADS": "1",
     "OPENBLAS_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
+    # Dask's statistical profiler of worker threads keeps every sampled call stack: over
+    # 1,000 trials a worker grew by ~74 MB with it, and stays flat without it
+    "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
 }
 #: Trials in flight per worker thread: enough that no worker waits for the driver, few
 #: enough that the driver holds little and an interruption loses little.
@@ -146,6 +149,7 @@ def cluster(workers: int | None = None, scheduler: str | None = None) -> Iterato
     """A ``distributed.Client``: on a new local cluster of ``workers`` processes (one thread
     each; default: one per core), or on the existing cluster at ``scheduler``. Closed (and
     the local cluster shut down) on exit."""
+    import dask
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
@@ -160,7 +164,7 @@ def cluster(workers: int | None = None, scheduler: str | None = None) -> Iterato
             _quietly(client.close)
         return
     n = workers or default_workers()
-    with _quiet_logs():
+    with _quiet_logs(), dask.config.set({"distributed.worker.profile.enabled": False}):
         try:
             local = LocalCluster(
                 n_workers=n,
