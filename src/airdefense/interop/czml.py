@@ -443,10 +443,28 @@ def flyout_fractions(
     return tau / tau[-1]
 
 
-def _interceptor_packets(run: _Run) -> tuple[list[Packet], list[Packet]]:
-    """Interceptor packets and battery packets (launch sites)."""
-    con = run.con
-    shots = con.sql(
+@dataclass(frozen=True)
+class Shot:
+    """One interceptor: launched when and where, at what, and where and when it ended."""
+
+    shot: int
+    t_launch: float
+    object_id: int
+    track_id: int
+    missile: str
+    battery: str | None
+    outcome: str | None
+    start: FloatArray  # ENU
+    t_end: float
+    stop: FloatArray  # ENU
+    ended: str | None  # "kill" | "miss" where it detonates, else None
+
+
+def interceptor_shots(con: duckdb.DuckDBPyConnection) -> list[Shot]:
+    """Every interceptor with where and when it ended: its kill or miss event (the earliest
+    unused one of the same kind, target and missile after its launch), else the intercept
+    point planned at its launch."""
+    rows = con.sql(
         """
         SELECT CAST(l.value AS BIGINT) AS shot, l.t, l.object_id, l.track_id, l.x, l.y, l.z,
                substr(l.detail, 13) AS missile, e.battery, e.outcome
@@ -454,46 +472,74 @@ def _interceptor_packets(run: _Run) -> tuple[list[Packet], list[Packet]]:
         LEFT JOIN (SELECT rowid AS shot, battery, missile, outcome FROM engagements) e
           ON e.shot = CAST(l.value AS BIGINT) AND l.detail = 'interceptor ' || e.missile
         WHERE l.kind = 'launch' AND l.detail LIKE 'interceptor %'
-          AND l.x IS NOT NULL AND l.y IS NOT NULL AND l.z IS NOT NULL
-        ORDER BY l.t, shot, l.object_id
+          AND l.x IS NOT NULL AND l.y IS NOT NULL AND l.z IS NOT NULL AND l.value IS NOT NULL
+        ORDER BY l.t, shot
         """
     ).fetchall()
-    if not shots:
-        return [], []
-    ends = con.sql(
-        "SELECT t, kind, object_id, detail, x, y, z FROM events "
-        "WHERE kind IN ('kill', 'miss') AND x IS NOT NULL AND y IS NOT NULL AND z IS NOT NULL "
-        "ORDER BY t, kind, object_id, detail, x, y, z"
-    ).fetchall()
-    planned = con.sql(
+    ends: dict[tuple[str, int, str], list[tuple[float, tuple[float, float, float]]]] = {}
+    for t, kind, oid, missile, x, y, z in con.sql(
+        "SELECT t, kind, object_id, detail, x, y, z FROM events WHERE kind IN ('kill', 'miss') "
+        "AND x IS NOT NULL AND y IS NOT NULL AND z IS NOT NULL ORDER BY t, x, y, z"
+    ).fetchall():
+        ends.setdefault((str(kind), int(oid), str(missile)), []).append((float(t), (x, y, z)))
+    planned: dict[tuple[int, int], list[tuple[float, float, tuple[float, float, float]]]] = {}
+    for t, oid, tid, x, y, z, t_int in con.sql(
         "SELECT t, object_id, track_id, x, y, z, value FROM events "
-        "WHERE kind = 'engagement_planned' AND x IS NOT NULL AND value IS NOT NULL "
-        "ORDER BY t, object_id, track_id, x, y, z, value"
-    ).fetchall()
-    flyout = _flyout_times(run)
-    used = [False] * len(ends)
-    packets: list[Packet] = []
-    sites: dict[str, tuple[float, float, float]] = {}
-    for shot, t_l, oid, tid, sx, sy, sz, missile, battery, outcome in shots:
-        start = np.array([sx, sy, sz], dtype=np.float64)
-        end: tuple[float, FloatArray] | None = None
+        "WHERE kind = 'engagement_planned' AND x IS NOT NULL AND y IS NOT NULL "
+        "AND z IS NOT NULL AND value IS NOT NULL ORDER BY t, x, y, z"
+    ).fetchall():
+        planned.setdefault((int(oid), int(tid)), []).append((float(t), float(t_int), (x, y, z)))
+    out = []
+    for shot, t_l, oid, tid, sx, sy, sz, missile, battery, outcome in rows:
+        t_l = float(t_l)
+        end: tuple[float, tuple[float, float, float]] | None = None
+        ended = None
         if outcome in ("kill", "miss"):
-            for k, (t_e, kind, o_e, m_e, ex, ey, ez) in enumerate(ends):
-                if not used[k] and kind == outcome and o_e == oid and m_e == missile and t_e > t_l:
-                    used[k] = True
-                    end = (float(t_e), np.array([ex, ey, ez], dtype=np.float64))
+            queue = ends.get((str(outcome), int(oid), str(missile)), [])
+            for k, (t_e, _) in enumerate(queue):
+                if t_e > t_l:
+                    end = queue.pop(k)
+                    ended = str(outcome)
                     break
         if end is None:
-            best = None
-            for t_p, o_p, k_p, px, py, pz, t_int in planned:
+            for t_p, t_int, xyz in planned.get((int(oid), int(tid)), []):
                 if t_p > t_l + 1e-6:
                     break
-                if o_p == oid and k_p == tid and t_int > t_l:
-                    best = (float(t_int), np.array([px, py, pz], dtype=np.float64))
-            end = best
+                if t_int > t_l:
+                    end = (t_int, xyz)
         if end is None:
             continue
-        t_end, stop = end
+        out.append(
+            Shot(
+                shot=int(shot),
+                t_launch=t_l,
+                object_id=int(oid),
+                track_id=int(tid),
+                missile=str(missile),
+                battery=None if battery is None else str(battery),
+                outcome=None if outcome is None else str(outcome),
+                start=np.array([sx, sy, sz], dtype=np.float64),
+                t_end=float(end[0]),
+                stop=np.array(end[1], dtype=np.float64),
+                ended=ended,
+            )
+        )
+    return out
+
+
+def _interceptor_packets(run: _Run) -> tuple[list[Packet], list[Packet]]:
+    """Interceptor packets and battery packets (launch sites)."""
+    shots = interceptor_shots(run.con)
+    if not shots:
+        return [], []
+    flyout = _flyout_times(run)
+    packets: list[Packet] = []
+    sites: dict[str, tuple[float, float, float]] = {}
+    for s in shots:
+        shot, t_l, oid, tid = s.shot, s.t_launch, s.object_id, s.track_id
+        missile, battery, outcome = s.missile, s.battery, s.outcome
+        start, t_end, stop = s.start, s.t_end, s.stop
+        sx, sy, sz = start
         f = np.linspace(0.0, 1.0, INTERCEPTOR_SAMPLES)
         path = start + f[:, None] * (stop - start)[None, :]
         ground = np.asarray(run.frame.ground_range_m(start, path), dtype=np.float64)

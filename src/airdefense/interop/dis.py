@@ -715,86 +715,6 @@ def _missile_marking(missile: str, shot: int) -> bytes:
     return marking(short[: MARKING_CHARS - len(tag)] + tag)
 
 
-@dataclass(frozen=True)
-class _Shot:
-    shot: int
-    t_launch: float
-    object_id: int
-    missile: str
-    battery: str | None
-    outcome: str | None
-    start: FloatArray  # ENU
-    t_end: float
-    stop: FloatArray  # ENU
-    ended: str | None  # "kill" | "miss" where it detonates, else None
-
-
-def _shots(con: duckdb.DuckDBPyConnection) -> list[_Shot]:
-    """Every interceptor with where and when it ended: its kill or miss event (the earliest
-    unused one of the same kind, target and missile after its launch), else the intercept
-    point planned at its launch."""
-    rows = con.sql(
-        """
-        SELECT CAST(l.value AS BIGINT) AS shot, l.t, l.object_id, l.track_id, l.x, l.y, l.z,
-               substr(l.detail, 13) AS missile, e.battery, e.outcome
-        FROM events l
-        LEFT JOIN (SELECT rowid AS shot, battery, missile, outcome FROM engagements) e
-          ON e.shot = CAST(l.value AS BIGINT) AND l.detail = 'interceptor ' || e.missile
-        WHERE l.kind = 'launch' AND l.detail LIKE 'interceptor %'
-          AND l.x IS NOT NULL AND l.y IS NOT NULL AND l.z IS NOT NULL AND l.value IS NOT NULL
-        ORDER BY l.t, shot
-        """
-    ).fetchall()
-    ends: dict[tuple[str, int, str], list[tuple[float, tuple[float, float, float]]]] = {}
-    for t, kind, oid, missile, x, y, z in con.sql(
-        "SELECT t, kind, object_id, detail, x, y, z FROM events WHERE kind IN ('kill', 'miss') "
-        "AND x IS NOT NULL AND y IS NOT NULL AND z IS NOT NULL ORDER BY t, x, y, z"
-    ).fetchall():
-        ends.setdefault((str(kind), int(oid), str(missile)), []).append((float(t), (x, y, z)))
-    planned: dict[tuple[int, int], list[tuple[float, float, tuple[float, float, float]]]] = {}
-    for t, oid, tid, x, y, z, t_int in con.sql(
-        "SELECT t, object_id, track_id, x, y, z, value FROM events "
-        "WHERE kind = 'engagement_planned' AND x IS NOT NULL AND y IS NOT NULL "
-        "AND z IS NOT NULL AND value IS NOT NULL ORDER BY t, x, y, z"
-    ).fetchall():
-        planned.setdefault((int(oid), int(tid)), []).append((float(t), float(t_int), (x, y, z)))
-    out = []
-    for shot, t_l, oid, tid, sx, sy, sz, missile, battery, outcome in rows:
-        t_l = float(t_l)
-        end: tuple[float, tuple[float, float, float]] | None = None
-        ended = None
-        if outcome in ("kill", "miss"):
-            queue = ends.get((str(outcome), int(oid), str(missile)), [])
-            for k, (t_e, _) in enumerate(queue):
-                if t_e > t_l:
-                    end = queue.pop(k)
-                    ended = str(outcome)
-                    break
-        if end is None:
-            for t_p, t_int, xyz in planned.get((int(oid), int(tid)), []):
-                if t_p > t_l + 1e-6:
-                    break
-                if t_int > t_l:
-                    end = (t_int, xyz)
-        if end is None:
-            continue
-        out.append(
-            _Shot(
-                shot=int(shot),
-                t_launch=t_l,
-                object_id=int(oid),
-                missile=str(missile),
-                battery=None if battery is None else str(battery),
-                outcome=None if outcome is None else str(outcome),
-                start=np.array([sx, sy, sz], dtype=np.float64),
-                t_end=float(end[0]),
-                stop=np.array(end[1], dtype=np.float64),
-                ended=ended,
-            )
-        )
-    return out
-
-
 def _state_at(
     t: FloatArray, pos: FloatArray, vel: FloatArray, at: float
 ) -> tuple[FloatArray, FloatArray]:
@@ -927,7 +847,7 @@ def _interceptor_states(
     fires: list[dict[str, Any]] = []
     dets: list[dict[str, Any]] = []
     f = np.linspace(0.0, 1.0, czml.INTERCEPTOR_SAMPLES)
-    for s in _shots(con):
+    for s in czml.interceptor_shots(con):
         if s.t_launch > duration:
             continue
         key = int(_key(APP_INTERCEPTORS, [s.shot + 1])[0])
