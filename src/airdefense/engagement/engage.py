@@ -200,15 +200,23 @@ class Engagement:
     ) -> NDArray[np.bool_]:
         """Tracks the rules of engagement allow to be engaged."""
         roe = self.scenario.rules_of_engagement
+        near = threatened
+        if roe.unknown_inside_km is not None:
+            near = near & (dist_m <= roe.unknown_inside_km * 1000.0)
+        return self._identity_allows(track_ids, near)
+
+    def _identity_allows(
+        self, track_ids: IntArray, unknown_ok: NDArray[np.bool_] | bool
+    ) -> NDArray[np.bool_]:
+        """Tracks whose identity the rules allow to engage: hostile ones if the rules name
+        hostile, unknown ones where ``unknown_ok`` if they name unknown."""
+        roe = self.scenario.rules_of_engagement
         ident = self.identifier.identity_of(track_ids)
         ok = np.zeros(track_ids.shape, dtype=bool)
         if "hostile" in roe.engage_identities:
             ok |= ident == idn.HOSTILE
         if "unknown" in roe.engage_identities:
-            near = threatened
-            if roe.unknown_inside_km is not None:
-                near = near & (dist_m <= roe.unknown_inside_km * 1000.0)
-            ok |= (ident == idn.UNKNOWN) & near
+            ok |= (ident == idn.UNKNOWN) & unknown_ok
         return ok
 
     # --- the decision cycle ---------------------------------------------------------------
@@ -243,14 +251,7 @@ class Engagement:
         self._picture = (t, ids, pos, vel, truth_of)
         # only tracks the rules may engage (by identity) and not yet reported killed are
         # evaluated; the civil and friendly majority of a picture stops here
-        roe = self.scenario.rules_of_engagement
-        ident = self.identifier.identity_of(ids)
-        maybe = np.zeros(ids.size, dtype=bool)
-        if "hostile" in roe.engage_identities:
-            maybe |= ident == idn.HOSTILE
-        if "unknown" in roe.engage_identities:
-            maybe |= ident == idn.UNKNOWN
-        maybe &= ~self.killed(ids)
+        maybe = self._identity_allows(ids, True) & ~self.killed(ids)
         if not maybe.any() or not np.any(bats.rounds > 0):
             return
         pos, vel, ids, truth_of = pos[maybe], vel[maybe], ids[maybe], truth_of[maybe]
