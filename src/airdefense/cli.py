@@ -31,10 +31,6 @@ console = Console()
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-class UserError(Exception):
-    """An error the user can fix; printed as one line, exit code 2."""
-
-
 def _fail(message: str) -> typer.Exit:
     err_console.print(f"error: {message}", markup=False)
     return typer.Exit(code=2)
@@ -135,7 +131,7 @@ def run(
     except TrafficDataMissing as exc:
         raise _fail(f"{path}: civil_traffic: {exc}") from None
     except CivilTrafficError as exc:
-        raise _fail(f"{path}: {exc.path}: {exc}") from None
+        raise _fail(f"{path}: {exc}") from None
     except RunDirError as exc:
         raise _fail(str(exc)) from None
     except KeyboardInterrupt:

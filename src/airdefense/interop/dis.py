@@ -80,6 +80,7 @@ import duckdb
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from airdefense.errors import AirdefenseError
 from airdefense.geo import Frame, ecef_to_geodetic, enu_rotation
 from airdefense.interop import czml
 from airdefense.record.export import OutputFiles, run_database
@@ -195,7 +196,7 @@ ENTITY_TYPES: dict[str, EntityType] = {
 OTHER_AIR = EntityType(1, 2, COUNTRY_OTHER, 0)
 
 
-class DisError(Exception):
+class DisError(AirdefenseError):
     """A run that cannot be written as DIS (e.g. more entities than an application holds)."""
 
 

@@ -32,6 +32,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from airdefense.errors import AirdefenseError
+
 #: Default destination host: loopback.
 DEFAULT_HOST = "127.0.0.1"
 #: Default UDP ports: ASTERIX (a common choice for ASTERIX over UDP), DIS (by convention).
@@ -46,7 +48,7 @@ Datagram = tuple[float, bytes]
 Source = Callable[[Path], Iterable[Datagram]]
 
 
-class StreamError(Exception):
+class StreamError(AirdefenseError):
     """A user error (bad run directory, address or speed; a send that fails): printed as one
     line, exit code 2."""
 

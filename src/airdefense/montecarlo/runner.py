@@ -24,6 +24,7 @@ from typing import Any
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
+from airdefense.errors import AirdefenseError
 from airdefense.montecarlo.stats import wilson_interval
 from airdefense.montecarlo.store import RunIdentity, Store
 from airdefense.montecarlo.sweep import SweepPoint, parse_sweeps, scenario_hash, sweep_points
@@ -52,7 +53,7 @@ BATCH_MAX = 256
 CONNECT_TIMEOUT_S = 10
 
 
-class ClusterError(Exception):
+class ClusterError(AirdefenseError):
     """A cluster that cannot be started or reached; ``str()`` is the one-line message."""
 
 

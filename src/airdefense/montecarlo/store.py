@@ -33,6 +33,7 @@ import pyarrow as pa
 import yaml
 
 from airdefense import __version__
+from airdefense.errors import AirdefenseError
 from airdefense.files import write_atomic
 from airdefense.montecarlo.sweep import SweepPoint
 from airdefense.montecarlo.trial import FIGURES, TIMINGS, TrialResult
@@ -61,7 +62,7 @@ CREATE TABLE IF NOT EXISTS trial_interceptors (
 _TRIAL_COLUMNS = ("point", "trial", "seed", *FIGURES, *TIMINGS, "error", "traceback")
 
 
-class StoreError(Exception):
+class StoreError(AirdefenseError):
     """A directory or database that cannot be used; ``str()`` is the one-line message."""
 
 

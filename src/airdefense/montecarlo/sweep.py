@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from airdefense.errors import AirdefenseError
 from airdefense.scenario.load import ScenarioError, parse_scenario
 from airdefense.scenario.models import Scenario
 
@@ -26,7 +27,7 @@ from airdefense.scenario.models import Scenario
 MAX_POINTS = 1000
 
 
-class SweepError(Exception):
+class SweepError(AirdefenseError):
     """A sweep that cannot run; ``str()`` is the one-line message for the user."""
 
 

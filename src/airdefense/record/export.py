@@ -24,6 +24,7 @@ from typing import Protocol
 
 import duckdb
 
+from airdefense.errors import AirdefenseError
 from airdefense.record.schema import TABLES
 
 #: The run database inside a run directory.
@@ -32,7 +33,7 @@ DB_NAME = "run.duckdb"
 DEFAULT_SUBDIR = "export"
 
 
-class ExportError(Exception):
+class ExportError(AirdefenseError):
     """A user error (missing or foreign run directory, unknown format, existing output):
     the CLI prints it as one line and exits 2, and nothing has been written."""
 

@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 import yaml
 
 from airdefense import __version__
+from airdefense.errors import AirdefenseError
 from airdefense.record.schema import SUMMARY_COLUMNS, TABLES
 from airdefense.scenario.load import position_to_map
 from airdefense.systems import catalog
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from airdefense.sim.loop import RunResult
 
 
-class RunDirError(Exception):
+class RunDirError(AirdefenseError):
     """The run directory cannot be written (exists, not writable)."""
 
 

@@ -29,6 +29,7 @@ import duckdb
 import numpy as np
 from numpy.typing import NDArray
 
+from airdefense.errors import AirdefenseError
 from airdefense.files import write_atomic
 from airdefense.geo import Frame
 from airdefense.record.schema import TABLES
@@ -67,7 +68,7 @@ EVENT_KINDS = ("kill", "miss", "leak", "asset_hit")
 _EARTH_R_M = 6_371_000.0
 
 
-class ReplayError(Exception):
+class ReplayError(AirdefenseError):
     """The run directory cannot be replayed (missing, not a run, not writable)."""
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from airdefense.errors import AirdefenseError
 from airdefense.geo import Frame
 from airdefense.scenario.models import Position, Raid, Scenario, Sensor
 from airdefense.systems import catalog
@@ -36,14 +37,16 @@ MAX_FILE_BYTES = 5 * 1024**2
 _FIXED_FIELDS = {"name", "description", "sources"}
 
 
-class ScenarioError(Exception):
-    """A scenario that cannot run; ``str()`` is the one-line message for the user."""
+class ScenarioError(AirdefenseError):
+    """A scenario that cannot run: the file, the field's path in it and what is wrong."""
 
     def __init__(self, source: str, path: str, message: str) -> None:
-        self.source = source
-        self.path = path
-        self.message = message
-        super().__init__(f"{source}: {path}: {message}" if path else f"{source}: {message}")
+        super().__init__(message, source=source, field=path)
+
+    @property
+    def path(self) -> str:
+        """The field's dotted path (``raids[0].count``), empty for the whole file."""
+        return self.field
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -49,6 +49,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from airdefense.errors import AirdefenseError
 from airdefense.tracking.measurements import (
     CONFIRMED,
     STATUS_NAMES,
@@ -110,15 +111,17 @@ _STATUS_DICTIONARY = pa.array(STATUS_NAMES, type=pa.string())
 _STATUS_VALUES = pa.array([*STATUS_NAMES, *map(str, range(len(STATUS_NAMES)))], pa.string())
 
 
-class DetectionsError(Exception):
-    """A tracking file that cannot be used (detections, truth, tracks, or the output);
-    ``str()`` is the one-line message for the user."""
+class DetectionsError(AirdefenseError):
+    """A tracking file that cannot be used (detections, truth, tracks, or the output): the
+    file, the column and what is wrong."""
 
     def __init__(self, source: str, column: str, message: str) -> None:
-        self.source = source
-        self.column = column
-        self.message = message
-        super().__init__(f"{source}: {column}: {message}" if column else f"{source}: {message}")
+        super().__init__(message, source=source, field=column)
+
+    @property
+    def column(self) -> str:
+        """The column at fault, empty for the whole file."""
+        return self.field
 
 
 def _short(exc: BaseException) -> str:

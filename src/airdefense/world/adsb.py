@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from airdefense.errors import AirdefenseError
 from airdefense.geo import Frame
 
 FloatArray = NDArray[np.float64]
@@ -43,7 +44,7 @@ _MAX_CLIMB = 100.0  # m/s, despiking threshold
 INSTALL_HINT = "pip install --no-deps traffic==2.13"
 
 
-class TrafficDataMissing(Exception):
+class TrafficDataMissing(AirdefenseError):
     """The ``traffic`` package (which carries the sample collections) is not installed."""
 
 

@@ -11,6 +11,7 @@ import functools
 
 import numpy as np
 
+from airdefense.errors import AirdefenseError
 from airdefense.geo import Frame
 from airdefense.scenario.load import position_to_map, raid_preset
 from airdefense.scenario.models import Raid, Scenario
@@ -25,12 +26,16 @@ from airdefense.world.waypoint import fly_waypoints
 TERMINAL_DIVE_M = 3000.0
 
 
-class CivilTrafficError(ValueError):
+class CivilTrafficError(AirdefenseError):
     """A civil-traffic entry that places no flight in the run; ``path`` names the field."""
 
     def __init__(self, path: str, message: str) -> None:
-        self.path = path
-        super().__init__(message)
+        super().__init__(message, field=path)
+
+    @property
+    def path(self) -> str:
+        """The field's dotted path in the scenario."""
+        return self.field
 
 
 def time_grid(scenario: Scenario) -> np.ndarray:
