@@ -101,7 +101,9 @@ def compare_table(name: str, old: pa.Table, new: pa.Table) -> tuple[list[str], l
         if not a.equals(b):
             va, vb = a.to_pylist(), b.to_pylist()
             first = next(i for i, (x, y) in enumerate(zip(va, vb, strict=True)) if x != y)
-            diffs.append(f"{name}.{col}: first differs at row {first}: {va[first]!r} vs {vb[first]!r}")
+            diffs.append(
+                f"{name}.{col}: first differs at row {first}: {va[first]!r} vs {vb[first]!r}"
+            )
     return diffs, notes
 
 
@@ -128,7 +130,9 @@ def main() -> int:
                 new = run_cli(ROOT / "src", args.scenario, seed, tmp / f"new-{seed}")
                 for name in TABLES:
                     diffs, notes = compare_table(
-                        name, pq.read_table(old / f"{name}.parquet"), pq.read_table(new / f"{name}.parquet")
+                        name,
+                        pq.read_table(old / f"{name}.parquet"),
+                        pq.read_table(new / f"{name}.parquet"),
                     )
                     state = "DIFFERS" if diffs else "identical"
                     rows = pq.read_metadata(new / f"{name}.parquet").num_rows
