@@ -12,10 +12,10 @@ import pytest
 from scipy import special
 from sensors_helpers import line_truth, preset, radar
 
-from airdefense.columns import Columns
 from airdefense.sensors import Plots, angle_sigma_rad, range_sigma_m
 from airdefense.sensors import _kernels as _k
 from airdefense.sensors.radar import TWO_PI
+from airdefense.types.columns import Columns
 
 
 @dataclass(frozen=True)

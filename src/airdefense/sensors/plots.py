@@ -9,8 +9,8 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from airdefense.columns import Columns
 from airdefense.sensors._kernels import in_plot_order, plot_order
+from airdefense.types.columns import Columns
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

@@ -201,3 +201,10 @@ class BatteryPreset(_Preset):
     reload_time_s: float = Field(gt=0.0, le=36_000.0)
     reaction_time_s: float = Field(ge=0.0, le=600.0, description="From track to first launch.")
     readiness_time_s: float = Field(ge=0.0, le=36_000.0, description="March to combat readiness.")
+    launcher_height_m: float = Field(
+        5.0,
+        ge=0.0,
+        le=100.0,
+        description="Launch tubes above the ground (assumption: a transporter-erector-launcher "
+        "raises its canisters a few metres).",
+    )

@@ -1,7 +1,7 @@
 """The tracker's configuration: the scenario's tracker settings plus sensor sites, from YAML.
 
 The settings themselves (filter, gates, M-of-N, ...) are declared once, in
-:class:`airdefense.scenario.models.TrackerSettings`, so a scenario's ``tracking:`` section and
+:class:`airdefense.types.settings.TrackerSettings`, so a scenario's ``tracking:`` section and
 ``airdefense track --config`` accept the same fields.
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from airdefense.scenario.models import TrackerSettings
+from airdefense.types.settings import TrackerSettings
 
 
 class SensorSite(BaseModel):

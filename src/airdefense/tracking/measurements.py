@@ -9,7 +9,7 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from airdefense.columns import Columns
+from airdefense.types.columns import Columns
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 _INT64 = np.dtype(np.int64)
 _FLOAT64 = np.dtype(np.float64)
 _BOOL = np.dtype(np.bool_)
+_OBJECT = np.dtype(object)
 
 
 def coerce_columns(obj: Any, int_fields: tuple[str, ...], name: str) -> None:
@@ -45,7 +46,8 @@ def _coerce(values: dict[str, Any], spec: tuple[tuple[str, np.dtype], ...], name
 class Columns:
     """Base of a frozen dataclass whose fields are equal-length 1-D arrays, one row each:
     checked and made contiguous on construction (int64 for ``INT_FIELDS``, bool for
-    ``BOOL_FIELDS``, float64 for the rest), with row count, row selection and concatenation.
+    ``BOOL_FIELDS``, Python strings in object arrays for ``STR_FIELDS``, float64 for the
+    rest), with row count, row selection and concatenation.
 
     The field names and dtypes of each subclass are looked up once (on its first use), not
     on every construction: tables of a few rows are built thousands of times a run.
@@ -54,6 +56,7 @@ class Columns:
 
     INT_FIELDS: ClassVar[tuple[str, ...]] = ()
     BOOL_FIELDS: ClassVar[tuple[str, ...]] = ()
+    STR_FIELDS: ClassVar[tuple[str, ...]] = ()
     _column_spec: ClassVar[tuple[tuple[str, np.dtype], ...] | None] = None
     _own_checks: ClassVar[bool] = False
 
@@ -69,6 +72,8 @@ class Columns:
                     if f.name in cls.INT_FIELDS
                     else _BOOL
                     if f.name in cls.BOOL_FIELDS
+                    else _OBJECT
+                    if f.name in cls.STR_FIELDS
                     else _FLOAT64,
                 )
                 for f in fields(cls)  # type: ignore[arg-type]
