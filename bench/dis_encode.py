@@ -78,11 +78,10 @@ def bench_encode(n: int, repeat: int) -> float:
 def make_run(scenario: str, where: Path) -> Path:
     """Simulate a bundled scenario once into ``where``/run (no report)."""
     from airdefense.record.rundir import write_run
-    from airdefense.scenario import library
-    from airdefense.scenario.load import load_scenario
+    from airdefense.scenario import library, load_theatre
     from airdefense.sim.loop import simulate
 
-    return write_run(simulate(load_scenario(library.resolve(scenario))), where / "run")
+    return write_run(simulate(load_theatre(library.resolve(scenario))), where / "run")
 
 
 def bench_run(run_dir: Path, repeat: int) -> dict[str, float]:

@@ -11,8 +11,9 @@ when every column both versions have is equal row by row (floats bit for bit, NU
 NULL); columns only the new version has are listed, not compared.
 
 One difference is expected and allowed, and reported apart: an interceptor that reached a
-target another interceptor had already killed was credited a second ``kill`` before the
-record issue; it is now ``arrived_destroyed`` (the record fixed, not the physics).
+target another interceptor had already killed was credited a second ``kill`` (or, a moment
+later, ``target_gone``) before the record issue; it is now ``arrived_destroyed`` (the record
+fixed, not the physics).
 Exit status 0 when everything else is identical, 1 otherwise.
 """
 
@@ -57,15 +58,15 @@ def run_cli(src: Path, scenario: str, seed: int, out: Path) -> Path:
 
 
 def _engagement_allowance(old: pa.Table, new: pa.Table) -> tuple[pa.Table, int]:
-    """The old engagements with second kills of one object renamed as the record now names
-    them, and how many were renamed."""
+    """The old engagements with second kills (and ends for want of a target another had
+    killed) renamed as the record now names them, and how many were renamed."""
     if "outcome" not in old.column_names or "outcome" not in new.column_names:
         return old, 0
     outcome = old.column("outcome").to_pylist()
     fixed = new.column("outcome").to_pylist()
     renamed = 0
     for i, (a, b) in enumerate(zip(outcome, fixed, strict=False)):
-        if a == "kill" and b == "arrived_destroyed":
+        if a in ("kill", "target_gone") and b == "arrived_destroyed":
             outcome[i] = b
             renamed += 1
     idx = old.column_names.index("outcome")
@@ -78,7 +79,7 @@ def compare_table(name: str, old: pa.Table, new: pa.Table) -> tuple[list[str], l
     if name == "engagements":
         old, renamed = _engagement_allowance(old, new)
         if renamed:
-            notes.append(f"{renamed} second kill(s) now recorded as arrived_destroyed")
+            notes.append(f"{renamed} interceptor(s) now recorded as arrived_destroyed")
     if old.num_rows != new.num_rows:
         return [f"{name}: {old.num_rows} rows before, {new.num_rows} now"], notes
     added = [c for c in new.column_names if c not in old.column_names]

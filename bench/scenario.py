@@ -24,8 +24,7 @@ from pathlib import Path
 
 from airdefense.record.rundir import write_database
 from airdefense.report import write_report
-from airdefense.scenario import library
-from airdefense.scenario.load import load_scenario
+from airdefense.scenario import library, load_theatre
 from airdefense.sim.loop import simulate
 
 
@@ -37,7 +36,7 @@ def main() -> None:
         "--trial-only", action="store_true", help="time Monte Carlo trials (no analysis, no files)"
     )
     args = parser.parse_args()
-    scenario = load_scenario(library.resolve(args.scenario))
+    scenario = load_theatre(library.resolve(args.scenario))
     simulate(scenario, analysis=False)  # warm: compiled kernels, recorded traffic, tables
     rows = []
     for k in range(args.repeat):

@@ -47,6 +47,7 @@ import yaml  # noqa: E402
 from numpy.typing import NDArray  # noqa: E402
 from scipy.ndimage import maximum_filter1d  # noqa: E402
 
+from airdefense.scenario import resolve  # noqa: E402
 from airdefense.scenario.load import check_scenario  # noqa: E402
 from airdefense.scenario.models import Scenario  # noqa: E402
 from airdefense.sim.loop import RunResult, simulate  # noqa: E402
@@ -199,7 +200,7 @@ def coverage_samples(
 ) -> Samples:
     """Truth samples in coverage (module docstring) at the scored grid times of one run."""
     truth, plots = result.truth, result.plots
-    revisit = result.sites[0].preset.scan_period_s
+    revisit = result.radars[0].preset.scan_period_s
     det = plots.truth_id >= 0
     tid, tp = plots.truth_id[det], plots.t[det]
     order = np.lexsort((tp, tid))
@@ -220,7 +221,7 @@ def coverage_samples(
     k = np.rint(tt / truth.dt).astype(np.int64)
     assert k.min(initial=k0) >= k0
     xyz = truth.pos[k, obj]
-    radar = result.sites[0].position_enu
+    radar = result.radars[0].position_enu
     accel = recorded_acceleration(truth.pos)[k, obj]
     return Samples(
         run=run,
@@ -299,7 +300,7 @@ def run_collection(
     clock = time.perf_counter()
     for run, (offset, duration, scored_from) in enumerate(windows(total, chunk_s, warmup_s)):
         scenario = build_scenario(name, centre, offset, duration, max_flights, preset, tracking)
-        res = simulate(scenario)
+        res = simulate(resolve(scenario))
         flight_of = match_flights(res, flights, offset)
         cr.results.append(res)
         cr.flight_of.append(flight_of)
@@ -352,7 +353,7 @@ def classify(res: RunResult, s: Samples, tracked: np.ndarray) -> np.ndarray:
     confirmed row, initiation; afterwards the latest such row within two revisits decides.
     """
     tr = res.tracks
-    revisit = res.sites[0].preset.scan_period_s
+    revisit = res.radars[0].preset.scan_period_s
     out = np.full(s.t.size, -1, dtype=np.int64)
     upd = np.flatnonzero(tr.truth_id >= 0)
     upd = upd[np.lexsort((tr.t[upd], tr.truth_id[upd]))]

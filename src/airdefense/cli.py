@@ -103,6 +103,7 @@ def run(
     from airdefense.record.rundir import RunDirError, check_destination, default_run_dir, write_run
     from airdefense.report import write_report
     from airdefense.report.replay import write_replay
+    from airdefense.scenario import resolve
     from airdefense.sim.loop import simulate
     from airdefense.world.adsb import TrafficDataMissing
     from airdefense.world.build import CivilTrafficError
@@ -111,6 +112,7 @@ def run(
     path, sc = _load(scenario)
     if seed is not None:
         sc = sc.model_copy(update={"seed": seed})
+    theatre = resolve(sc, str(path))
     dest = out if out is not None else default_run_dir(sc.name)
     try:
         check_destination(dest)
@@ -122,11 +124,13 @@ def run(
         if show:
             with _progress() as bar:
                 task = bar.add_task(f"simulating {sc.name}", total=1.0)
-                result = simulate(sc, trial=trial, progress=lambda f: bar.update(task, completed=f))
+                result = simulate(
+                    theatre, trial=trial, progress=lambda f: bar.update(task, completed=f)
+                )
                 bar.update(task, description="writing run directory")
                 written = write_run(result, dest, finishers)
         else:
-            result = simulate(sc, trial=trial)
+            result = simulate(theatre, trial=trial)
             written = write_run(result, dest, finishers)
     except TrafficDataMissing as exc:
         raise _fail(f"{path}: civil_traffic: {exc}") from None

@@ -27,13 +27,12 @@ ALL_TABLES = [*TABLES, "summary"]
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A short simulated run with engagements (no report)."""
     from airdefense.record.rundir import write_run
-    from airdefense.scenario import library
-    from airdefense.scenario.load import load_scenario
+    from airdefense.scenario import library, load_scenario, resolve
     from airdefense.sim.loop import simulate
 
     sc = load_scenario(library.resolve("airliner-crossing"))
     sc = sc.model_copy(update={"duration_s": 180.0})
-    return write_run(simulate(sc), tmp_path_factory.mktemp("export") / "run")
+    return write_run(simulate(resolve(sc)), tmp_path_factory.mktemp("export") / "run")
 
 
 def _run(args: list[str]) -> Any:

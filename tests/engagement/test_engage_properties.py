@@ -9,18 +9,15 @@ from hypothesis import strategies as st
 
 from airdefense.engagement import identify as idn
 from airdefense.engagement.engage import Engagement
-from airdefense.geo import Frame
-from airdefense.record.events import EventLog
-from airdefense.record.schema import EventKind
-from airdefense.scenario import library
-from airdefense.scenario.load import load_scenario
+from airdefense.scenario import library, load_theatre
 from airdefense.sim.seeds import stage_seeds
 from airdefense.tracking.measurements import CONFIRMED, TrackUpdates
+from airdefense.types.events import EventKind, EventLog
 from airdefense.world.build import build_truth
 
-SCENARIO = load_scenario(library.resolve("airliner-crossing"))
-FRAME = Frame.from_degrees(SCENARIO.origin.lat_deg, SCENARIO.origin.lon_deg, 0.0)
-TRUTH = build_truth(SCENARIO, FRAME, np.random.default_rng(stage_seeds(SCENARIO.seed)["world"]))
+THEATRE = load_theatre(library.resolve("airliner-crossing"))
+FRAME = THEATRE.frame
+TRUTH = build_truth(THEATRE, np.random.default_rng(stage_seeds(THEATRE.seed)["world"]))
 
 
 def _picture(rng: np.random.Generator, n: int) -> TrackUpdates:
@@ -64,7 +61,7 @@ def test_a_cycle_respects_rules_rounds_channels_and_envelopes(
     seed: int, n: int, channels: int, missiles: int, rounds: int
 ) -> None:
     rng = np.random.default_rng(seed)
-    eng = Engagement(SCENARIO, FRAME, TRUTH, rng, np.random.default_rng(seed + 1))
+    eng = Engagement(THEATRE, TRUTH, rng, np.random.default_rng(seed + 1))
     bats = eng.batteries
     bats.target_channels[:] = channels
     bats.missile_channels[:] = missiles
@@ -92,8 +89,8 @@ def test_a_cycle_respects_rules_rounds_channels_and_envelopes(
     # channels: interceptors in flight and distinct targets per battery
     flying = eng.flyout.active_ids if eng.flyout is not None else np.zeros(0, dtype=int)
     if flying.size:
-        sb = np.asarray(eng.shot_battery)[flying]
-        st_ = np.asarray(eng.shot_track)[flying]
+        sb = eng.interceptors.battery_id[flying]
+        st_ = eng.interceptors.track[flying]
         for b in np.unique(sb):
             assert (sb == b).sum() <= missiles
             assert np.unique(st_[sb == b]).size <= channels

@@ -7,16 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from airdefense.record.schema import EventKind
-from airdefense.scenario import library
-from airdefense.scenario.load import load_scenario
+from airdefense.record.rundir import interceptors_table
+from airdefense.scenario import library, load_theatre
 from airdefense.sim.loop import RunResult, simulate
 from airdefense.systems import catalog
+from airdefense.types.events import EventKind
 
 
 @pytest.fixture(scope="module")
 def crossing() -> RunResult:
-    return simulate(load_scenario(library.resolve("airliner-crossing")))
+    return simulate(load_theatre(library.resolve("airliner-crossing")))
 
 
 def test_the_battery_engages_the_raid_and_spares_the_airliner(crossing: RunResult) -> None:
@@ -34,7 +34,7 @@ def test_only_tracks_identified_hostile_are_engaged(crossing: RunResult) -> None
     ev = crossing.events.table().to_pydict()
     hostile_tracks = {
         tr
-        for k, tr, d in zip(ev["kind"], ev["track_id"], ev["detail"], strict=True)
+        for k, tr, d in zip(ev["kind"], ev["track_id"], ev["identity"], strict=True)
         if k == EventKind.IDENTIFIED and d == "hostile"
     }
     engaged = {
@@ -46,13 +46,13 @@ def test_only_tracks_identified_hostile_are_engaged(crossing: RunResult) -> None
 
 
 def test_inventory_and_envelopes_are_respected(crossing: RunResult) -> None:
-    en = crossing.engagements
+    en = interceptors_table(crossing).to_pydict()
     preset = catalog.BATTERIES["s-400-class"]
     # never more rounds of a type than the default load holds
-    from airdefense.engagement.batteries import default_loads
+    from airdefense.scenario.theatre import default_loads
 
     loads = default_loads(preset, preset.launchers)
-    fired = {m: en.missile.count(m) for m in set(en.missile)}
+    fired = {m: en["missile"].count(m) for m in set(en["missile"])}
     assert all(fired[m] <= loads[m] for m in fired)
     # every planned intercept point lies inside its missile's range and altitude envelope
     ev = crossing.events.table().to_pydict()
@@ -69,11 +69,14 @@ def test_inventory_and_envelopes_are_respected(crossing: RunResult) -> None:
 
 
 def test_outcomes_are_recorded_for_every_interceptor(crossing: RunResult) -> None:
-    en = crossing.engagements
-    assert len(en.t) == crossing.summary["interceptors_used"]
-    allowed = {"flying", "kill", "miss", "timeout", "ground", "target_gone", "destroyed"}
-    assert set(en.outcome) <= allowed
-    kills = sum(1 for o in en.outcome if o == "kill")
+    en = interceptors_table(crossing).to_pydict()
+    assert len(en["launch_t"]) == crossing.summary["interceptors_used"]
+    allowed = {
+        "flying", "kill", "miss", "arrived_destroyed", "timeout", "ground", "target_gone",
+        "destroyed",
+    }  # fmt: skip
+    assert set(en["end_reason"]) <= allowed
+    kills = sum(1 for o in en["end_reason"] if o == "kill")
     assert kills == crossing.summary["kills"]
 
 
@@ -92,12 +95,13 @@ def test_channels_and_launch_rate_hold_when_they_bind(tmp_path: Path) -> None:
     )
     path = tmp_path / "tight.yaml"
     path.write_text(text)
-    run = simulate(load_scenario(path))
-    en = run.engagements
-    assert len(en.t) > 3
-    launch = np.asarray(en.t)
-    end = np.where(np.isnan(en.end_t), np.inf, np.asarray(en.end_t))
-    track = np.asarray(en.track_id)
+    run = simulate(load_theatre(path))
+    en = interceptors_table(run).to_pydict()
+    assert len(en["launch_t"]) > 3
+    launch = np.asarray(en["launch_t"], dtype=float)
+    end_t = np.asarray([np.nan if e is None else e for e in en["end_t"]], dtype=float)
+    end = np.where(np.isnan(end_t), np.inf, end_t)
+    track = np.asarray(en["end_track_id"])
     for t in np.unique(launch):
         flying = (launch <= t) & (end > t)
         assert flying.sum() <= 3

@@ -19,6 +19,7 @@ from airdefense.engagement.identify import (
     Identifier,
     replies_of,
 )
+from airdefense.types.settings import RulesOfEngagement
 
 
 def _rows(n, track, obj, speed=240.0, vz=0.0, height=10_000.0, t0=0.0, dt=10.0):
@@ -30,14 +31,17 @@ def _rows(n, track, obj, speed=240.0, vz=0.0, height=10_000.0, t0=0.0, dt=10.0):
 
 def _ident(replies, plans=None, **rules):
     return Identifier(
-        IdentificationRules(**rules), np.array(replies), plans, np.random.default_rng(0)
+        IdentificationRules.of(RulesOfEngagement(**rules)),
+        np.array(replies),
+        plans,
+        np.random.default_rng(0),
     )
 
 
 def test_a_civil_reply_makes_civil_and_silence_makes_hostile() -> None:
     ident = _ident([CIVIL_REPLY, NO_REPLY], reply_probability=1.0)
-    ids, new, _ = ident.update(*_rows(1, 1, 0))
-    assert list(ids) == [1] and list(new) == [CIVIL]
+    changes = ident.update(*_rows(1, 1, 0))
+    assert list(changes.track_id) == [1] and list(changes.identity) == [CIVIL]
     for k in range(2):
         ident.update(*_rows(1, 2, 1, t0=10.0 * k))
         assert ident.identity_of(np.array([2]))[0] == UNKNOWN
@@ -97,7 +101,10 @@ def test_silence_counts_equal_a_sequential_count(answers) -> None:
 def test_a_replying_object_is_never_called_hostile_unless_ballistic() -> None:
     rng = np.random.default_rng(4)
     ident = Identifier(
-        IdentificationRules(reply_probability=0.6), np.array([CIVIL_REPLY]), None, rng
+        IdentificationRules.of(RulesOfEngagement(reply_probability=0.6)),
+        np.array([CIVIL_REPLY]),
+        None,
+        rng,
     )
     for k in range(30):
         ident.update(*_rows(1, 9, 0, t0=10.0 * k))

@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from airdefense.cli import app
 from airdefense.montecarlo.sweep import canonical_json
 from airdefense.montecarlo.trial import FIGURES, run_trial
-from airdefense.scenario.load import load_scenario
+from airdefense.record.rundir import interceptors_table
+from airdefense.scenario import load_scenario, resolve
 from airdefense.sim.loop import simulate
 
 HERE = Path(__file__).parent
@@ -26,14 +27,13 @@ def test_trial_is_compact_and_matches_a_full_run(tmp_path: Path) -> None:
     assert len(pickle.dumps(r)) < 1500  # what a worker sends back per trial
     assert r.wall_s > 0 and r.sensors_s > 0
     # the same trial with the full analysis (what `airdefense run --trial 3` simulates)
-    full = simulate(sc, trial=3)
+    full = simulate(resolve(sc), trial=3)
     for key in FIGURES:
         if key != "threat_cost_killed_usd":
             assert getattr(r, key) == full.summary[key], key
     assert sum(n for _, n in r.interceptors_by_type) == r.interceptors_used
-    assert dict(r.interceptors_by_type) == {
-        m: full.engagements.missile.count(m) for m in set(full.engagements.missile)
-    }
+    fired = interceptors_table(full).column("missile").to_pylist()
+    assert dict(r.interceptors_by_type) == {m: fired.count(m) for m in set(fired)}
     killed = full.truth.end_reason == "killed"
     assert r.threat_cost_killed_usd == float(full.truth.cost_usd[killed].sum())
     ratio = full.summary["cost_exchange_ratio"]

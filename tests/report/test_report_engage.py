@@ -139,13 +139,12 @@ def test_run_without_engagements_or_batteries(tmp_path: Path) -> None:
 
 def test_simulated_run_report_tells_the_engagement_story(tmp_path: Path) -> None:
     from airdefense.record.rundir import write_run
-    from airdefense.scenario import library
-    from airdefense.scenario.load import load_scenario
+    from airdefense.scenario import library, load_scenario, resolve
     from airdefense.sim.loop import simulate
 
     sc = load_scenario(library.resolve("airliner-crossing"))
     sc = sc.model_copy(update={"duration_s": 300.0})
-    out = write_run(simulate(sc), tmp_path / "run", (write_report,))
+    out = write_run(simulate(resolve(sc)), tmp_path / "run", (write_report,))
     page = (out / "report.html").read_text(encoding="utf-8")
     for alt in _ALTS:
         assert alt in page

@@ -199,12 +199,11 @@ def test_report_compares_sensors_first_plot_ranges(tmp_path: Path) -> None:
 
     from airdefense.record.rundir import write_run
     from airdefense.report import write_report as write
-    from airdefense.scenario import library
-    from airdefense.scenario.load import load_scenario
+    from airdefense.scenario import library, load_scenario, resolve
     from airdefense.sim.loop import simulate
 
     sc = load_scenario(library.resolve("horizon-siting"))
-    out = write_run(simulate(sc), tmp_path / "run", (write,))
+    out = write_run(simulate(resolve(sc)), tmp_path / "run", (write,))
     page = (out / "report.html").read_text()
     section = page[page.index('id="reach"') :]
     rows = re.findall(r"<tr>(.*?)</tr>", section.split("</table>")[0], flags=re.S)

@@ -6,16 +6,15 @@ import numpy as np
 import pytest
 
 from airdefense.geo import Frame, horizon_range_m
-from airdefense.record.schema import EventKind
-from airdefense.scenario import library
-from airdefense.scenario.load import load_scenario
+from airdefense.scenario import library, load_scenario, load_theatre, resolve
 from airdefense.sim.loop import RunResult, simulate
+from airdefense.types.events import EventKind
 from airdefense.world.truth import Truth
 
 
 @pytest.fixture(scope="module")
 def siting() -> RunResult:
-    return simulate(load_scenario(library.resolve("horizon-siting")))
+    return simulate(load_theatre(library.resolve("horizon-siting")))
 
 
 def _first_range_by_sensor(run: RunResult, sensor_id: int, ids: np.ndarray) -> np.ndarray:
@@ -61,7 +60,7 @@ def test_event_log_bookkeeping(siting: RunResult) -> None:
     kinds = np.array(ev["kind"])
     obj = np.array(ev["object_id"])
     truth = siting.truth
-    launches = obj[kinds == EventKind.LAUNCH]
+    launches = obj[kinds == EventKind.OBJECT_START]
     assert sorted(launches) == list(range(truth.n))
     arrived = truth.hostile & np.isin(truth.end_reason, ["impact", "reached_aim"])
     assert sorted(obj[kinds == EventKind.LEAK]) == list(np.flatnonzero(arrived))
@@ -74,7 +73,8 @@ def test_event_log_bookkeeping(siting: RunResult) -> None:
 
 def test_same_seed_same_plots_other_trial_differs() -> None:
     sc = load_scenario(library.resolve("horizon-siting")).model_copy(update={"duration_s": 120.0})
-    a, b, c = simulate(sc), simulate(sc), simulate(sc, trial=1)
+    th = resolve(sc)
+    a, b, c = simulate(th), simulate(th), simulate(th, trial=1)
     for field in ("t", "range_m", "azimuth_rad", "truth_id"):
         np.testing.assert_array_equal(getattr(a.plots, field), getattr(b.plots, field))
     assert not np.array_equal(a.truth.start_s, c.truth.start_s)
@@ -117,7 +117,7 @@ def test_the_tracker_follows_the_radars(siting: RunResult) -> None:
 
 def test_same_seed_same_tracks() -> None:
     sc = load_scenario(library.resolve("horizon-siting")).model_copy(update={"duration_s": 200.0})
-    a, b = simulate(sc).tracks, simulate(sc).tracks
+    a, b = simulate(resolve(sc)).tracks, simulate(resolve(sc)).tracks
     for name in ("t", "track_id", "x", "vz", "status", "quality", "truth_id"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
 
@@ -130,7 +130,7 @@ def test_identification_calls_threats_hostile_and_civil_flights_civil(siting: Ru
 
 def test_without_analysis_the_outcome_is_the_same(siting: RunResult) -> None:
     # a Monte Carlo trial skips coverage diagrams and track scoring, nothing else
-    lean = simulate(load_scenario(library.resolve("horizon-siting")), analysis=False)
+    lean = simulate(load_theatre(library.resolve("horizon-siting")), analysis=False)
     assert lean.track_score is None and lean.coverage == {}
     assert np.isnan(lean.summary["gospa_mean_m"])
     same = {
@@ -145,10 +145,12 @@ def test_batteries_table_accounts_for_every_round_fired() -> None:
 
     from airdefense.record.rundir import build_tables
 
-    run = simulate(load_scenario(library.resolve("airliner-crossing")))
-    bats = build_tables(run)["batteries"].to_pylist()
+    run = simulate(load_theatre(library.resolve("airliner-crossing")))
+    tables = build_tables(run)
+    bats = tables["batteries"].to_pylist()
     assert len(bats) == run.batteries.n_shooters
-    fired = Counter(zip(run.engagements.battery, run.engagements.missile, strict=True))
+    shots = tables["interceptors"].to_pydict()
+    fired = Counter(zip(shots["battery"], shots["missile"], strict=True))
     assert sum(fired.values()) > 0
     for row in bats:
         assert row["rounds_loaded"] - row["rounds_left"] == fired[(row["battery"], row["missile"])]

@@ -122,18 +122,16 @@ def test_no_flight_keeps_an_impossible_altitude_jump(name: str) -> None:
 
 @needs_traffic
 def test_trials_reuse_the_placement_but_never_share_its_arrays() -> None:
-    from airdefense.scenario import library
-    from airdefense.scenario.load import load_scenario
+    from airdefense.scenario import library, load_theatre
     from airdefense.world.build import build_truth
 
-    sc = load_scenario(library.resolve("vessa-shield"))
-    frame = Frame.from_degrees(sc.origin.lat_deg, sc.origin.lon_deg, sc.origin.alt_m)
-    a = build_truth(sc, frame, np.random.default_rng(1))
+    theatre = load_theatre(library.resolve("vessa-shield"))
+    a = build_truth(theatre, np.random.default_rng(1))
     civil = np.flatnonzero(a.category == "civil")
     assert civil.size > 10
     before = a.pos[:, civil].copy()
     a.pos[:, civil] = 0.0  # a trial that scribbles on its truth
     a.end_s[civil] = -1.0
-    b = build_truth(sc, frame, np.random.default_rng(2))
+    b = build_truth(theatre, np.random.default_rng(2))
     np.testing.assert_array_equal(b.pos[:, civil], before)
     assert (b.end_s[civil] > 0).all()

@@ -338,6 +338,27 @@ def truth_state(tr_pos, tr_vel, tr_t0, tr_dt, j, t):
 
 
 @njit(cache=True, fastmath=False, nogil=True)
+def _sample_path(i, t_launch, ts, tb, px, py, pz, qx, qy, qz, step, ids, t_out, p_out, n_out):
+    """Append the samples of interceptor i's path at t_launch + m step in (ts, tb], its
+    position going linearly from p (at ts) to q (at tb)."""
+    m = math.floor((ts - t_launch) / step) + 1.0
+    h = tb - ts
+    while True:
+        ti = t_launch + m * step
+        if ti > tb:
+            return
+        f = (ti - ts) / h
+        k = n_out[0]
+        ids[k] = i
+        t_out[k] = ti
+        p_out[k, 0] = px + f * (qx - px)
+        p_out[k, 1] = py + f * (qy - py)
+        p_out[k, 2] = pz + f * (qz - pz)
+        n_out[0] = k + 1
+        m += 1.0
+
+
+@njit(cache=True, fastmath=False, nogil=True)
 def advance_kernel(
     rows,
     pos,
@@ -375,6 +396,11 @@ def advance_kernel(
     out_miss,
     out_pos,
     out_speed,
+    path_step,
+    path_id,
+    path_t,
+    path_pos,
+    path_n,
 ):
     """Advance the interceptors ``rows`` (K,) from t0 to t1 in n_sub equal sub-steps.
 
@@ -395,6 +421,11 @@ def advance_kernel(
 
     State arrays are indexed by interceptor id and updated in place; outputs (K,) by
     position in ``rows``: code (0 = still flying), time, miss distance, position, speed.
+
+    The flown path is sampled every ``path_step`` seconds of flight (> 0): each sample time
+    ``t_launch + m path_step`` inside a sub-step gets the position interpolated linearly
+    between the sub-step's ends, appended to ``path_id``, ``path_t`` and ``path_pos`` at
+    ``path_n[0]`` (the buffers hold ceil((t1 - t0) / path_step) + 1 samples an interceptor).
     """
     n = rows.shape[0]
     h_grid = (t1 - t0) / n_sub
@@ -546,6 +577,10 @@ def advance_kernel(
                 code = GROUND
                 t_end = ts
             else:
+                _sample_path(
+                    i, t_launch[i], ts, tb, px, py, pz, qx, qy, qz,
+                    path_step, path_id, path_t, path_pos, path_n,
+                )  # fmt: skip
                 px, py, pz, vx, vy, vz = qx, qy, qz, wx, wy, wz
                 pos[i, 0], pos[i, 1], pos[i, 2] = px, py, pz
                 vel[i, 0], vel[i, 1], vel[i, 2] = vx, vy, vz

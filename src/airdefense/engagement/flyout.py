@@ -81,6 +81,7 @@ __all__ = [
     "CATEGORIES",
     "LOFT_GAINS",
     "OUTCOMES",
+    "PATH_STEP_S",
     "REASONS",
     "Flyout",
     "FlyoutEvents",
@@ -118,6 +119,8 @@ LOFT_GAINS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.45, 0.6)
 #: Integration step of the tables (s): coarser than the flyout's; flights at the tables'
 #: points agree with them to ~1 % (a test checks).
 TABLE_STEP_S = 0.1
+#: Step (s of flight) at which an interceptor's flown path is recorded.
+PATH_STEP_S = 0.5
 #: Grid of the tables a :class:`Flyout` uses (points over range x height).
 TABLE_RANGES = 31
 TABLE_HEIGHTS = 13
@@ -740,11 +743,17 @@ class Flyout:
         frame: Frame,
         dt_s: float = 0.05,
         tables: Sequence[FlyoutTable] | None = None,
+        path_step_s: float = PATH_STEP_S,
     ) -> None:
         if not presets:
             raise ValueError("presets must not be empty")
         if not dt_s > 0.0:
             raise ValueError("dt_s must be > 0")
+        if not path_step_s > 0.0:
+            raise ValueError("path_step_s must be > 0")
+        self.path_step_s = float(path_step_s)
+        # the flown paths: chunks of (interceptor id, t, ENU position) samples
+        self._path_chunks: list[tuple[IntArray, FloatArray, FloatArray]] = []
         self.presets = tuple(presets)
         self.frame = frame
         self.dt_s = float(dt_s)
@@ -902,6 +911,7 @@ class Flyout:
         self._loft[ids] = loft
         self._floor[ids] = np.minimum(_height_fast(self.frame, site), 0.0) - GROUND_MARGIN_M
         self._active[ids] = True
+        self._path_chunks.append((ids, np.full(k, float(t)), site.copy()))
         return ids
 
     def _live(self, ids: ArrayLike) -> IntArray:
@@ -946,8 +956,28 @@ class Flyout:
         self.command(ids, t, target_pos, target_vel)
 
     def destroy(self, ids: ArrayLike) -> None:
-        """End interceptors now without an event (self-destruct ordered by the loop)."""
-        self._active[self._live(ids)] = False
+        """End interceptors now without an event (self-destruct ordered by the loop); their
+        paths end where the latest :meth:`advance` left them."""
+        ids = self._live(ids)
+        ids = ids[self._active[ids]]
+        self._active[ids] = False
+        self._path_chunks.append((ids, self._t_cur[ids].copy(), self._pos[ids].copy()))
+
+    def paths(self) -> tuple[IntArray, FloatArray, FloatArray]:
+        """Every interceptor's flown path so far: ids (P,), times (P,) and ENU positions
+        (P, 3), sorted by id then time. A path starts at the launch site, is sampled every
+        :attr:`path_step_s` seconds of flight and ends where the flight ended (or, while it
+        flies, where the latest :meth:`advance` left it)."""
+        live = self.active_ids
+        chunks = [*self._path_chunks, (live, self._t_cur[live], self._pos[live])]
+        ids = np.concatenate([c[0] for c in chunks])
+        t = np.concatenate([c[1] for c in chunks])
+        pos = np.concatenate([c[2].reshape(-1, 3) for c in chunks])
+        order = np.lexsort((t, ids))
+        ids, t, pos = ids[order], t[order], pos[order]
+        keep = np.ones(ids.shape[0], dtype=bool)
+        keep[1:] = (ids[1:] != ids[:-1]) | (t[1:] != t[:-1])  # an end on a sample time
+        return ids[keep], t[keep], pos[keep]
 
     def _category_codes(self, truth: Truth) -> IntArray:
         """Index into CATEGORIES (len(CATEGORIES) for any other) of every truth object,
@@ -987,6 +1017,11 @@ class Flyout:
         out_miss = np.empty(n)
         out_pos = np.empty((n, 3))
         out_speed = np.empty(n)
+        per = int(np.ceil((t1 - t0) / self.path_step_s)) + 1
+        path_id = np.empty(n * per, dtype=np.int64)
+        path_t = np.empty(n * per)
+        path_pos = np.empty((n * per, 3))
+        path_n = np.zeros(1, dtype=np.int64)
         dead_t = np.full(tr.n, np.inf)
         cst = self._consts
         _k.advance_kernel(
@@ -1026,13 +1061,22 @@ class Flyout:
             out_miss,
             out_pos,
             out_speed,
+            self.path_step_s,
+            path_id,
+            path_t,
+            path_pos,
+            path_n,
         )
+        m = int(path_n[0])
+        if m:
+            self._path_chunks.append((path_id[:m].copy(), path_t[:m].copy(), path_pos[:m].copy()))
         ended = np.flatnonzero(out_code != _k.FLYING)
         if ended.size == 0:
             return FlyoutEvents.empty()
         ended = ended[np.argsort(out_t[ended], kind="stable")]
         ids = rows[ended]
         self._active[ids] = False
+        self._path_chunks.append((ids, out_t[ended].copy(), out_pos[ended].copy()))
         return FlyoutEvents(
             interceptor_id=ids,
             t=out_t[ended],

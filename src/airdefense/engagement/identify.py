@@ -31,31 +31,70 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
+from airdefense.types.events import IDENTIFICATION_RULES, IDENTITIES
+from airdefense.types.settings import RulesOfEngagement
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 #: Identity codes, in the order of :data:`IDENTITY_NAMES`.
 UNKNOWN, CIVIL, FRIEND, HOSTILE = 0, 1, 2, 3
-IDENTITY_NAMES = ("unknown", "civil", "friend", "hostile")
-#: Metres of plan distance one second of time difference counts as (see FlightPlans).
-PLAN_TIME_SCALE_MPS = 100.0
+IDENTITY_NAMES = IDENTITIES
+#: Rule codes, in the order of :data:`~airdefense.types.events.IDENTIFICATION_RULES`.
+NO_EVIDENCE, BY_FRIEND_REPLY, BY_CIVIL_REPLY, BY_FLIGHT_PLAN, BY_BALLISTIC_ARC, BY_SILENCE = range(
+    6
+)
+RULE_NAMES = IDENTIFICATION_RULES
 #: What an object answers to an interrogation.
 NO_REPLY, CIVIL_REPLY, FRIEND_REPLY = 0, 1, 2
 
 
 @dataclass(frozen=True)
 class IdentificationRules:
-    """Thresholds of the identification criteria (see the module docstring)."""
+    """Thresholds of the identification criteria (see the module docstring), in SI units;
+    :meth:`of` takes them from the scenario's rules of engagement."""
 
-    reply_probability: float = 0.95
-    silent_interrogations: int = 3
-    ballistic_speed_mps: float = 1_000.0
-    ballistic_climb_mps: float = 300.0
-    ballistic_updates: int = 2  # one wild velocity (a track jumping to another plot) is not an arc
-    low_level_m: float = 300.0
-    low_level_speed_mps: float = 120.0
-    plan_distance_m: float = 5_000.0
-    plan_updates: int = 2
+    reply_probability: float
+    silent_interrogations: int
+    ballistic_speed_mps: float
+    ballistic_climb_mps: float
+    ballistic_updates: int  # one wild velocity (a track jumping to another plot) is not an arc
+    low_level_m: float
+    low_level_speed_mps: float
+    plan_distance_m: float
+    plan_time_scale_mps: float
+    plan_updates: int
+
+    @classmethod
+    def of(cls, rules: RulesOfEngagement) -> IdentificationRules:
+        """The criteria of a scenario's rules of engagement."""
+        return cls(
+            reply_probability=rules.reply_probability,
+            silent_interrogations=rules.silent_interrogations,
+            ballistic_speed_mps=rules.ballistic_speed_mps,
+            ballistic_climb_mps=rules.ballistic_climb_mps,
+            ballistic_updates=rules.ballistic_updates,
+            low_level_m=rules.low_level_m,
+            low_level_speed_mps=rules.low_level_speed_mps,
+            plan_distance_m=rules.flight_plan_distance_km * 1000.0,
+            plan_time_scale_mps=rules.flight_plan_time_scale_mps,
+            plan_updates=rules.flight_plan_updates,
+        )
+
+
+@dataclass(frozen=True)
+class IdentityChanges:
+    """The tracks whose identity changed in an update (K,): new and previous identity codes,
+    the rule that decided (:data:`RULE_NAMES` codes) and the time."""
+
+    track_id: IntArray
+    identity: IntArray
+    previous: IntArray
+    rule: IntArray
+    t: FloatArray
+
+    def __len__(self) -> int:
+        return int(self.track_id.shape[0])
 
 
 class FlightPlans:
@@ -63,15 +102,16 @@ class FlightPlans:
 
     One KD-tree over (x, y, z, c t) of every planned sample, built once: a track matches a plan
     when within ``distance`` of a planned position at about the same time, with c =
-    :data:`PLAN_TIME_SCALE_MPS` turning a time difference into a distance (the grid's
-    half-step then costs at most ~c * dt / 2 of it).
+    ``time_scale_mps`` turning a time difference into a distance (the grid's half-step then
+    costs at most ~c * dt / 2 of it).
     """
 
-    def __init__(self, t: FloatArray, pos: FloatArray) -> None:
+    def __init__(self, t: FloatArray, pos: FloatArray, time_scale_mps: float = 100.0) -> None:
         self.t = np.asarray(t, dtype=np.float64)  # (T,)
         self.pos = np.asarray(pos, dtype=np.float64)  # (T, F, 3), NaN when not airborne
+        self.time_scale_mps = float(time_scale_mps)
         k, f = np.nonzero(np.isfinite(self.pos[:, :, 0]))
-        pts = np.column_stack([self.pos[k, f], PLAN_TIME_SCALE_MPS * self.t[k]])
+        pts = np.column_stack([self.pos[k, f], self.time_scale_mps * self.t[k]])
         self._tree = cKDTree(pts) if pts.shape[0] else None
 
     def near(self, t: FloatArray, xyz: FloatArray, distance_m: float) -> NDArray[np.bool_]:
@@ -79,7 +119,7 @@ class FlightPlans:
         t = np.asarray(t, dtype=np.float64)
         if self._tree is None or t.size == 0:
             return np.zeros(t.shape[0], dtype=bool)
-        q = np.column_stack([np.asarray(xyz, dtype=np.float64), PLAN_TIME_SCALE_MPS * t])
+        q = np.column_stack([np.asarray(xyz, dtype=np.float64), self.time_scale_mps * t])
         d, _ = self._tree.query(q, k=1, distance_upper_bound=distance_m)
         return np.isfinite(d)
 
@@ -137,10 +177,10 @@ class Identifier:
         height_m: FloatArray,
         truth_id: IntArray,
         steady: NDArray[np.bool_] | None = None,
-    ) -> tuple[IntArray, IntArray, FloatArray]:
+    ) -> IdentityChanges:
         """Take confirmed-track updates (one row each: time, track number, ENU position and
         velocity, height above the ellipsoid, truth id of the updating plot or -1) and return
-        the tracks whose identity changed: (track ids, new identities, times).
+        the tracks whose identity changed.
 
         ``steady`` marks the rows whose track was not coasting just before: only those count
         as kinematic evidence (a track that coasted and then took a far plot shows a wild
@@ -149,7 +189,7 @@ class Identifier:
         tid = np.asarray(track_id, dtype=np.int64)
         if tid.size == 0:
             e = np.zeros(0, dtype=np.int64)
-            return e, e, np.zeros(0)
+            return IdentityChanges(e, e, e, e, np.zeros(0))
         self._grow(int(tid.max()) + 1)
         # transponder: the object behind the plot answers, if it can, with probability p
         obj = np.asarray(truth_id, dtype=np.int64)
@@ -191,22 +231,43 @@ class Identifier:
                 np.add.at(self.plan_hits, tid[ask], on_plan.astype(np.int64))
         return self._decide(ids, float(np.max(t)))
 
-    def _decide(self, ids: IntArray, t: float) -> tuple[IntArray, IntArray, FloatArray]:
+    def _decide(self, ids: IntArray, t: float) -> IdentityChanges:
         r = self.rules
         new = np.full(ids.size, UNKNOWN, dtype=np.int64)
-        civil = (self.civil_replies[ids] > 0) | (self.plan_hits[ids] >= r.plan_updates)
+        rule = np.full(ids.size, NO_EVIDENCE, dtype=np.int64)
+        civil_reply = self.civil_replies[ids] > 0
+        civil = civil_reply | (self.plan_hits[ids] >= r.plan_updates)
         silent = (self.silent[ids] >= r.silent_interrogations) & (
             self.plan_hits[ids] < r.plan_updates
         )
         new[civil] = CIVIL
-        new[self.friend_replies[ids] > 0] = FRIEND
-        hostile = self.ballistic[ids] | (silent & (self.civil_replies[ids] == 0))
-        hostile &= self.friend_replies[ids] == 0
+        rule[civil] = np.where(civil_reply[civil], BY_CIVIL_REPLY, BY_FLIGHT_PLAN)
+        friend = self.friend_replies[ids] > 0
+        new[friend] = FRIEND
+        rule[friend] = BY_FRIEND_REPLY
+        ballistic = self.ballistic[ids]
+        hostile = ballistic | (silent & (self.civil_replies[ids] == 0))
+        hostile &= ~friend
         new[hostile] = HOSTILE
+        rule[hostile] = np.where(ballistic[hostile], BY_BALLISTIC_ARC, BY_SILENCE)
         changed = new != self.identity[ids]
-        self.identity[ids[changed]] = new[changed]
-        self.since[ids[changed]] = t
-        return ids[changed], new[changed], np.full(int(changed.sum()), t)
+        ch = ids[changed]
+        previous = self.identity[ch].copy()
+        self.identity[ch] = new[changed]
+        self.since[ch] = t
+        return IdentityChanges(ch, new[changed], previous, rule[changed], np.full(ch.size, t))
+
+    def evidence(self, track_id: IntArray) -> dict[str, IntArray]:
+        """What each track has gathered so far: civil and friend replies, interrogations
+        unanswered in a row, updates correlated with a flight plan, updates on an arc."""
+        tid = np.asarray(track_id, dtype=np.int64)
+        return {
+            "civil_replies": self.civil_replies[tid].copy(),
+            "friend_replies": self.friend_replies[tid].copy(),
+            "silent_run": self.silent[tid].copy(),
+            "plan_hits": self.plan_hits[tid].copy(),
+            "arc_updates": self.arc_updates[tid].copy(),
+        }
 
     def identity_of(self, track_id: IntArray) -> IntArray:
         """Current identity codes of tracks (unknown for numbers never seen)."""

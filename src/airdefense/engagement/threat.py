@@ -43,13 +43,20 @@ class ThreatAssessment:
     arrival: FloatArray
 
 
-def classify(vel: FloatArray, height_m: FloatArray, ballistic: NDArray[np.bool_]) -> IntArray:
+def classify(
+    vel: FloatArray,
+    height_m: FloatArray,
+    ballistic: NDArray[np.bool_],
+    drone_max_speed_mps: float = 80.0,
+    cruise_max_height_m: float = 1_500.0,
+) -> IntArray:
     """Class of each track from its kinematics: ballistic if identification saw an arc;
-    drone below 80 m/s; cruise missile below 1,500 m and faster; aircraft otherwise."""
+    drone below ``drone_max_speed_mps``; cruise missile below ``cruise_max_height_m`` and
+    faster; aircraft otherwise (the defaults are the doctrine's)."""
     speed = np.linalg.norm(vel, axis=-1)
     out = np.full(speed.shape, AIRCRAFT, dtype=np.int64)
-    out[(np.asarray(height_m) < 1_500.0) & (speed >= 80.0)] = CRUISE
-    out[speed < 80.0] = DRONE
+    out[(np.asarray(height_m) < cruise_max_height_m) & (speed >= drone_max_speed_mps)] = CRUISE
+    out[speed < drone_max_speed_mps] = DRONE
     out[np.asarray(ballistic, dtype=bool)] = BALLISTIC
     return out
 

@@ -109,6 +109,7 @@ def run_trial(scenario_json: str, point: int, trial: int) -> TrialResult:
     (``airdefense.sim.seeds``), so ``airdefense run SCENARIO --trial N`` reproduces it.
     Any exception from the simulation is caught and returned as the result's ``error``.
     """
+    from airdefense.scenario import resolve
     from airdefense.sim.loop import simulate
 
     clock = time.perf_counter()
@@ -116,11 +117,13 @@ def run_trial(scenario_json: str, point: int, trial: int) -> TrialResult:
     try:
         scenario = scenario_of(scenario_json)
         seed = scenario.seed
-        result = simulate(scenario, trial, analysis=False)
+        result = simulate(resolve(scenario), trial, analysis=False)
         s = result.summary
         truth = result.truth
         killed = truth.end_reason == "killed"
-        by_type = Counter(result.engagements.missile)
+        log = result.interceptors
+        types = result.batteries.missile_types if result.batteries is not None else []
+        by_type = Counter(types[m].name for m in log.missile_type[: log.n])
         t = result.timings_s
         return TrialResult(
             point=point,

@@ -118,10 +118,14 @@ def run_database(run_dir: Path) -> Path:
 
 
 def table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The run's tables present in the database, in schema order, then ``summary``."""
-    rows = con.sql("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()
+    """The run's tables present in the database, in schema order, then ``summary`` and the
+    ``engagements`` view (one row per interceptor, as analysts ask for it)."""
+    rows = con.sql(
+        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary "
+        "UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT temporary AND NOT internal"
+    ).fetchall()
     present = {str(r[0]) for r in rows}
-    return [name for name in (*TABLES, "summary") if name in present]
+    return [name for name in (*TABLES, "summary", "engagements") if name in present]
 
 
 def export_run(

@@ -21,13 +21,10 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import yaml
 
 from airdefense import __version__
 from airdefense.errors import AirdefenseError
-from airdefense.record.schema import SUMMARY_COLUMNS, TABLES
-from airdefense.scenario.load import position_to_map
-from airdefense.systems import catalog
+from airdefense.record.schema import RUN_FORMAT, SUMMARY_COLUMNS, TABLES, VIEWS
 from airdefense.tracking.measurements import STATUS_NAMES
 
 if TYPE_CHECKING:
@@ -91,12 +88,9 @@ def _umask() -> int:
 
 
 def write_scenario_yaml(result: RunResult, path: Path) -> None:
-    """The scenario as resolved (defaults filled in, seed and trial recorded)."""
-    data = result.scenario.model_dump(mode="json", exclude_none=True)
+    """The scenario as run (defaults filled in, seed and trial recorded)."""
     header = f"# airdefense {__version__}: scenario as run (trial {result.trial})\n"
-    path.write_text(
-        header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8"
-    )
+    path.write_text(header + result.theatre.document, encoding="utf-8")
 
 
 def write_database(result: RunResult, path: Path) -> None:
@@ -106,6 +100,8 @@ def write_database(result: RunResult, path: Path) -> None:
     try:
         for name, ddl in TABLES.items():
             con.execute(f"CREATE TABLE {name} ({ddl})")
+        for name, sql in VIEWS.items():
+            con.execute(f"CREATE VIEW {name} AS {sql}")
         con.execute(
             "CREATE TABLE summary ("
             + ", ".join(f"{col} {typ}" for col, (typ, _) in SUMMARY_COLUMNS.items())
@@ -125,32 +121,32 @@ def write_database(result: RunResult, path: Path) -> None:
 
 def build_tables(result: RunResult) -> dict[str, pa.Table]:
     """The run's tables as Arrow tables, in a deterministic row order."""
-    s = result.scenario
+    th = result.theatre
     frame = result.frame
     truth = result.truth
     out: dict[str, pa.Table] = {}
     meta = {
-        "scenario": s.name,
-        "description": s.description,
-        "seed": str(s.seed),
+        "scenario": th.name,
+        "description": th.description,
+        "seed": str(th.seed),
         "trial": str(result.trial),
-        "duration_s": repr(float(s.duration_s)),
-        "dt_s": repr(float(s.time_step_s)),
-        "origin_lat_deg": repr(s.origin.lat_deg),
-        "origin_lon_deg": repr(s.origin.lon_deg),
-        "origin_alt_m": repr(s.origin.alt_m),
-        "area_radius_km": repr(s.area_radius_km),
+        "duration_s": repr(float(th.duration_s)),
+        "dt_s": repr(float(th.time_step_s)),
+        "origin_lat_deg": repr(th.origin[0]),
+        "origin_lon_deg": repr(th.origin[1]),
+        "origin_alt_m": repr(th.origin[2]),
+        "area_radius_km": repr(th.area_radius_m / 1000.0),
         "airdefense_version": __version__,
+        "run_format": str(RUN_FORMAT),
     }
     out["meta"] = pa.table({"key": list(meta), "value": list(meta.values())})
 
     rows = []
-    for i, a in enumerate(s.assets):
-        e, n, h = position_to_map(frame, a.position)
-        x, y, z = frame.map_to_enu(e, n, h)
-        lat, lon = frame.map_to_geodetic(e, n)
+    for a in th.assets:
+        pl = a.place
+        x, y, z = pl.enu
         rows.append(
-            (i, a.name, x, y, z, np.degrees(lat), np.degrees(lon), h, a.radius_km * 1000.0, a.value)
+            (a.asset_id, a.name, x, y, z, pl.lat_deg, pl.lon_deg, pl.height_m, a.radius_m, a.value)
         )
     out["assets"] = _rows(
         rows,
@@ -158,9 +154,9 @@ def build_tables(result: RunResult) -> dict[str, pa.Table]:
     )
 
     rows = []
-    for site in result.sites:
+    for site in th.radars:
         p = site.preset
-        x, y, z = site.position_enu
+        x, y, z = site.antenna_enu
         rows.append(
             (
                 site.sensor_id,
@@ -171,9 +167,9 @@ def build_tables(result: RunResult) -> dict[str, pa.Table]:
                 x,
                 y,
                 z,
-                site.lat_deg,
-                site.lon_deg,
-                site.ground_alt_m + p.antenna_height_m,
+                site.ground.lat_deg,
+                site.ground.lon_deg,
+                site.ground.height_m + p.antenna_height_m,
                 p.antenna_height_m,
                 site.boresight_rad,
                 np.radians(p.sector_width_deg),
@@ -217,6 +213,7 @@ def build_tables(result: RunResult) -> dict[str, pa.Table]:
             "category": pa.array(truth.category.astype(str)),
             "preset": pa.array(truth.preset.astype(str)),
             "raid": pa.array(truth.raid.astype(np.int32)),
+            "side": pa.array(truth.side.astype(str)),
             "hostile": pa.array(truth.hostile),
             "rcs_m2": pa.array(truth.rcs_m2),
             "swerling": pa.array(truth.swerling.astype(np.int32)),
@@ -310,6 +307,7 @@ def build_tables(result: RunResult) -> dict[str, pa.Table]:
                 "min_altitude_m": pa.array([x.min_altitude_m for x in m], pa.float64()),
                 "max_altitude_m": pa.array([x.max_altitude_km * 1000.0 for x in m], pa.float64()),
                 "cost_usd": pa.array([x.cost_usd for x in m], pa.float64()),
+                "first_launcher": pa.array(bats.first_launcher.astype(np.int32)),
                 "launchers": pa.array(bats.launchers[b].astype(np.int32)),
                 "target_channels": pa.array(bats.target_channels[b].astype(np.int32)),
                 "missile_channels": pa.array(bats.missile_channels[b].astype(np.int32)),
@@ -317,18 +315,15 @@ def build_tables(result: RunResult) -> dict[str, pa.Table]:
                 "reaction_time_s": pa.array(bats.reaction_time_s[b].astype(np.float64)),
             }
         )
-    en = result.engagements
-    out["engagements"] = pa.table(
+    out["interceptors"] = interceptors_table(result)
+    ids, t, pos = result.interceptor_paths
+    out["interceptor_paths"] = pa.table(
         {
-            "t": pa.array(np.asarray(en.t, dtype=np.float64)),
-            "battery": pa.array(en.battery, type=pa.string()),
-            "missile": pa.array(en.missile, type=pa.string()),
-            "track_id": pa.array(np.asarray(en.track_id, dtype=np.int32)),
-            "object_id": pa.array(np.asarray(en.object_id, dtype=np.int32)),
-            "outcome": pa.array(en.outcome, type=pa.string()),
-            "cost_usd": pa.array(
-                [catalog.MISSILES[m].cost_usd for m in en.missile], type=pa.float64()
-            ),
+            "interceptor_id": pa.array(ids.astype(np.int32)),
+            "t": pa.array(t),
+            "x": pa.array(pos[:, 0]),
+            "y": pa.array(pos[:, 1]),
+            "z": pa.array(pos[:, 2]),
         }
     )
     fly: dict[str, list] = {
@@ -375,6 +370,47 @@ def _nan_to_null(table: pa.Table) -> pa.Table:
             if pc.any(pc.is_nan(col)).as_py():
                 table = table.set_column(i, field, pc.if_else(pc.is_nan(col), None, col))
     return table
+
+
+def interceptors_table(result: RunResult) -> pa.Table:
+    """One row per interceptor (the ``interceptors`` table), by id."""
+    log = result.interceptors
+    n = log.n
+    bats = result.batteries
+    names = bats.names if bats is not None else []
+    types = bats.missile_types if bats is not None else []
+    b = log.battery_id[:n]
+    m = log.missile_type[:n]
+    cols = {
+        "interceptor_id": np.arange(n, dtype=np.int32),
+        "battery_id": b.astype(np.int32),
+        "battery": pa.array([names[k] for k in b], pa.string()),
+        "launcher": log.launcher[:n].astype(np.int32),
+        "missile": pa.array([types[k].name for k in m], pa.string()),
+        "plan_t": log.plan_t[:n],
+        "launch_t": log.launch_t[:n],
+        "launch_x": log.site[:n, 0],
+        "launch_y": log.site[:n, 1],
+        "launch_z": log.site[:n, 2],
+        "track_id": log.track0[:n].astype(np.int32),
+        "object_id": log.object0[:n].astype(np.int32),
+        "pip_t": log.intercept_t[:n],
+        "pip_x": log.pip[:n, 0],
+        "pip_y": log.pip[:n, 1],
+        "pip_z": log.pip[:n, 2],
+        "pk_planned": log.pk[:n],
+        "retargets": log.retargets[:n].astype(np.int32),
+        "end_track_id": log.track[:n].astype(np.int32),
+        "end_object_id": log.object[:n].astype(np.int32),
+        "end_t": log.end_t[:n],
+        "end_reason": pa.array(log.end_reason().astype(str), pa.string()),
+        "miss_m": log.miss_m[:n],
+        "end_x": log.end_pos[:n, 0],
+        "end_y": log.end_pos[:n, 1],
+        "end_z": log.end_pos[:n, 2],
+        "cost_usd": pa.array([types[k].cost_usd for k in m], pa.float64()),
+    }
+    return pa.table({k: v if isinstance(v, pa.Array) else pa.array(v) for k, v in cols.items()})
 
 
 def truth_table(result: RunResult) -> pa.Table:

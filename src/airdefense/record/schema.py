@@ -1,32 +1,25 @@
-"""The run database's tables and the event log's schema.
+"""The run database's tables and views, declared once.
 
-Every table of ``run.duckdb`` is declared here, once; writers and readers (report, replay,
-interop, Monte Carlo) use these names. Units are SI and radians, as inside the simulator;
-latitude/longitude are degrees (WGS-84) because that is what every map expects.
-Time ``t`` is seconds since scenario start.
+Every table of ``run.duckdb`` is declared here; the writer (:mod:`.rundir`) creates them and
+the one reader (:mod:`.reader`) serves them to the report, the replay, the exports and the
+Python API. Units are SI and radians, as inside the simulator; latitude/longitude are
+degrees (WGS-84) because that is what every map expects. Time ``t`` is seconds since the
+scenario's start; positions ``x, y, z`` are ENU metres in the scenario's frame (its origin
+is in ``meta``). The events table's columns come from
+:data:`airdefense.types.events.EVENT_COLUMNS`, one view ``events_<kind>`` per kind.
+
+:data:`RUN_FORMAT` is the version of this layout, written to ``meta`` as ``run_format``;
+a reader refuses a database of another format with one line naming the version that
+wrote it.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
+from airdefense.types.events import EVENT_COLUMNS, EventKind, kind_columns
 
-
-class EventKind(StrEnum):
-    """Kinds of events in the log (ARCHITECTURE.md, 'Events')."""
-
-    LAUNCH = "launch"  # a threat launched / a civil flight entered the picture
-    FIRST_DETECTION = "first_detection"  # first plot of an object by any sensor
-    DETECTION = "detection"  # reserved: plots live in the detections table
-    TRACK_CONFIRMED = "track_confirmed"
-    TRACK_DROPPED = "track_dropped"
-    IDENTIFIED = "identified"
-    ENGAGEMENT_PLANNED = "engagement_planned"
-    INTERCEPT = "intercept"
-    KILL = "kill"
-    MISS = "miss"
-    LEAK = "leak"  # a threat reached its aim point alive
-    ASSET_HIT = "asset_hit"  # ... inside a defended asset's radius
-    END = "end"  # an object's trajectory ended for another reason (landing, end of record)
+#: Version of the run database's layout (1: before typed events and the interceptor
+#: record; 2: typed events, interceptors, interceptor paths, objects' sides).
+RUN_FORMAT = 2
 
 
 #: DDL of every table, in creation order. Columns are documented inline.
@@ -68,7 +61,8 @@ TABLES: dict[str, str] = {
         category VARCHAR NOT NULL,           -- ballistic | cruise | drone | aircraft | civil
         preset VARCHAR NOT NULL,
         raid INTEGER,                        -- index into scenario raids, -1 for civil traffic
-        hostile BOOLEAN,
+        side VARCHAR NOT NULL,               -- hostile | friend | neutral
+        hostile BOOLEAN,                     -- side = 'hostile'
         rcs_m2 DOUBLE, swerling INTEGER,
         start_s DOUBLE, end_s DOUBLE,
         end_reason VARCHAR,                  -- impact | landed | record_end | killed | duration
@@ -108,22 +102,38 @@ TABLES: dict[str, str] = {
         localisation_m2 DOUBLE, missed_m2 DOUBLE, false_m2 DOUBLE,   -- its parts, GOSPA^2 = sum
         truths INTEGER, tracks INTEGER       -- objects in the picture, confirmed tracks
     """,
-    "events": """
-        t DOUBLE NOT NULL,
-        kind VARCHAR NOT NULL,               -- an EventKind
-        object_id INTEGER,                   -- -1 where none
-        sensor_id INTEGER,                   -- -1 where none
-        track_id INTEGER,                    -- -1 where none
-        x DOUBLE, y DOUBLE, z DOUBLE,        -- where it happened (ENU m), NULL if not spatial
-        value DOUBLE,                        -- kind-specific number (e.g. range of first detection)
-        detail VARCHAR                       -- kind-specific text
+    "events": "\n".join(
+        f"{name} {sql}{',' if i < len(EVENT_COLUMNS) - 1 else ''}  -- {meaning}"
+        for i, (name, (sql, meaning)) in enumerate(EVENT_COLUMNS.items())
+    )
+    + "\n",
+    "interceptors": """
+        interceptor_id INTEGER NOT NULL,     -- from 0, in launch order
+        battery_id INTEGER NOT NULL,         -- batteries.battery_id
+        battery VARCHAR NOT NULL,            -- its name
+        launcher INTEGER NOT NULL,           -- the battery's launcher that carried it, from 0
+        missile VARCHAR NOT NULL,            -- missile preset
+        plan_t DOUBLE NOT NULL,              -- decision cycle that planned it
+        launch_t DOUBLE NOT NULL,
+        launch_x DOUBLE, launch_y DOUBLE, launch_z DOUBLE,  -- ENU m of the launcher
+        track_id INTEGER NOT NULL,           -- track fired at
+        object_id INTEGER NOT NULL,          -- object behind that track at launch, -1 none
+        pip_t DOUBLE,                        -- predicted intercept time
+        pip_x DOUBLE, pip_y DOUBLE, pip_z DOUBLE,  -- predicted intercept point (ENU m)
+        pk_planned DOUBLE,                   -- planned kill probability
+        retargets INTEGER NOT NULL,          -- times given another track
+        end_track_id INTEGER,                -- the track it was guided on at its end
+        end_object_id INTEGER,               -- the object it flew at at its end
+        end_t DOUBLE,                        -- NULL: still flying when the run ended
+        end_reason VARCHAR NOT NULL,         -- kill | miss | arrived_destroyed | target_gone | timeout | ground | destroyed | flying
+        miss_m DOUBLE,                       -- miss distance at its closest approach, NULL: no pass
+        end_x DOUBLE, end_y DOUBLE, end_z DOUBLE,  -- where it ended (ENU m)
+        cost_usd DOUBLE NOT NULL             -- its price
     """,
-    "engagements": """
-        t DOUBLE NOT NULL,                   -- launch time; one row per interceptor
-        battery VARCHAR, missile VARCHAR,
-        track_id INTEGER, object_id INTEGER, -- the track fired at, and the object behind it
-        outcome VARCHAR,                     -- kill | miss | timeout | ground | target_gone | destroyed | flying
-        cost_usd DOUBLE                      -- the interceptor's price
+    "interceptor_paths": """
+        interceptor_id INTEGER NOT NULL,
+        t DOUBLE NOT NULL,                   -- launch, every 0.5 s of flight, and its end
+        x DOUBLE, y DOUBLE, z DOUBLE         -- ENU m
     """,
     "batteries": """
         battery_id INTEGER NOT NULL,         -- one row per battery and missile type it carries
@@ -136,6 +146,7 @@ TABLES: dict[str, str] = {
         min_range_m DOUBLE, max_range_m DOUBLE,
         min_altitude_m DOUBLE, max_altitude_m DOUBLE,
         cost_usd DOUBLE,                     -- price of one round
+        first_launcher INTEGER,              -- the type's launchers are first_launcher ..
         launchers INTEGER, target_channels INTEGER, missile_channels INTEGER,
         launch_interval_s DOUBLE, reaction_time_s DOUBLE
     """,
@@ -182,4 +193,19 @@ SUMMARY_COLUMNS: dict[str, tuple[str, str]] = {
     "cost_exchange_ratio": ("DOUBLE", "interceptor cost / cost of the threats killed"),
     "threats_identified": ("INTEGER", "threats whose track was identified hostile"),
     "civil_identified_hostile": ("INTEGER", "civil flights whose track was called hostile"),
+}
+
+#: Views: one row per interceptor as the engagements of the first format named them, and
+#: one view per event kind with only that kind's columns.
+VIEWS: dict[str, str] = {
+    "engagements": """
+        SELECT interceptor_id, launch_t AS t, battery, missile, track_id, object_id,
+               end_reason AS outcome, end_t, miss_m, cost_usd
+        FROM interceptors
+    """,
+    **{
+        f"events_{kind.value}": f"SELECT {', '.join(kind_columns(kind))} FROM events "
+        f"WHERE kind = '{kind.value}'"
+        for kind in EventKind
+    },
 }

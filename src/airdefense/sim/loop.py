@@ -18,19 +18,27 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from airdefense.engagement.batteries import Batteries
-from airdefense.engagement.engage import Engagement, EngagementRecord
+from airdefense.engagement.engage import Engagement
+from airdefense.engagement.interceptors import InterceptorLog
 from airdefense.geo import Frame
-from airdefense.record.events import EventLog
-from airdefense.record.schema import EventKind
-from airdefense.scenario.load import position_to_map, sensor_preset
-from airdefense.scenario.models import Scenario
 from airdefense.sensors import Plots, Radar
 from airdefense.sim.seeds import child_rngs, stage_seeds
-from airdefense.systems.models import RadarPreset
 from airdefense.tracking.config import TrackerConfig
 from airdefense.tracking.measurements import Measurements, TrackUpdates
 from airdefense.tracking.metrics import TrackingScore, evaluate
 from airdefense.tracking.tracker import Tracker
+from airdefense.types.events import (
+    AssetHit,
+    EventKind,
+    EventLog,
+    FirstDetection,
+    Leak,
+    ObjectEnd,
+    ObjectStart,
+    TrackConfirmed,
+    TrackDropped,
+)
+from airdefense.types.theatre import Theatre
 from airdefense.world.build import build_truth
 from airdefense.world.truth import Truth
 
@@ -46,21 +54,6 @@ COVERAGE_RANGES = 300
 #: cross-range error of a surveillance radar at 300 km (~1 km), below the spacing of
 #: distinct targets in a raid.
 TRACK_SCORE_DISTANCE_M = 2000.0
-
-
-@dataclass(frozen=True)
-class SensorSite:
-    """A radar placed in the scenario."""
-
-    sensor_id: int
-    name: str
-    preset: RadarPreset
-    radar: Radar
-    position_enu: np.ndarray  # antenna phase centre
-    lat_deg: float
-    lon_deg: float
-    ground_alt_m: float
-    boresight_rad: float
 
 
 @dataclass
@@ -87,15 +80,16 @@ class FirstDetections:
 class RunResult:
     """Everything one run produced, in memory; :mod:`airdefense.record` writes it."""
 
-    scenario: Scenario
+    theatre: Theatre
     trial: int
-    frame: Frame
     truth: Truth
-    sites: list[SensorSite]
+    radars: list[Radar]  # one per theatre radar, by sensor_id
     plots: Plots
     tracks: TrackUpdates
     track_score: TrackingScore | None  # None when simulated without analysis
-    engagements: EngagementRecord
+    interceptors: InterceptorLog
+    #: every interceptor's flown path: ids (P,), times (P,), ENU positions (P, 3)
+    interceptor_paths: tuple[np.ndarray, np.ndarray, np.ndarray]
     events: EventLog
     first: FirstDetections
     #: sensor_id -> (reference RCS m^2, ground range, height, SNR dB, Pd, visible) on a grid
@@ -107,83 +101,66 @@ class RunResult:
     #: the batteries, their loads and what is left of them (None: no batteries)
     batteries: Batteries | None = None
 
+    @property
+    def frame(self) -> Frame:
+        """The theatre's ENU frame."""
+        return self.theatre.frame
 
-def place_sensors(scenario: Scenario, frame: Frame) -> list[SensorSite]:
-    """Build every radar of the scenario at its site (antenna on its mast)."""
-    sites = []
-    for i, s in enumerate(scenario.sensors):
-        preset = sensor_preset(s, path=f"sensors[{i}]")
-        e, n, h = position_to_map(frame, s.position)
-        antenna = frame.map_to_enu(e, n, h + preset.antenna_height_m)
-        lat, lon = frame.map_to_geodetic(e, n)
-        boresight = float(np.radians(s.boresight_deg))
-        radar = Radar(
-            preset,
-            sensor_id=i,
-            name=s.name,
-            position_enu=antenna,
-            ground_height_m=float(h),
-            boresight_rad=boresight,
-            frame=frame,
-            phase_rad=float(np.radians(s.phase_deg)),
+
+def place_radars(theatre: Theatre) -> list[Radar]:
+    """Every radar of the theatre at its site (antenna on its mast)."""
+    return [
+        Radar(
+            site.preset,
+            sensor_id=site.sensor_id,
+            name=site.name,
+            position_enu=site.antenna_xyz,
+            ground_height_m=site.ground.height_m,
+            boresight_rad=site.boresight_rad,
+            frame=theatre.frame,
+            phase_rad=site.phase_rad,
         )
-        sites.append(
-            SensorSite(
-                sensor_id=i,
-                name=s.name,
-                preset=preset,
-                radar=radar,
-                position_enu=np.asarray(antenna),
-                lat_deg=float(np.degrees(lat)),
-                lon_deg=float(np.degrees(lon)),
-                ground_alt_m=float(h),
-                boresight_rad=boresight,
-            )
-        )
-    return sites
+        for site in theatre.radars
+    ]
 
 
 def simulate(
-    scenario: Scenario,
+    theatre: Theatre,
     trial: int = 0,
     progress: Callable[[float], None] | None = None,
     *,
     analysis: bool = True,
 ) -> RunResult:
-    """Run the scenario once (trial ``trial``) and return what happened.
+    """Run the theatre once (trial ``trial``) and return what happened.
 
     ``analysis=False`` skips what only a run directory's report reads (the radars' coverage
     diagrams and the tracks' GOSPA/SIAP score: ``track_score`` is None and the summary's
     track-quality figures NaN): a Monte Carlo trial needs the outcome, not the diagnosis."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
-    frame = Frame.from_degrees(
-        scenario.origin.lat_deg, scenario.origin.lon_deg, scenario.origin.alt_m
-    )
-    seeds = stage_seeds(scenario.seed, trial)
-    truth = build_truth(scenario, frame, np.random.default_rng(seeds["world"]))
+    seeds = stage_seeds(theatre.seed, trial)
+    truth = build_truth(theatre, np.random.default_rng(seeds["world"]))
     timings["world"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    sites = place_sensors(scenario, frame)
-    sensor_rngs = child_rngs(seeds["sensors"], len(sites))
+    radars = place_radars(theatre)
+    sensor_rngs = child_rngs(seeds["sensors"], len(radars))
     events = EventLog()
     first = FirstDetections.none(truth.n)
     plots: list[Plots] = []
-    tracker = make_tracker(scenario, frame, sites)
-    pending: dict[int, list[Plots]] = {site.sensor_id: [] for site in sites}
-    since = {site.sensor_id: float(truth.t[0]) for site in sites}
-    flush_s = {site.sensor_id: site.preset.scan_period_s for site in sites}
+    tracker = make_tracker(theatre, radars)
+    pending: dict[int, list[Plots]] = {r.sensor_id: [] for r in radars}
+    since = {r.sensor_id: float(truth.t[0]) for r in radars}
+    flush_s = {r.sensor_id: r.preset.scan_period_s for r in radars}
     track_rows: list[TrackUpdates] = []
     track_clock = 0.0
     engagement = Engagement(
-        scenario,
-        frame,
+        theatre,
         truth,
         np.random.default_rng(seeds["engagement"]),
         np.random.default_rng(seeds["identification"]),
     )
-    cycle_s = scenario.doctrine.decision_cycle_s
+    cycle_s = theatre.doctrine.decision_cycle_s
     next_cycle = float(truth.t[0]) + cycle_s
     read = 0
     engage_clock = 0.0
@@ -197,22 +174,23 @@ def simulate(
         tic = time.perf_counter()
         engagement.advance(t0, t1, events)
         engage_clock += time.perf_counter() - tic
-        for site, rng in zip(sites, sensor_rngs, strict=True):
-            p = site.radar.scan_window(t0, t1, truth, rng)
+        for radar, rng in zip(radars, sensor_rngs, strict=True):
+            sid = radar.sensor_id
+            p = radar.scan_window(t0, t1, truth, rng)
             if p.t.shape[0]:
                 plots.append(p)
                 _first_detections(first, p, truth)
-                pending[site.sensor_id].append(p)
+                pending[sid].append(p)
             # a radar's plots go to the tracker once per revisit (or each step if longer):
             # the picture stays current and the tracker's per-batch cost is paid less often
-            due = t1 - since[site.sensor_id] >= flush_s[site.sensor_id] - 1e-9 or k == steps - 1
+            due = t1 - since[sid] >= flush_s[sid] - 1e-9 or k == steps - 1
             if due:
-                since[site.sensor_id] = t1
-                if pending[site.sensor_id]:
+                since[sid] = t1
+                if pending[sid]:
                     tic = time.perf_counter()
-                    track_rows.extend(track_plots(tracker, Plots.concat(pending[site.sensor_id])))
+                    track_rows.extend(track_plots(tracker, Plots.concat(pending[sid])))
                     track_clock += time.perf_counter() - tic
-                    pending[site.sensor_id] = []
+                    pending[sid] = []
         _log_track_events(events, tracker)
         if t1 >= next_cycle - 1e-9 or k == steps - 1:
             tic = time.perf_counter()
@@ -224,7 +202,7 @@ def simulate(
                 picture = tracker.tracks_at(t1)
                 engagement.cycle(t1, picture, picture.truth_id, events)
             engage_clock += time.perf_counter() - tic
-        _log_ends(events, truth, scenario, frame, t0, t1 if k < steps - 1 else np.inf)
+        _log_ends(events, truth, theatre, t0, t1 if k < steps - 1 else np.inf)
         if progress is not None and (k % report_every == 0 or k == steps - 1):
             progress((k + 1) / steps)
     all_plots = Plots.concat(plots) if plots else Plots.empty()
@@ -236,12 +214,12 @@ def simulate(
 
     clock = time.perf_counter()
     coverage = {}
-    for site in sites if analysis else ():
-        max_r = site.preset.max_range_km * 1000.0
+    for radar in radars if analysis else ():
+        max_r = radar.preset.max_range_km * 1000.0
         ground_r = np.linspace(0.0, max_r, COVERAGE_RANGES)
         rr, hh = np.meshgrid(ground_r, COVERAGE_HEIGHTS_M)
-        snr, pd, visible = site.radar.coverage(rr.ravel(), hh.ravel(), COVERAGE_RCS_M2, 1)
-        coverage[site.sensor_id] = (
+        snr, pd, visible = radar.coverage(rr.ravel(), hh.ravel(), COVERAGE_RCS_M2, 1)
+        coverage[radar.sensor_id] = (
             COVERAGE_RCS_M2,
             rr.ravel(),
             hh.ravel(),
@@ -253,7 +231,7 @@ def simulate(
     clock = time.perf_counter()
     track_score = score_tracks(truth, first, tracks) if analysis else None
     timings["track_metrics"] = time.perf_counter() - clock
-    summary = _summary(scenario, trial, truth, sites, all_plots, first, events)
+    summary = _summary(theatre, trial, truth, radars, all_plots, first, events)
     summary["tracks_confirmed"] = events.count(EventKind.TRACK_CONFIRMED)
     summary["gospa_mean_m"] = track_score.gospa_mean if track_score else float("nan")
     summary["track_completeness"] = track_score.completeness if track_score else float("nan")
@@ -261,15 +239,15 @@ def simulate(
     summary.update(engagement.summary())
     tables = engagement.flyout_tables()
     return RunResult(
-        scenario,
+        theatre,
         trial,
-        frame,
         truth,
-        sites,
+        radars,
         all_plots,
         tracks,
         track_score,
-        engagement.records,
+        engagement.interceptors,
+        engagement.interceptor_paths(),
         events,
         first,
         coverage,
@@ -316,13 +294,9 @@ def score_tracks(truth: Truth, first: FirstDetections, tracks: TrackUpdates) -> 
 def identification_summary(events: EventLog, truth: Truth) -> dict[str, int]:
     """Threats whose track was identified hostile, and civil flights whose track was (the
     error identification exists to prevent)."""
-    tab = events.table().to_pydict()
-    hostile_objs = {
-        o
-        for k, o, d in zip(tab["kind"], tab["object_id"], tab["detail"], strict=True)
-        if k == EventKind.IDENTIFIED and d == "hostile" and o is not None and o >= 0
-    }
-    ids = np.array(sorted(hostile_objs), dtype=np.int64)
+    ident = events.of(EventKind.IDENTIFIED)
+    obj = ident.object_id[(ident.identity == "hostile") & (ident.object_id >= 0)]
+    ids = np.unique(obj)
     is_threat = truth.hostile[ids] if ids.size else np.zeros(0, dtype=bool)
     return {
         "threats_identified": int(is_threat.sum()),
@@ -330,22 +304,23 @@ def identification_summary(events: EventLog, truth: Truth) -> dict[str, int]:
     }
 
 
-def make_tracker(scenario: Scenario, frame: Frame, sites: list[SensorSite]) -> Tracker:
-    """The scenario's tracker, fed by every radar (its site, local axes and scan period).
+def make_tracker(theatre: Theatre, radars: list[Radar]) -> Tracker:
+    """The theatre's tracker, fed by every radar (its site, local axes and scan period).
 
     Each radar's plots arrive once per revisit, split by sweep, so batches of different radars
     interleave in time: the tracker accepts batches that far out of order.
     """
-    settings = scenario.tracking.model_dump()
-    longest = max((s.preset.scan_period_s for s in sites), default=0.0)
-    settings["batch_window_s"] = max(settings["batch_window_s"], scenario.time_step_s + longest)
+    settings = theatre.tracking.model_dump()
+    longest = max((r.preset.scan_period_s for r in radars), default=0.0)
+    settings["batch_window_s"] = max(settings["batch_window_s"], theatre.time_step_s + longest)
+    frame = theatre.frame
     tracker = Tracker(TrackerConfig(**settings), frame=frame)
-    for site in sites:
+    for radar in radars:
         tracker.add_sensor(
-            site.sensor_id,
-            site.position_enu,
-            frame.sensor_rotation(site.position_enu),
-            revisit_s=site.preset.scan_period_s,
+            radar.sensor_id,
+            radar.position_enu,
+            frame.sensor_rotation(radar.position_enu),
+            revisit_s=radar.preset.scan_period_s,
         )
     return tracker
 
@@ -378,19 +353,25 @@ def track_plots(tracker: Tracker, p: Plots) -> list[TrackUpdates]:
 def _log_track_events(events: EventLog, tracker: Tracker) -> None:
     """Move the tracker's new confirmations and drops into the event log."""
     new = tracker.pop_events()
-    for kind, name in (
-        (EventKind.TRACK_CONFIRMED, "track_confirmed"),
-        (EventKind.TRACK_DROPPED, "track_dropped"),
-    ):
-        sel = [e for e in new if e.kind == name]
-        if sel:
-            events.add(
-                kind,
-                np.array([e.t for e in sel]),
-                object_id=np.array([e.truth_id for e in sel]),
-                track_id=np.array([e.track_id for e in sel]),
-                xyz=np.array([e.position for e in sel]),
-            )
+    if not new:
+        return
+    for kind in ("track_confirmed", "track_dropped"):
+        sel = [e for e in new if e.kind == kind]
+        if not sel:
+            continue
+        xyz = np.array([e.position for e in sel])
+        cols = {
+            "t": np.array([e.t for e in sel]),
+            "track_id": np.array([e.track_id for e in sel]),
+            "object_id": np.array([e.truth_id for e in sel]),
+            "x": xyz[:, 0],
+            "y": xyz[:, 1],
+            "z": xyz[:, 2],
+        }
+        if kind == "track_confirmed":
+            events.add(TrackConfirmed(**cols))
+        else:
+            events.add(TrackDropped(reason=np.array([e.reason for e in sel], object), **cols))
 
 
 def _log_launches(events: EventLog, truth: Truth, t0: float, t1: float) -> None:
@@ -398,7 +379,7 @@ def _log_launches(events: EventLog, truth: Truth, t0: float, t1: float) -> None:
     if new.size:
         pos, _, _ = truth.state_at(truth.start_s[new], new)
         events.add(
-            EventKind.LAUNCH, truth.start_s[new], object_id=new, xyz=pos, detail=truth.category[new]
+            ObjectStart(t=truth.start_s[new], object_id=new, x=pos[:, 0], y=pos[:, 1], z=pos[:, 2])
         )
 
 
@@ -423,24 +404,25 @@ def _log_first_detections(events: EventLog, first: FirstDetections, truth: Truth
     if ids.size:
         pos, _, _ = truth.state_at(first.t[ids], ids)
         events.add(
-            EventKind.FIRST_DETECTION,
-            first.t[ids],
-            object_id=ids,
-            sensor_id=first.sensor_id[ids],
-            xyz=pos,
-            value=first.range_m[ids],
+            FirstDetection(
+                t=first.t[ids],
+                object_id=ids,
+                sensor_id=first.sensor_id[ids],
+                range_m=first.range_m[ids],
+                x=pos[:, 0],
+                y=pos[:, 1],
+                z=pos[:, 2],
+            )
         )
 
 
-def _asset_hit(scenario: Scenario, frame: Frame, where: np.ndarray) -> np.ndarray:
+def _asset_hit(theatre: Theatre, where: np.ndarray) -> np.ndarray:
     """Index of the defended asset each impact point (M, 3) lies inside (-1 for none)."""
     hit = np.full(where.shape[0], -1, np.int64)
-    if not scenario.assets:
+    if not theatre.assets:
         return hit
-    centres = np.array(
-        [frame.map_to_enu(*position_to_map(frame, a.position)) for a in scenario.assets]
-    )
-    radii = np.array([a.radius_km * 1000.0 for a in scenario.assets])
+    centres = theatre.asset_xyz
+    radii = theatre.asset_radius_m
     d = np.linalg.norm(where[:, None, :2] - centres[None, :, :2], axis=-1)
     inside = d <= radii[None, :]
     any_in = inside.any(axis=1)
@@ -448,9 +430,7 @@ def _asset_hit(scenario: Scenario, frame: Frame, where: np.ndarray) -> np.ndarra
     return hit
 
 
-def _log_ends(
-    events: EventLog, truth: Truth, scenario: Scenario, frame: Frame, t0: float, t1: float
-) -> None:
+def _log_ends(events: EventLog, truth: Truth, theatre: Theatre, t0: float, t1: float) -> None:
     ending = np.flatnonzero((truth.end_s >= t0) & (truth.end_s < t1))
     if ending.size == 0:
         return
@@ -459,38 +439,51 @@ def _log_ends(
     arrived = truth.hostile[ending] & np.isin(reason, ["impact", "reached_aim"])
     if np.any(arrived):
         ids = ending[arrived]
+        where = pos[arrived]
         events.add(
-            EventKind.LEAK,
-            truth.end_s[ids],
-            object_id=ids,
-            xyz=pos[arrived],
-            detail=reason[arrived],
+            Leak(
+                t=truth.end_s[ids],
+                object_id=ids,
+                reason=reason[arrived],
+                x=where[:, 0],
+                y=where[:, 1],
+                z=where[:, 2],
+            )
         )
         impact = reason[arrived] == "impact"
-        hit = _asset_hit(scenario, frame, pos[arrived])
+        hit = _asset_hit(theatre, where)
         struck = impact & (hit >= 0)
         if np.any(struck):
             events.add(
-                EventKind.ASSET_HIT,
-                truth.end_s[ids[struck]],
-                object_id=ids[struck],
-                xyz=pos[arrived][struck],
-                value=hit[struck],
-                detail=np.array([scenario.assets[h].name for h in hit[struck]], dtype=object),
+                AssetHit(
+                    t=truth.end_s[ids[struck]],
+                    object_id=ids[struck],
+                    asset_id=hit[struck],
+                    x=where[struck, 0],
+                    y=where[struck, 1],
+                    z=where[struck, 2],
+                )
             )
     other = ~arrived
     if np.any(other):
         ids = ending[other]
         events.add(
-            EventKind.END, truth.end_s[ids], object_id=ids, xyz=pos[other], detail=reason[other]
+            ObjectEnd(
+                t=truth.end_s[ids],
+                object_id=ids,
+                reason=reason[other],
+                x=pos[other, 0],
+                y=pos[other, 1],
+                z=pos[other, 2],
+            )
         )
 
 
 def _summary(
-    scenario: Scenario,
+    theatre: Theatre,
     trial: int,
     truth: Truth,
-    sites: list[SensorSite],
+    radars: list[Radar],
     plots: Plots,
     first: FirstDetections,
     events: EventLog,
@@ -499,14 +492,14 @@ def _summary(
     detected = first.detected
     warning = (truth.end_s - first.t)[hostile & detected]
     return {
-        "scenario": scenario.name,
-        "seed": scenario.seed,
+        "scenario": theatre.name,
+        "seed": theatre.seed,
         "trial": trial,
-        "duration_s": float(scenario.duration_s),
+        "duration_s": float(theatre.duration_s),
         "objects": truth.n,
         "threats": int(hostile.sum()),
         "civil": int((~hostile).sum()),
-        "sensors": len(sites),
+        "sensors": len(radars),
         "detections": int(np.count_nonzero(plots.truth_id >= 0)),
         "false_alarms": int(np.count_nonzero(plots.truth_id < 0)),
         "threats_detected": int((hostile & detected).sum()),

@@ -68,7 +68,8 @@ class TrackEvent:
     """A track management event: ``kind`` is "track_confirmed" or "track_dropped".
 
     ``truth_id`` is the truth id of the track's last plot (-1 unknown); ``position`` its
-    estimated position then (ENU m).
+    estimated position then (ENU m); ``reason`` why a track was dropped (one of
+    :data:`airdefense.types.events.TRACK_DROP_REASONS`), empty for a confirmation.
     """
 
     t: float
@@ -76,6 +77,7 @@ class TrackEvent:
     track_id: int
     truth_id: int
     position: tuple[float, float, float]
+    reason: str = ""
 
 
 @dataclass
@@ -622,10 +624,13 @@ class Tracker:
             c.confirm_n - c.confirm_m,
             c.max_position_sigma_m,
         )
-        drop |= self._duplicates(t_b, updated[:n], var)
+        lost = drop
+        drop = lost | self._duplicates(t_b, updated[:n], var)
         if drop.any():
             gone = (drop & (self._status[:n] == CONFIRMED)).nonzero()[0]
-            self._log("track_dropped", gone, np.full(gone.size, t_b))
+            missed = misses[gone] >= c.max_misses
+            why = np.where(lost[gone], np.where(missed, "missed", "diverged"), "duplicate")
+            self._log("track_dropped", gone, np.full(gone.size, t_b), why)
             self._keep(~drop)
         return out
 
@@ -682,10 +687,14 @@ class Tracker:
         n = self._n
         tt = self._t_last if t is None else t
         live = np.flatnonzero(self._status[:n] == CONFIRMED)
-        self._log("track_dropped", live, np.full(live.size, float(tt)))
+        self._log(
+            "track_dropped", live, np.full(live.size, float(tt)), np.full(live.size, "end_of_data")
+        )
         self._n = 0
 
-    def _log(self, kind: str, idx: IntArray, t: FloatArray) -> None:
+    def _log(
+        self, kind: str, idx: IntArray, t: FloatArray, reason: NDArray[np.str_] | None = None
+    ) -> None:
         if idx.size == 0:
             return
         pos = np.einsum("km,kmi->ki", self._mu[idx], self._x[idx, :, 0:3])
@@ -697,6 +706,7 @@ class Tracker:
                     int(self._id[i]),
                     int(self._truth[i]),
                     (float(pos[k, 0]), float(pos[k, 1]), float(pos[k, 2])),
+                    "" if reason is None else str(reason[k]),
                 )
             )
 

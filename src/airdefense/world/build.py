@@ -1,4 +1,4 @@
-"""Build the world's truth from a scenario: every raid member and every recorded flight.
+"""Build the world's truth from the theatre: every raid member and every recorded flight.
 
 Raids draw their launch times, launch points and aim points from the world's random stream;
 each flight model (waypoint, cruise, ballistic, recorded) is computed batched over the
@@ -13,10 +13,7 @@ import numpy as np
 
 from airdefense.errors import AirdefenseError
 from airdefense.geo import Frame
-from airdefense.scenario.load import position_to_map, raid_preset
-from airdefense.scenario.models import Raid, Scenario
-from airdefense.systems import catalog
-from airdefense.systems.models import ThreatPreset
+from airdefense.types.theatre import CivilTrafficPlan, RaidPlan, Theatre
 from airdefense.world.adsb import load_collection, place_flights
 from airdefense.world.ballistic import fly_ballistic
 from airdefense.world.truth import Truth
@@ -38,22 +35,23 @@ class CivilTrafficError(AirdefenseError):
         return self.field
 
 
-def time_grid(scenario: Scenario) -> np.ndarray:
+def time_grid(theatre: Theatre) -> np.ndarray:
     """The run's time grid: 0, dt, 2 dt, ... up to and including the duration."""
-    steps = int(np.floor(scenario.duration_s / scenario.time_step_s + 1e-9))
-    return np.arange(steps + 1, dtype=np.float64) * scenario.time_step_s
+    steps = int(np.floor(theatre.duration_s / theatre.time_step_s + 1e-9))
+    return np.arange(steps + 1, dtype=np.float64) * theatre.time_step_s
 
 
-def build_truth(scenario: Scenario, frame: Frame, rng: np.random.Generator) -> Truth:
-    """Trajectories of every object of the scenario on its time grid."""
-    t = time_grid(scenario)
-    blocks = [_raid_block(scenario, frame, t, i, r, rng) for i, r in enumerate(scenario.raids)]
-    for i, c in enumerate(scenario.civil_traffic):
+def build_truth(theatre: Theatre, rng: np.random.Generator) -> Truth:
+    """Trajectories of every object of the theatre on its time grid."""
+    frame = theatre.frame
+    t = time_grid(theatre)
+    blocks = [_raid_block(frame, t, r, rng) for r in theatre.raids]
+    for c in theatre.civil_traffic:
         block = _civil_block(frame, t, c, rng)
         if block.start_s.shape[0] == 0:
             flights = load_collection(c.collection)
             raise CivilTrafficError(
-                f"civil_traffic[{i}].time_offset_s",
+                f"civil_traffic[{c.index}].time_offset_s",
                 f"no flight of the {c.collection} recording flies in [{c.time_offset_s:g}, "
                 f"{c.time_offset_s + t[-1]:g}] s (the recording lasts "
                 f"{float(flights.time_s.max()):,.0f} s)",
@@ -77,23 +75,15 @@ def _disc(rng: np.random.Generator, n: int, radius_m: float) -> np.ndarray:
     return np.stack([r * np.sin(a), r * np.cos(a)], axis=-1)
 
 
-def _raid_block(
-    s: Scenario, frame: Frame, t: np.ndarray, index: int, raid: Raid, rng: np.random.Generator
-) -> Truth:
-    p: ThreatPreset = raid_preset(raid)
+def _raid_block(frame: Frame, t: np.ndarray, raid: RaidPlan, rng: np.random.Generator) -> Truth:
+    p = raid.preset
     n = raid.count
     t0, t1 = raid.launch_window_s
     launch_s = np.sort(t0 + (t1 - t0) * rng.random(n))
-    launch = np.array(position_to_map(frame, raid.launch.centre))
-    launch_xy = launch[:2] + _disc(rng, n, raid.launch.radius_km * 1000.0)
-    if raid.aim.asset is not None:
-        asset_index = [a.name for a in s.assets].index(raid.aim.asset)
-        aim = np.array(position_to_map(frame, s.assets[asset_index].position))
-    else:
-        asset_index = -1
-        assert raid.aim.point is not None
-        aim = np.array(position_to_map(frame, raid.aim.point))
-    aim_xy = aim[:2] + _disc(rng, n, raid.aim.spread_km * 1000.0)
+    launch = raid.launch.map_xyh
+    launch_xy = launch[:2] + _disc(rng, n, raid.launch_radius_m)
+    aim = raid.aim.map_xyh
+    aim_xy = aim[:2] + _disc(rng, n, raid.aim_spread_m)
     aim_h = np.full(n, aim[2])
     if p.motion == "ballistic":
         launch_map = np.column_stack([launch_xy, np.full(n, launch[2])])
@@ -111,7 +101,7 @@ def _raid_block(
         reason = "impact"
     else:
         h = p.cruise_altitude_m
-        route = [position_to_map(frame, w)[:2] for w in raid.route]
+        route = [(w.east_m, w.north_m) for w in raid.route]
         k = 2 + len(route) + (1 if p.category in ("cruise", "drone") else 0)
         wps = np.empty((n, k, 3))
         wps[:, 0, :2] = launch_xy
@@ -137,7 +127,7 @@ def _raid_block(
         )
         reason = "impact" if p.category in ("cruise", "drone") else "reached_aim"
     aim_enu = frame.map_to_enu(aim_xy[:, 0], aim_xy[:, 1], aim_h)
-    label = raid.name or f"raid{index}"
+    label = raid.name
     return Truth(
         t=t,
         pos=pos,
@@ -149,11 +139,11 @@ def _raid_block(
         name=np.array([f"{label}-{j + 1:03d}" for j in range(n)], dtype=object),
         category=np.array([p.category] * n, dtype=object),
         preset=np.array([p.name] * n, dtype=object),
-        raid=np.full(n, index),
-        hostile=np.full(n, p.category != "civil"),
+        raid=np.full(n, raid.raid_id),
+        side=np.full(n, raid.side, dtype=object),
         rcs_m2=np.full(n, p.rcs_m2),
         swerling=np.full(n, p.swerling),
-        aim_asset=np.full(n, asset_index),
+        aim_asset=np.full(n, raid.aim_asset),
         aim_enu=aim_enu,
         cost_usd=np.full(n, p.cost_usd),
     )
@@ -175,12 +165,13 @@ def _placed_once(
     )
 
 
-def _civil_block(frame: Frame, t: np.ndarray, c, rng: np.random.Generator) -> Truth:
+def _civil_block(
+    frame: Frame, t: np.ndarray, c: CivilTrafficPlan, rng: np.random.Generator
+) -> Truth:
     flights = load_collection(c.collection)
     centre = None
     if c.centre is not None:
-        e, n, _ = position_to_map(frame, c.centre)
-        lat, lon = frame.map_to_geodetic(e, n)
+        lat, lon = frame.map_to_geodetic(c.centre.east_m, c.centre.north_m)
         centre = (float(lat), float(lon))
     if c.max_flights is None:
         # no random choice of flights: the same placement every trial, computed once a process
@@ -202,7 +193,7 @@ def _civil_block(frame: Frame, t: np.ndarray, c, rng: np.random.Generator) -> Tr
             centre=centre,
             rng=rng,
         )
-    p: ThreatPreset = catalog.get("threat", c.preset)  # type: ignore[assignment]
+    p = c.preset
     n = start_s.shape[0]
     reason = np.where(end_s < t[-1], "record_end", "duration").astype(object)
     return Truth(
@@ -217,7 +208,7 @@ def _civil_block(frame: Frame, t: np.ndarray, c, rng: np.random.Generator) -> Tr
         category=np.array(["civil"] * n, dtype=object),
         preset=np.array([p.name] * n, dtype=object),
         raid=np.full(n, -1),
-        hostile=np.zeros(n, dtype=bool),
+        side=np.full(n, c.side, dtype=object),
         rcs_m2=np.full(n, p.rcs_m2),
         swerling=np.full(n, p.swerling),
         aim_asset=np.full(n, -1),

@@ -36,7 +36,7 @@ class Truth:
     category: NDArray[np.object_]  # (N,) str: ballistic | cruise | drone | aircraft | civil
     preset: NDArray[np.object_]  # (N,) str
     raid: IntArray  # (N,) raid index, -1 for civil traffic
-    hostile: NDArray[np.bool_]  # (N,)
+    side: NDArray[np.object_]  # (N,) str: hostile | friend | neutral
     rcs_m2: FloatArray  # (N,)
     swerling: IntArray  # (N,)
     aim_asset: IntArray  # (N,) asset index, -1 for none
@@ -65,6 +65,11 @@ class Truth:
             blk[:, :, 6] = self.height[:, a:b].T
             blk[:, :, 7] = 0.0
         return om
+
+    @cached_property
+    def hostile(self) -> NDArray[np.bool_]:
+        """True for the objects of the hostile side (N,)."""
+        return np.asarray(self.side == "hostile", dtype=bool)
 
     @cached_property
     def max_speed_mps(self) -> FloatArray:
@@ -130,7 +135,7 @@ class Truth:
             category=label.copy(),
             preset=label.copy(),
             raid=np.full(n, -1, dtype=np.int64),
-            hostile=np.ones(n, dtype=bool),
+            side=np.full(n, "hostile", dtype=object),
             rcs_m2=np.broadcast_to(np.asarray(rcs_m2, dtype=np.float64), (n,)).copy(),
             swerling=np.broadcast_to(np.asarray(swerling, dtype=np.int64), (n,)).copy(),
             aim_asset=np.full(n, -1, dtype=np.int64),
