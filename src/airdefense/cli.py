@@ -679,8 +679,8 @@ def montecarlo(
         list[str] | None,
         typer.Option(
             "--sweep",
-            help="PATH=V1,V2,...: a scenario field (dotted, list items by number, e.g. "
-            "raids.0.count=10,20,40) and its values; repeat for a grid.",
+            help="PATH=V1,V2,...: a scenario field (dotted, list items by name, e.g. "
+            "raids.cruise.count=10,20,40) and its values; repeat for a grid.",
         ),
     ] = None,
     workers: Annotated[
@@ -701,15 +701,25 @@ def montecarlo(
     ] = False,
 ) -> None:
     """Run many trials (over a sweep) on Dask; print and report P(no leak), leakers, cost."""
-    from airdefense import montecarlo as mc
+    from airdefense.montecarlo import (
+        ClusterError,
+        Interrupted,
+        StoreError,
+        SweepError,
+        make_plan,
+        run_montecarlo,
+    )
+    from airdefense.montecarlo import (
+        Progress as TrialProgress,
+    )
     from airdefense.montecarlo.report import summary_rows
 
     path, sc = _load(scenario)
     if workers is not None and scheduler is not None:
         raise _fail("--workers and --scheduler: give one (a local cluster, or an existing one)")
     try:
-        plan = mc.make_plan(sc, trials, sweep, seed, source=str(path))
-    except mc.SweepError as exc:
+        plan = make_plan(sc, trials, sweep, seed, source=str(path))
+    except SweepError as exc:
         raise _fail(str(exc)) from None
     show = not quiet and console.is_terminal
     bar = Progress(
@@ -728,18 +738,18 @@ def montecarlo(
             f"trials of {sc.name}", total=plan.total, rate="starting workers", estimate=""
         )
 
-        def report(p: mc.Progress) -> None:
+        def report(p: TrialProgress) -> None:
             bar.update(
                 task, completed=p.done, rate=f"{p.rate_per_s:.2f} trials/s", estimate=p.estimate
             )
 
         try:
-            outcome, results, page = mc.run_montecarlo(
+            outcome, results, page = run_montecarlo(
                 plan, out, workers=workers, scheduler=scheduler, force=force, progress=report
             )
-        except (mc.StoreError, mc.ClusterError) as exc:
+        except (StoreError, ClusterError) as exc:
             raise _fail(str(exc)) from None
-        except (mc.Interrupted, KeyboardInterrupt):
+        except (Interrupted, KeyboardInterrupt):
             bar.stop()
             err_console.print(
                 f"interrupted: every finished trial is saved in {out}; rerun the same command "

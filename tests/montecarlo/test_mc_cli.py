@@ -44,7 +44,7 @@ def invoke(*args: str):
         ),
         (
             [str(SCENARIO), "-n", "3", "--sweep", "raids.3.count=1"],
-            "error: --sweep raids.3.count: raids.3: no such item (raids has 3 items: 0 to 2)",
+            "error: --sweep raids.3.count: raids has no item named '3' (names: cruise, drones, airliner)",
         ),
         (
             [str(SCENARIO), "-n", "3", "--sweep", "raids.0.count=0,4"],

@@ -39,12 +39,12 @@ def test_values_are_read_as_typed() -> None:
 
 
 def test_grid_of_points(base: Scenario) -> None:
-    pts = points(base, "raids.0.count=4,8", "doctrine.solver=exact,heuristic")
+    pts = points(base, "raids.cruise.count=4,8", "doctrine.solver=exact,heuristic")
     assert [p.label for p in pts] == [
-        "raids.0.count=4, doctrine.solver=exact",
-        "raids.0.count=4, doctrine.solver=heuristic",
-        "raids.0.count=8, doctrine.solver=exact",
-        "raids.0.count=8, doctrine.solver=heuristic",
+        "raids.cruise.count=4, doctrine.solver=exact",
+        "raids.cruise.count=4, doctrine.solver=heuristic",
+        "raids.cruise.count=8, doctrine.solver=exact",
+        "raids.cruise.count=8, doctrine.solver=heuristic",
     ]
     sc = pts[3].scenario()
     assert sc.raids[0].count == 8 and sc.doctrine.solver == "heuristic"
@@ -91,11 +91,15 @@ def test_malformed_sweeps(text: str, message: str) -> None:
         ("nope.x=1", "--sweep nope.x: nope: unknown field (allowed: area_radius_km, assets,"),
         (
             "raids.7.count=1",
-            "--sweep raids.7.count: raids.7: no such item (raids has 3 items: 0 to 2)",
+            "--sweep raids.7.count: raids has no item named '7' (names: cruise, drones, airliner)",
         ),
         (
             "raids.x.count=1",
-            "--sweep raids.x.count: raids is a list: give an item number, not 'x' (0 to 2)",
+            "--sweep raids.x.count: raids has no item named 'x' (names: cruise, drones, airliner)",
+        ),
+        (
+            "civil_traffic.3.max_flights=1",
+            "--sweep civil_traffic.3.max_flights: civil_traffic is an empty list",
         ),
         ("raids.0.count.x=1", "--sweep raids.0.count.x: raids.0.count: is a single value (16)"),
         # the value is wrong: what is allowed, and what was given
@@ -135,3 +139,11 @@ def test_a_path_swept_twice_and_too_many_points(base: Scenario) -> None:
     many = ",".join(str(i) for i in range(1, 40))
     with pytest.raises(SweepError, match=rf"points in the grid \(at most {MAX_POINTS:,}\)"):
         points(base, f"raids.0.count={many}", f"raids.1.count={many}")
+
+
+def test_list_items_by_name_or_by_position(base: Scenario) -> None:
+    """An item is named by its name; the same item by its position gives the same point."""
+    (by_name,) = points(base, "raids.drones.count=5")
+    (by_index,) = points(base, "raids.1.count=5")
+    assert by_name.scenario() == by_index.scenario()
+    assert by_name.scenario().raids[1].count == 5

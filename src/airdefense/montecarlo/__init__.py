@@ -16,21 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from airdefense.montecarlo.report import Results, load_results, write_report
-from airdefense.montecarlo.runner import (
-    ClusterError,
-    Interrupted,
-    Outcome,
-    Plan,
-    Progress,
-    cluster,
-    execute,
-    make_plan,
-)
-from airdefense.montecarlo.store import DB_NAME, Store, StoreError, discard
-from airdefense.montecarlo.sweep import SweepError
-from airdefense.montecarlo.trial import TrialResult, run_trial
+if TYPE_CHECKING:
+    from airdefense.montecarlo.report import Results
+    from airdefense.montecarlo.runner import Outcome, Plan, Progress
 
 __all__ = [
     "ClusterError",
@@ -46,6 +36,31 @@ __all__ = [
     "run_montecarlo",
     "run_trial",
 ]
+
+#: Where each name lives: loaded on first use, so that importing the package does not
+#: import Dask (the Python API's ``airdefense.montecarlo`` function sits beside it).
+_HOMES = {
+    "ClusterError": "runner",
+    "Interrupted": "runner",
+    "Outcome": "runner",
+    "Plan": "runner",
+    "Progress": "runner",
+    "make_plan": "runner",
+    "Results": "report",
+    "StoreError": "store",
+    "SweepError": "sweep",
+    "TrialResult": "trial",
+    "run_trial": "trial",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'airdefense.montecarlo' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"airdefense.montecarlo.{home}"), name)
 
 
 def run_montecarlo(
@@ -64,6 +79,10 @@ def run_montecarlo(
     (a cluster that cannot start or be reached) and Interrupted (Ctrl-C; what finished is
     saved, and the report is not rewritten).
     """
+    from airdefense.montecarlo.report import load_results, write_report
+    from airdefense.montecarlo.runner import ClusterError, Outcome, cluster, execute
+    from airdefense.montecarlo.store import DB_NAME, Store, discard
+
     if workers is not None and scheduler is not None:
         raise ClusterError("--workers and --scheduler: give one or the other")
     out_dir = Path(out_dir)

@@ -27,7 +27,13 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from airdefense.errors import AirdefenseError
 from airdefense.montecarlo.stats import wilson_interval
 from airdefense.montecarlo.store import RunIdentity, Store
-from airdefense.montecarlo.sweep import SweepPoint, parse_sweeps, scenario_hash, sweep_points
+from airdefense.montecarlo.sweep import (
+    SweepAxis,
+    SweepPoint,
+    parse_sweeps,
+    scenario_hash,
+    sweep_points,
+)
 from airdefense.montecarlo.trial import TrialResult, error_text, run_trial
 from airdefense.scenario.models import Scenario
 
@@ -88,13 +94,16 @@ def make_plan(
     sweeps: list[str] | None = None,
     seed: int | None = None,
     source: str = "<scenario>",
+    axes: list[SweepAxis] | None = None,
 ) -> Plan:
-    """The plan of ``trials`` trials at every point of ``sweeps`` over ``scenario`` (its seed
-    replaced by ``seed`` if given). Raises SweepError (one line) for a bad sweep."""
+    """The plan of ``trials`` trials at every point of the sweeps over ``scenario`` (its seed
+    replaced by ``seed`` if given): ``sweeps`` as the command line writes them
+    (``PATH=V1,V2``), or ``axes`` already parsed. Raises SweepError (one line) for a bad
+    sweep."""
     if trials < 1:
         raise ValueError("trials must be >= 1")
     base = scenario if seed is None else scenario.model_copy(update={"seed": seed})
-    axes = parse_sweeps(list(sweeps or []))
+    axes = list(axes or []) + parse_sweeps(list(sweeps or []))
     points = sweep_points(base, axes, source)
     identity = RunIdentity(
         scenario=base.name,

@@ -1,8 +1,9 @@
-"""Parameter sweeps: ``--sweep raids.0.count=10,20,40`` as scenarios, checked before any run.
+"""Parameter sweeps: ``--sweep raids.cruise.count=10,20,40`` as scenarios, checked before any run.
 
-A sweep names a field of the scenario by a dotted path into its dict form (list items by
-index: ``raids.0.count``, ``doctrine.salvo.cruise``, ``batteries.0.loads.48n6-class``) and
-lists the values to try. Several sweeps make a grid (every combination). Each point's
+A sweep names a field of the scenario by a dotted path (list items by name, or by position
+when they have none: ``raids.cruise.count``, ``doctrine.salvo.cruise``,
+``batteries.1st battalion.loads.48n6-class``; :mod:`airdefense.scenario.changes`) and lists
+the values to try. Several sweeps make a grid (every combination). Each point's
 scenario is validated exactly as a scenario file is, so a bad path or value is one line
 naming the field and what is allowed, before a single trial runs.
 """
@@ -14,13 +15,15 @@ import hashlib
 import itertools
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from airdefense.errors import AirdefenseError
-from airdefense.scenario.load import ScenarioError, parse_scenario
+from airdefense.scenario.changes import ChangeError, set_field, show
+from airdefense.scenario.load import ScenarioError, scenario_from_mapping
 from airdefense.scenario.models import Scenario
 
 #: Most points a sweep grid may have (a typo like 1..10000 should not start a week's run).
@@ -41,7 +44,7 @@ class SweepAxis:
     @property
     def text(self) -> str:
         """The axis as it is written on the command line."""
-        return f"{self.path}={','.join(_show(v) for v in self.values)}"
+        return f"{self.path}={','.join(show(v) for v in self.values)}"
 
 
 @dataclass(frozen=True)
@@ -55,17 +58,11 @@ class SweepPoint:
     @property
     def label(self) -> str:
         """``path=value, ...``, or ``base`` when nothing is swept."""
-        return ", ".join(f"{p}={_show(v)}" for p, v in self.values) or "base"
+        return ", ".join(f"{p}={show(v)}" for p, v in self.values) or "base"
 
     def scenario(self) -> Scenario:
         """The point's scenario, validated."""
         return Scenario.model_validate_json(self.scenario_json)
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, separators=(",", ":"))
 
 
 def canonical_json(scenario: Scenario) -> str:
@@ -114,9 +111,9 @@ def parse_axis(text: str) -> SweepAxis:
     path, sep, values_text = text.partition("=")
     path = path.strip()
     if not sep:
-        raise SweepError(f"{where}: expected PATH=V1,V2,... (e.g. raids.0.count=10,20,40)")
+        raise SweepError(f"{where}: expected PATH=V1,V2,... (e.g. raids.cruise.count=10,20,40)")
     if not path or any(not part for part in path.split(".")):
-        raise SweepError(f"{where}: empty field path (e.g. raids.0.count)")
+        raise SweepError(f"{where}: empty field path (e.g. raids.cruise.count)")
     if not values_text.strip():
         raise SweepError(f"{where}: no values after '=' (e.g. {path}=10,20,40)")
     values = []
@@ -127,15 +124,38 @@ def parse_axis(text: str) -> SweepAxis:
             value = _scalar(raw)
         except yaml.YAMLError:
             raise SweepError(f"{where}: cannot read value {raw!r}") from None
-        if isinstance(value, float) and not math.isfinite(value):
-            raise SweepError(f"{where}: value {raw!r} is not a finite number")
-        if value is None:
-            raise SweepError(f"{where}: value {raw!r} is nothing (give a number, text or list)")
+        _check_value(where, value, repr(raw))
         values.append(value)
+    return _axis(where, path, values)
+
+
+def sweep_axis(path: str, values: Sequence[Any]) -> SweepAxis:
+    """An axis from a path and a list of values (the Python API's ``sweep={path: values}``),
+    checked as a ``--sweep`` is."""
+    where = f"sweep {path}"
+    if not path or any(not part for part in path.split(".")):
+        raise SweepError(f"{where}: empty field path (e.g. raids.cruise.count)")
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence):
+        raise SweepError(f"{where}: give a list of values (e.g. [12, 24, 48])")
+    if not values:
+        raise SweepError(f"{where}: no values (e.g. [12, 24, 48])")
+    for v in values:
+        _check_value(where, v, show(v))
+    return _axis(where, path, list(values))
+
+
+def _check_value(where: str, value: Any, shown: str) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise SweepError(f"{where}: value {shown} is not a finite number")
+    if value is None:
+        raise SweepError(f"{where}: value {shown} is nothing (give a number, text or list)")
+
+
+def _axis(where: str, path: str, values: list[Any]) -> SweepAxis:
     seen: list[Any] = []
     for v in values:
         if v in seen:
-            raise SweepError(f"{where}: value {_show(v)} is listed twice")
+            raise SweepError(f"{where}: value {show(v)} is listed twice")
         seen.append(v)
     return SweepAxis(path, tuple(values))
 
@@ -148,56 +168,6 @@ def parse_sweeps(texts: list[str]) -> list[SweepAxis]:
         if paths.count(p) > 1:
             raise SweepError(f"--sweep {p}: swept twice (give all its values in one --sweep)")
     return axes
-
-
-def _set(data: dict[str, Any], path: str, value: Any) -> None:
-    """Set ``data``'s field at dotted ``path``; SweepError if the path leads nowhere."""
-    parts = path.split(".")
-    node: Any = data
-    walked: list[str] = []
-    for i, part in enumerate(parts):
-        last = i == len(parts) - 1
-        here = ".".join([*walked, part])
-        parent = ".".join(walked) or "the scenario"
-        if isinstance(node, list):
-            if not part.isdigit():
-                raise SweepError(
-                    f"--sweep {path}: {parent} is a list: give an item number, not '{part}' "
-                    f"(0 to {len(node) - 1})"
-                    if node
-                    else f"--sweep {path}: {parent} is an empty list"
-                )
-            idx = int(part)
-            if idx >= len(node):
-                raise SweepError(
-                    f"--sweep {path}: {here}: no such item ({parent} has {len(node)} "
-                    f"item{'s' if len(node) != 1 else ''}"
-                    + (f": 0 to {len(node) - 1})" if node else ")")
-                )
-            if last:
-                node[idx] = value
-            else:
-                node = node[idx]
-        elif isinstance(node, dict):
-            if last:
-                # a new key is left to the scenario's validation: it names the allowed fields
-                node[part] = value
-            elif part not in node:
-                allowed = ", ".join(sorted(node)) or "none"
-                raise SweepError(f"--sweep {path}: {here}: unknown field (allowed: {allowed})")
-            elif node[part] is None:
-                raise SweepError(
-                    f"--sweep {path}: {here}: is not set in this scenario, so it has no "
-                    "fields to sweep (sweep the whole value, or set it in the scenario)"
-                )
-            else:
-                node = node[part]
-        else:
-            raise SweepError(
-                f"--sweep {path}: {parent}: is a single value ({_show(node)}), "
-                f"it has no field '{part}'"
-            )
-        walked.append(part)
 
 
 def sweep_points(
@@ -221,11 +191,14 @@ def sweep_points(
         data = copy.deepcopy(base_data)
         values = tuple((a.path, v) for a, v in zip(axes, combo, strict=True))
         for path, v in values:
-            _set(data, path, v)
+            try:
+                set_field(data, path, v)
+            except ChangeError as exc:
+                raise SweepError(f"--sweep {path}: {exc.message}") from None
         try:
-            scenario = parse_scenario(yaml.safe_dump(data, sort_keys=False), source)
+            scenario = scenario_from_mapping(data, source)
         except ScenarioError as exc:
-            which = " ".join(f"{p}={_show(v)}" for p, v in values)
+            which = " ".join(f"{p}={show(v)}" for p, v in values)
             raise SweepError(f"--sweep {which}: {exc}") from None
         points.append(SweepPoint(index, values, canonical_json(scenario)))
     return points

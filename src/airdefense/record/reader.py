@@ -50,34 +50,47 @@ class RunReader:
     """
 
     def __init__(self, run_dir: str | Path) -> None:
-        self.path = Path(run_dir)
-        self.db_path = _database_of(self.path)
+        self.path: Path | None = Path(run_dir)
+        self.db_path: Path | None = _database_of(self.path)
         try:
-            self._con = duckdb.connect(str(self.db_path), read_only=True)
+            con = duckdb.connect(str(self.db_path), read_only=True)
         except duckdb.Error as exc:
             raise RunReadError(
                 f"not a readable run database ({_first_line(exc)})", source=str(self.db_path)
             ) from None
+        self._attach(con, str(self.db_path))
+
+    @classmethod
+    def of_connection(cls, con: duckdb.DuckDBPyConnection, label: str = "<run>") -> RunReader:
+        """A reader over a run database already open (e.g. an unsaved run's, in memory);
+        it takes ``con`` over and closes it."""
+        reader = cls.__new__(cls)
+        reader.path = reader.db_path = None
+        reader._attach(con, label)
+        return reader
+
+    def _attach(self, con: duckdb.DuckDBPyConnection, label: str) -> None:
+        """Check the database's format and give absent tables an empty stand-in."""
+        self._con = con
+        self._label = label
         try:
-            self._con.execute("SET threads TO 1")  # deterministic, and cheap at run sizes
+            con.execute("SET threads TO 1")  # deterministic, and cheap at run sizes
             present = self._present()
             if "meta" not in present:
-                raise RunReadError("not a run database (no meta table)", source=str(self.db_path))
+                raise RunReadError("not a run database (no meta table)", source=label)
             self.meta: dict[str, str] = {}
-            for key, value in self._con.sql(
-                "SELECT key, value FROM meta ORDER BY key, value"
-            ).fetchall():
+            for key, value in con.sql("SELECT key, value FROM meta ORDER BY key, value").fetchall():
                 self.meta.setdefault(str(key), str(value))
-            self.run_format = _check_format(self.meta, self.db_path)
+            self.run_format = _check_format(self.meta, label)
             for name, ddl in TABLES.items():  # an absent table reads as empty
                 if name not in present:
-                    self._con.execute(f"CREATE TEMP TABLE {name} ({ddl})")
+                    con.execute(f"CREATE TEMP TABLE {name} ({ddl})")
             for name, sql in VIEWS.items():
                 if name not in present:
-                    self._con.execute(f"CREATE TEMP VIEW {name} AS {sql}")
+                    con.execute(f"CREATE TEMP VIEW {name} AS {sql}")
             self._present_names = present
         except BaseException:
-            self._con.close()
+            con.close()
             raise
 
     # --- lifetime --------------------------------------------------------------------------
@@ -135,6 +148,8 @@ class RunReader:
 
     def scenario_text(self) -> str:
         """The scenario as run (``scenario.yaml``), or an empty string if absent."""
+        if self.path is None:
+            return ""
         path = self.path / SCENARIO_NAME
         try:
             return path.read_text(encoding="utf-8")
@@ -150,7 +165,7 @@ class RunReader:
         or the database's."""
         if name not in TABLES and name not in VIEWS and name != "summary":
             known = ", ".join([*TABLES, "summary", *VIEWS])
-            raise RunReadError(f"no table {name!r} (tables: {known})", source=str(self.db_path))
+            raise RunReadError(f"no table {name!r} (tables: {known})", source=self._label)
         sql = f"SELECT * FROM {name}" + (f" ORDER BY {order_by}" if order_by else "")
         return self.query(sql)
 
@@ -159,9 +174,7 @@ class RunReader:
         try:
             return self._con.sql(sql, params=params).to_arrow_table()
         except duckdb.Error as exc:
-            raise RunReadError(
-                f"cannot read ({_first_line(exc)})", source=str(self.db_path)
-            ) from None
+            raise RunReadError(f"cannot read ({_first_line(exc)})", source=self._label) from None
 
     def columns(self, sql: str, params: list[Any] | None = None) -> ColumnDict:
         """A query's columns as numpy arrays (NULL as NaN in float columns, None otherwise)."""
@@ -193,7 +206,7 @@ def _database_of(run_dir: Path) -> Path:
     return db
 
 
-def _check_format(meta: dict[str, str], db: Path) -> int:
+def _check_format(meta: dict[str, str], db: str) -> int:
     """The run's layout version, if this version reads it; else one line saying who wrote it."""
     raw = meta.get("run_format", "1")
     version = meta.get("airdefense_version", "an unknown version")
@@ -205,7 +218,7 @@ def _check_format(meta: dict[str, str], db: Path) -> int:
         raise RunReadError(
             f"written by airdefense {version} in run format {raw}; this version reads format "
             f"{RUN_FORMAT}: run the scenario again with this version",
-            source=str(db),
+            source=db,
         )
     return found
 

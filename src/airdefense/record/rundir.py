@@ -94,29 +94,41 @@ def write_scenario_yaml(result: RunResult, path: Path) -> None:
 
 
 def write_database(result: RunResult, path: Path) -> None:
-    """Create every table of the schema and fill those this stage produces."""
-    tables = build_tables(result)
+    """Create every table of the schema in a database file and fill it with the run."""
     con = duckdb.connect(str(path))
     try:
-        for name, ddl in TABLES.items():
-            con.execute(f"CREATE TABLE {name} ({ddl})")
-        for name, sql in VIEWS.items():
-            con.execute(f"CREATE VIEW {name} AS {sql}")
-        con.execute(
-            "CREATE TABLE summary ("
-            + ", ".join(f"{col} {typ}" for col, (typ, _) in SUMMARY_COLUMNS.items())
-            + ")"
-        )
-        for name, table in tables.items():
-            con.register("_src", table)
-            cols = ", ".join(table.column_names)
-            con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM _src")
-            con.unregister("_src")
+        fill_database(con, build_tables(result))
         con.execute("CHECKPOINT")
     finally:
         con.close()
     with contextlib.suppress(FileNotFoundError):
         Path(str(path) + ".wal").unlink()
+
+
+def memory_database(result: RunResult) -> duckdb.DuckDBPyConnection:
+    """The run's database in memory, as :func:`write_database` would write it (the Python
+    API reads an unsaved run through it)."""
+    con = duckdb.connect(":memory:")
+    fill_database(con, build_tables(result))
+    return con
+
+
+def fill_database(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> None:
+    """Create every table and view of the schema on ``con`` and insert ``tables``."""
+    for name, ddl in TABLES.items():
+        con.execute(f"CREATE TABLE {name} ({ddl})")
+    for name, sql in VIEWS.items():
+        con.execute(f"CREATE VIEW {name} AS {sql}")
+    con.execute(
+        "CREATE TABLE summary ("
+        + ", ".join(f"{col} {typ}" for col, (typ, _) in SUMMARY_COLUMNS.items())
+        + ")"
+    )
+    for name, table in tables.items():
+        con.register("_src", table)
+        cols = ", ".join(table.column_names)
+        con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM _src")
+        con.unregister("_src")
 
 
 def build_tables(result: RunResult) -> dict[str, pa.Table]:
@@ -268,19 +280,19 @@ def build_tables(result: RunResult) -> dict[str, pa.Table]:
         }
     )
     sc = result.track_score
-    if sc is None:
-        raise ValueError("a run directory needs the run's analysis (simulate(analysis=True))")
-    out["track_metrics"] = pa.table(
-        {
-            "t": pa.array(sc.times),
-            "gospa_m": pa.array(sc.gospa),
-            "localisation_m2": pa.array(sc.localisation),
-            "missed_m2": pa.array(sc.missed),
-            "false_m2": pa.array(sc.false),
-            "truths": pa.array(np.asarray(sc.truth_count, dtype=np.int32)),
-            "tracks": pa.array(np.asarray(sc.track_count, dtype=np.int32)),
-        }
-    )
+    # a run simulated without its analysis (a Monte Carlo trial) has no track score
+    if sc is not None:
+        out["track_metrics"] = pa.table(
+            {
+                "t": pa.array(sc.times),
+                "gospa_m": pa.array(sc.gospa),
+                "localisation_m2": pa.array(sc.localisation),
+                "missed_m2": pa.array(sc.missed),
+                "false_m2": pa.array(sc.false),
+                "truths": pa.array(np.asarray(sc.truth_count, dtype=np.int32)),
+                "tracks": pa.array(np.asarray(sc.track_count, dtype=np.int32)),
+            }
+        )
     bats = result.batteries
     if bats is not None:
         shooter = np.arange(bats.n_shooters)

@@ -88,6 +88,12 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
         raise ScenarioError(
             source, "", f"must be a YAML mapping of scenario fields (got {type(data).__name__})"
         )
+    return scenario_from_mapping(data, source)
+
+
+def scenario_from_mapping(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
+    """Validate and check a scenario given as plain data (a parsed file, or a scenario's dict
+    form with changes made); ``source`` names it in error messages."""
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:

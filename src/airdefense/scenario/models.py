@@ -177,3 +177,15 @@ class Scenario(_Model):
     tracking: TrackerSettings = Field(default_factory=lambda: TrackerSettings())
     rules_of_engagement: RulesOfEngagement = Field(default_factory=lambda: RulesOfEngagement())
     doctrine: Doctrine = Field(default_factory=lambda: Doctrine())
+
+    def with_changes(self, changes: dict[str, Any]) -> Scenario:
+        """This scenario with fields changed by path, validated as a file is::
+
+            sc.with_changes({"raids.cruise.count": 24, "doctrine.salvo.cruise": 2})
+
+        List items are named by their ``name`` (or position, for items without one); see
+        :mod:`airdefense.scenario.changes`. A path that leads nowhere or a value the
+        scenario does not allow raises the one-line error the command line prints."""
+        from airdefense.scenario.changes import with_changes
+
+        return with_changes(self, changes, source=self.name)
