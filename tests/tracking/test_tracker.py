@@ -16,6 +16,7 @@ from airdefense.tracking.measurements import (
     TrackUpdates,
 )
 from airdefense.tracking.tracker import Tracker
+from airdefense.types.events import EventKind
 
 
 def _scene(n=20, scans=30, dt=5.0, pd=1.0, clutter=0, seed=0, sigma=50.0):
@@ -55,8 +56,7 @@ def test_targets_are_confirmed_after_m_hits_and_keep_one_number() -> None:
     last = conf.take(conf.t == conf.t.max())
     err = np.stack([last.x, last.y, last.z], 1) - (p0 + v * last.t[:, None])[last.truth_id]
     assert np.sqrt(np.mean(np.sum(err**2, 1))) < 75.0  # one plot: 50 * sqrt(3) = 87 m
-    kinds = [e.kind for e in tr.events]
-    assert kinds.count("track_confirmed") == 20
+    assert tr.events.count(EventKind.TRACK_CONFIRMED) == 20
 
 
 def test_a_lost_target_coasts_then_is_dropped_with_an_event() -> None:
@@ -71,10 +71,11 @@ def test_a_lost_target_coasts_then_is_dropped_with_an_event() -> None:
     coast = rows.take(rows.status == COASTING)
     assert len(coast) >= 2
     assert np.all(np.diff(coast.t) > 0)
-    dropped = [e for e in tr.events if e.kind == "track_dropped"]
-    assert len(dropped) == 1 and dropped[0].track_id == rows.track_id[0]
+    dropped = tr.events.of(EventKind.TRACK_DROPPED)
+    assert len(dropped) == 1 and dropped.track_id[0] == rows.track_id[0]
+    assert dropped.reason[0] == "missed"
     # dropped at the third missed revisit: last plot at 25 s, revisit 5 s -> 3 misses by 42.5 s
-    assert 40.0 <= dropped[0].t <= 45.0
+    assert 40.0 <= dropped.t[0] <= 45.0
 
 
 def test_clutter_does_not_make_confirmed_tracks() -> None:
@@ -162,7 +163,7 @@ def test_two_sensors_with_different_revisits_feed_one_track() -> None:
     conf = out.take(out.status != TENTATIVE)
     assert np.unique(conf.track_id).size == 1
     assert conf.t.max() >= 190.0
-    assert not [e for e in tr.events if e.kind == "track_dropped"]
+    assert tr.events.count(EventKind.TRACK_DROPPED) == 0
 
 
 @pytest.mark.parametrize("manoeuvre", ["singer", "ca"])
@@ -271,12 +272,13 @@ def test_duplicate_tracks_on_one_target_are_merged(monkeypatch: pytest.MonkeyPat
         return tr
 
     merged = run(3)
-    drops = [e.track_id for e in merged.events if e.kind == "track_dropped"]
-    assert drops and 1 not in drops  # younger numbers go, the first stays
+    drops = merged.events.of(EventKind.TRACK_DROPPED)
+    assert len(drops) and 1 not in drops.track_id  # younger numbers go, the first stays
+    assert set(drops.reason) == {"duplicate"}
     assert 1 in merged._id[: merged.n_tracks]
     unmerged = run(10_000)
     assert unmerged.n_confirmed == 2
-    assert not [e for e in unmerged.events if e.kind == "track_dropped"]
+    assert unmerged.events.count(EventKind.TRACK_DROPPED) == 0
 
 
 @pytest.mark.parametrize("filt", ["cv", "imm"])

@@ -35,8 +35,6 @@ from airdefense.types.events import (
     Leak,
     ObjectEnd,
     ObjectStart,
-    TrackConfirmed,
-    TrackDropped,
 )
 from airdefense.types.theatre import Theatre
 from airdefense.world.build import build_truth
@@ -191,7 +189,7 @@ def simulate(
                     track_rows.extend(track_plots(tracker, Plots.concat(pending[sid])))
                     track_clock += time.perf_counter() - tic
                     pending[sid] = []
-        _log_track_events(events, tracker)
+        events.extend(tracker.pop_events())
         if t1 >= next_cycle - 1e-9 or k == steps - 1:
             tic = time.perf_counter()
             next_cycle += cycle_s
@@ -348,30 +346,6 @@ def track_plots(tracker: Tracker, p: Plots) -> list[TrackUpdates]:
         if len(u):
             out.append(u)
     return out
-
-
-def _log_track_events(events: EventLog, tracker: Tracker) -> None:
-    """Move the tracker's new confirmations and drops into the event log."""
-    new = tracker.pop_events()
-    if not new:
-        return
-    for kind in ("track_confirmed", "track_dropped"):
-        sel = [e for e in new if e.kind == kind]
-        if not sel:
-            continue
-        xyz = np.array([e.position for e in sel])
-        cols = {
-            "t": np.array([e.t for e in sel]),
-            "track_id": np.array([e.track_id for e in sel]),
-            "object_id": np.array([e.truth_id for e in sel]),
-            "x": xyz[:, 0],
-            "y": xyz[:, 1],
-            "z": xyz[:, 2],
-        }
-        if kind == "track_confirmed":
-            events.add(TrackConfirmed(**cols))
-        else:
-            events.add(TrackDropped(reason=np.array([e.reason for e in sel], object), **cols))
 
 
 def _log_launches(events: EventLog, truth: Truth, t0: float, t1: float) -> None:

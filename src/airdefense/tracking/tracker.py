@@ -51,6 +51,7 @@ from airdefense.tracking.measurements import (
     Measurements,
     TrackUpdates,
 )
+from airdefense.types.events import EventLog, TrackConfirmed, TrackDropped
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -61,23 +62,6 @@ DUPLICATE_CHECKS = 3
 #: Weight of the newest revisit in the quality score (an exponentially weighted hit ratio
 #: over about the last 1 / w revisits).
 QUALITY_WEIGHT = 0.2
-
-
-@dataclass(frozen=True)
-class TrackEvent:
-    """A track management event: ``kind`` is "track_confirmed" or "track_dropped".
-
-    ``truth_id`` is the truth id of the track's last plot (-1 unknown); ``position`` its
-    estimated position then (ENU m); ``reason`` why a track was dropped (one of
-    :data:`airdefense.types.events.TRACK_DROP_REASONS`), empty for a confirmation.
-    """
-
-    t: float
-    kind: str
-    track_id: int
-    truth_id: int
-    position: tuple[float, float, float]
-    reason: str = ""
 
 
 @dataclass
@@ -124,7 +108,8 @@ class Tracker:
         self._q0 = self.models[0].q
         self._speed_var = (0.5 * c.max_speed_mps) ** 2  # velocity prior of a new track
         self._decay = (1 - QUALITY_WEIGHT) ** np.arange(_DECAY_TABLE)
-        self.events: list[TrackEvent] = []
+        #: confirmations and drops since the last :meth:`pop_events`
+        self.events = EventLog()
         self._t_last = -np.inf
         self._next_id = 1
         # sensor columns: column 0 is Cartesian input without a sensor
@@ -538,7 +523,7 @@ class Tracker:
             self._status,
         )
         if confirm.size:
-            self._log("track_confirmed", confirm, self._t[confirm])
+            self._log(confirm, self._t[confirm])
 
     def _initiate(
         self, pidx: IntArray, z: FloatArray, r: FloatArray, col: IntArray, batch: Measurements
@@ -630,7 +615,7 @@ class Tracker:
             gone = (drop & (self._status[:n] == CONFIRMED)).nonzero()[0]
             missed = misses[gone] >= c.max_misses
             why = np.where(lost[gone], np.where(missed, "missed", "diverged"), "duplicate")
-            self._log("track_dropped", gone, np.full(gone.size, t_b), why)
+            self._log(gone, np.full(gone.size, t_b), why)
             self._keep(~drop)
         return out
 
@@ -676,10 +661,10 @@ class Tracker:
             a, b, same, tested, self._id, DUPLICATE_CHECKS, self._dup
         )
 
-    def pop_events(self) -> list[TrackEvent]:
+    def pop_events(self) -> EventLog:
         """The confirmations and drops since the last call, removed from :attr:`events` (a
-        long run reads them as it goes, so the list stays short)."""
-        out, self.events = self.events, []
+        long run reads them as it goes, so the log stays short)."""
+        out, self.events = self.events, EventLog()
         return out
 
     def finish(self, t: float | None = None) -> None:
@@ -687,28 +672,27 @@ class Tracker:
         n = self._n
         tt = self._t_last if t is None else t
         live = np.flatnonzero(self._status[:n] == CONFIRMED)
-        self._log(
-            "track_dropped", live, np.full(live.size, float(tt)), np.full(live.size, "end_of_data")
-        )
+        self._log(live, np.full(live.size, float(tt)), np.full(live.size, "end_of_data"))
         self._n = 0
 
-    def _log(
-        self, kind: str, idx: IntArray, t: FloatArray, reason: NDArray[np.str_] | None = None
-    ) -> None:
+    def _log(self, idx: IntArray, t: FloatArray, reason: NDArray[np.str_] | None = None) -> None:
+        """Log confirmations (``reason`` None) or drops of the tracks in rows ``idx``, with
+        the truth id of each track's last plot (scoring only) and its estimated position."""
         if idx.size == 0:
             return
         pos = np.einsum("km,kmi->ki", self._mu[idx], self._x[idx, :, 0:3])
-        for k, i in enumerate(idx.tolist()):
-            self.events.append(
-                TrackEvent(
-                    float(t[k]),
-                    kind,
-                    int(self._id[i]),
-                    int(self._truth[i]),
-                    (float(pos[k, 0]), float(pos[k, 1]), float(pos[k, 2])),
-                    "" if reason is None else str(reason[k]),
-                )
-            )
+        cols = {
+            "t": np.asarray(t, dtype=np.float64),
+            "track_id": self._id[idx],
+            "object_id": self._truth[idx],
+            "x": pos[:, 0],
+            "y": pos[:, 1],
+            "z": pos[:, 2],
+        }
+        if reason is None:
+            self.events.add(TrackConfirmed(**cols))
+        else:
+            self.events.add(TrackDropped(reason=np.asarray(reason, dtype=object), **cols))
 
     def tracks_at(self, t: float, confirmed_only: bool = True) -> TrackUpdates:
         """The live picture predicted to time t (for threat evaluation and displays)."""

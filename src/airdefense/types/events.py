@@ -411,6 +411,11 @@ class EventLog:
         if len(batch):
             self._batches[batch.KIND].append(batch)
 
+    def extend(self, other: EventLog) -> None:
+        """Append every batch of another log (in its order)."""
+        for kind, parts in other._batches.items():
+            self._batches[kind].extend(parts)
+
     def __len__(self) -> int:
         return sum(len(b) for parts in self._batches.values() for b in parts)
 
