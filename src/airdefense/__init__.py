@@ -15,12 +15,11 @@ names are imported as ``from airdefense.scenario import ...`` and
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 # the packages that share a name with an API function are loaded first, so that the names
 # below are the functions (a submodule import sets its parent's attribute only the first time)
 import airdefense.montecarlo as _montecarlo_package  # noqa: F401
 import airdefense.scenario as _scenario_package  # noqa: F401
+from airdefense._version import __version__
 from airdefense.api import (
     MonteCarlo,
     Run,

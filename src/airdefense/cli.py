@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from airdefense import __version__
+from airdefense._version import __version__
 
 app = typer.Typer(
     name="airdefense",
@@ -313,13 +313,17 @@ def track(
     A bad file gets one line `error: FILE: column: ...`, exit code 2, and nothing is written.
     """
     from airdefense.geo import Frame
-    from airdefense.scenario.load import ScenarioError
-    from airdefense.tracking.config import TrackerConfig, load_config
+    from airdefense.scenario.load import ScenarioError, load_model
+    from airdefense.tracking.config import TrackerConfig
     from airdefense.tracking.io import DetectionsError, DetectionsReader, TrackWriter, check_output
     from airdefense.tracking.tracker import Tracker
 
     try:
-        cfg = load_config(config) if config is not None else TrackerConfig()
+        cfg = (
+            load_model(config, TrackerConfig, "tracker settings")
+            if config is not None
+            else TrackerConfig()
+        )
     except ScenarioError as exc:
         raise _fail(str(exc)) from None
     frame = (

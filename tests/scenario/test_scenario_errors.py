@@ -79,7 +79,7 @@ CORPUS: list[tuple[str, str | dict[str, Any], str]] = [
         "name: [x, y\nseed: 1\n",
         "line 2, column 5: invalid YAML (expected ',' or ']', but got ':')",
     ),
-    ("empty-file", "", "file is empty (a scenario is a YAML mapping)"),
+    ("empty-file", "", "file is empty (a YAML mapping of scenario fields)"),
     ("top-level-list", "- a\n- b\n", "must be a YAML mapping of scenario fields (got list)"),
     (
         "unknown-top-key",

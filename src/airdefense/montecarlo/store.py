@@ -32,7 +32,7 @@ import numpy as np
 import pyarrow as pa
 import yaml
 
-from airdefense import __version__
+from airdefense._version import __version__
 from airdefense.errors import AirdefenseError
 from airdefense.files import write_atomic
 from airdefense.montecarlo.sweep import SweepPoint

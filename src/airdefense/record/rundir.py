@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from airdefense import __version__
+from airdefense._version import __version__
 from airdefense.errors import AirdefenseError
 from airdefense.record.schema import RUN_FORMAT, SUMMARY_COLUMNS, TABLES, VIEWS
 from airdefense.tracking.measurements import STATUS_NAMES

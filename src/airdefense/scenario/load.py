@@ -14,7 +14,7 @@ import math
 import types
 import typing
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -51,16 +51,43 @@ class ScenarioError(AirdefenseError):
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read, parse and check a scenario file; raise ScenarioError with one clear line."""
+    return parse_scenario(_read_text(path, "a scenario"), str(path))
+
+
+def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
+    """Parse and check scenario YAML text; ``source`` names it in error messages."""
+    return scenario_from_mapping(_parse_mapping(text, source, "scenario fields"), source)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_model(path: str | Path, model: type[M], what: str = "settings") -> M:
+    """Read a YAML file of ``model``'s fields (e.g. the tracker's ``--config``), with the
+    same guards and one-line errors as a scenario file; an empty file is the defaults."""
+    source = str(path)
+    text = _read_text(path, f"a file of {what}")
+    data = _parse_mapping(text, source, what, empty_ok=True)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = _first_error(exc)
+        raise ScenarioError(source, _loc_path(err["loc"]), _describe(err, model)) from None
+
+
+def _read_text(path: str | Path, what: str) -> str:
+    """A YAML file's text; ScenarioError for a directory, an oversized, missing, unreadable
+    or non-UTF-8 file."""
     p = Path(path)
     source = str(path)
     try:
         if p.is_dir():
-            raise ScenarioError(source, "", "is a directory, not a scenario file")
+            raise ScenarioError(source, "", f"is a directory, not {what}")
         if p.stat().st_size > MAX_FILE_BYTES:
             raise ScenarioError(
-                source, "", f"file is over {MAX_FILE_BYTES // 1024**2} MB, not a scenario"
+                source, "", f"file is over {MAX_FILE_BYTES // 1024**2} MB, not {what}"
             )
-        text = p.read_text(encoding="utf-8")
+        return p.read_text(encoding="utf-8")
     except ScenarioError:
         raise
     except FileNotFoundError:
@@ -69,11 +96,10 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(source, "", "not a UTF-8 text file") from None
     except OSError as exc:
         raise ScenarioError(source, "", f"cannot read ({exc.strerror})") from None
-    return parse_scenario(text, source)
 
 
-def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
-    """Parse and check scenario YAML text; ``source`` names it in error messages."""
+def _parse_mapping(text: str, source: str, what: str, empty_ok: bool = False) -> dict[str, Any]:
+    """YAML text (``yaml.safe_load``) that must be a mapping of ``what``."""
     try:
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
@@ -83,12 +109,14 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     except yaml.YAMLError as exc:
         raise ScenarioError(source, "", f"invalid YAML ({exc})") from None
     if data is None:
-        raise ScenarioError(source, "", "file is empty (a scenario is a YAML mapping)")
+        if empty_ok:
+            return {}
+        raise ScenarioError(source, "", f"file is empty (a YAML mapping of {what})")
     if not isinstance(data, dict):
         raise ScenarioError(
-            source, "", f"must be a YAML mapping of scenario fields (got {type(data).__name__})"
+            source, "", f"must be a YAML mapping of {what} (got {type(data).__name__})"
         )
-    return scenario_from_mapping(data, source)
+    return data
 
 
 def scenario_from_mapping(data: dict[str, Any], source: str = "<scenario>") -> Scenario:

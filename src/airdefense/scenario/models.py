@@ -15,19 +15,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from airdefense.types.settings import Doctrine, RulesOfEngagement, TrackerSettings
+from airdefense.types.settings import Doctrine, Origin, RulesOfEngagement, TrackerSettings
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Origin(_Model):
-    """The scenario's origin on WGS-84: the anchor of its ENU frame."""
-
-    lat_deg: float = Field(ge=-89.0, le=89.0)
-    lon_deg: float = Field(ge=-180.0, le=180.0)
-    alt_m: float = Field(0.0, ge=-500.0, le=9000.0, description="Height above the ellipsoid.")
 
 
 class Position(_Model):

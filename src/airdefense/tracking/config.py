@@ -1,17 +1,16 @@
-"""The tracker's configuration: the scenario's tracker settings plus sensor sites, from YAML.
+"""The tracker's configuration: the scenario's tracker settings plus sensor sites.
 
 The settings themselves (filter, gates, M-of-N, ...) are declared once, in
 :class:`airdefense.types.settings.TrackerSettings`, so a scenario's ``tracking:`` section and
-``airdefense track --config`` accept the same fields.
+``airdefense track --config`` accept the same fields (read by
+:func:`airdefense.scenario.load.load_model`, the YAML edge).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from airdefense.types.settings import TrackerSettings
+from airdefense.types.settings import Origin, TrackerSettings
 
 
 class SensorSite(BaseModel):
@@ -42,16 +41,6 @@ class SensorSite(BaseModel):
         raise ValueError("give either east_m, north_m, up_m or lat_deg, lon_deg, alt_m")
 
 
-class Origin(BaseModel):
-    """The geodetic origin of the tracker's ENU frame."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    lat_deg: float = Field(ge=-90, le=90)
-    lon_deg: float = Field(ge=-180, le=180)
-    alt_m: float = 0.0
-
-
 class TrackerConfig(TrackerSettings):
     """Tracker settings plus, for files of polar plots, where the sensors stand."""
 
@@ -64,35 +53,3 @@ class TrackerConfig(TrackerSettings):
         if geodetic and self.origin is None:
             raise ValueError(f"sensors {geodetic} are geodetic: the config needs an origin")
         return self
-
-
-def load_config(path: str | Path) -> TrackerConfig:
-    """Read a tracker YAML file (``yaml.safe_load``) into a validated config.
-
-    Raises ``airdefense.scenario.load.ScenarioError`` whose text is one line,
-    ``FILE: field: what is wrong (what is allowed)``.
-    """
-    import yaml
-    from pydantic import ValidationError
-
-    from airdefense.scenario.load import ScenarioError, _describe, _first_error, _loc_path
-
-    p = Path(path)
-    source = str(path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ScenarioError(source, "", f"cannot read: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        raise ScenarioError(source, where, "not valid YAML") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ScenarioError(source, "", "a tracker config is a mapping of settings")
-    try:
-        return TrackerConfig.model_validate(data)
-    except ValidationError as exc:
-        err = _first_error(exc)
-        raise ScenarioError(source, _loc_path(err["loc"]), _describe(err, TrackerConfig)) from None

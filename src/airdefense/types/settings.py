@@ -18,6 +18,16 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Origin(_Model):
+    """The WGS-84 origin of a local ENU frame (a scenario's, or a tracker file's). Latitudes
+    within a degree of a pole are refused: the scenario's map (an azimuthal projection about
+    the origin) and its east/north axes degenerate there."""
+
+    lat_deg: float = Field(ge=-89.0, le=89.0)
+    lon_deg: float = Field(ge=-180.0, le=180.0)
+    alt_m: float = Field(0.0, ge=-500.0, le=9000.0, description="Height above the ellipsoid.")
+
+
 ThreatClass = Literal["aircraft", "cruise", "drone", "ballistic"]
 
 
