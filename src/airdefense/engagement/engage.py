@@ -639,7 +639,8 @@ class Engagement:
         if kill.any():
             self.truth.kill(ev.target_id[kill], ev.t[kill])
             self._report_killed(tracks[kill])
-        reason = self._end_reasons(ev.outcome, ev.target_id, ev.t)
+        launched = self.interceptors.launch_t[ev.interceptor_id]
+        reason = self._end_reasons(ev.outcome, ev.target_id, ev.t, launched)
         self.interceptors.end(
             ev.interceptor_id, ev.t, np.array([END_CODE[r] for r in reason]), ev.miss_m, ev.position
         )
@@ -677,11 +678,13 @@ class Engagement:
             self._retarget(t1, np.unique(ev.target_id[kill]), events)
 
     def _end_reasons(
-        self, outcome: NDArray[np.str_], target: IntArray, t: FloatArray
+        self, outcome: NDArray[np.str_], target: IntArray, t: FloatArray, launch_t: FloatArray
     ) -> NDArray[np.str_]:
         """The flyout's outcomes as the record names them: of the passes at one target that
         killed, the first is its kill; any later pass, or an end for want of a target that
-        another interceptor had destroyed by then, arrived at a destroyed target."""
+        another interceptor destroyed while this one flew at it, arrived at a destroyed
+        target. (One launched after its target's death stays ``target_gone``: it was fired at
+        a track that outlived its target.)"""
         reason = np.asarray(outcome).astype("<U17")
         kills = np.flatnonzero(reason == "kill")
         if kills.size:
@@ -694,8 +697,11 @@ class Engagement:
             tg = target[gone]
             valid = tg >= 0
             dead = np.zeros(gone.size, dtype=bool)
-            dead[valid] = (self.truth.end_reason[tg[valid]] == "killed") & (
-                self.truth.end_s[tg[valid]] <= t[gone[valid]]
+            killed_at = self.truth.end_s[tg[valid]]
+            dead[valid] = (
+                (self.truth.end_reason[tg[valid]] == "killed")
+                & (killed_at <= t[gone[valid]])
+                & (launch_t[gone[valid]] < killed_at)
             )
             reason[gone[dead]] = "arrived_destroyed"
         return reason
