@@ -24,8 +24,9 @@ The package, one job a module (every public name is importable from here):
 - :mod:`~airdefense.interop.asterix.decode`: CAT048 data blocks read back into arrays
   (:func:`decode_cat048`, :class:`Cat048Decoder`), never raising on bad input.
 - :mod:`~airdefense.interop.asterix.plots`: decoded CAT048 plots as the tracker's polar
-  measurements (what ``airdefense track`` reads from an ``.ast`` file): the accuracies assumed
-  without the SP field, and elevations from heights (:func:`elevation_from_height`).
+  measurements (:class:`AsterixPlotsReader`, what ``airdefense track`` reads an ``.ast`` file
+  with): the accuracies assumed without the SP field, and elevations from heights
+  (:func:`elevation_from_height`). It imports :mod:`airdefense.tracking`, never the reverse.
 - ``_edition``: what the encoder and the decoder share (categories, LSBs, the SP layout).
 """
 
@@ -76,14 +77,17 @@ from airdefense.interop.asterix.export import (
     write_asterix,
 )
 from airdefense.interop.asterix.plots import (
+    ASTERIX_REORDER_S,
     DEFAULT_SIGMA_AZIMUTH_RAD,
     DEFAULT_SIGMA_ELEVATION_2D_RAD,
     DEFAULT_SIGMA_HEIGHT_M,
     DEFAULT_SIGMA_RANGE_M,
+    AsterixPlotsReader,
     elevation_from_height,
 )
 
 __all__ = [
+    "ASTERIX_REORDER_S",
     "CAT048",
     "CAT048_EDITION",
     "CAT062",
@@ -109,6 +113,7 @@ __all__ = [
     "SITES_NAME",
     "TOD_EPOCH_S",
     "TRACKS_NAME",
+    "AsterixPlotsReader",
     "ByteArray",
     "Cat048Decoder",
     "Cat048Reports",
