@@ -22,7 +22,7 @@ Optional columns: ``truth_id`` (integer, -1 or empty when unknown) and, in Carte
 whose text is one line, ``FILE: column: what is wrong (what is allowed)``; rows are counted
 from 1, the header not included.
 
-Truth files (:func:`read_truth`, :class:`Truth`) and tracks files (:func:`read_tracks`,
+Truth files (:func:`read_truth`, :class:`TruthSamples`) and tracks files (:func:`read_tracks`,
 as :mod:`airdefense.tracking.writer` writes them) are read whole, for scoring.
 """
 
@@ -597,8 +597,9 @@ def read_detections(
 
 
 @dataclass(frozen=True)
-class Truth:
-    """True positions for scoring, sorted by time: ``t`` (s), ``truth_id``, ``x, y, z`` (ENU m)
+class TruthSamples:
+    """Truth samples read from a file for scoring (not the world's trajectories,
+    :class:`airdefense.world.truth.Truth`), sorted by time: ``t`` (s), ``truth_id``, ``x, y, z`` (ENU m)
     and, when the file has them, velocities ``vx, vy, vz`` (m/s; else None)."""
 
     t: FloatArray
@@ -642,7 +643,7 @@ def _read_whole(
     return table, batches
 
 
-def read_truth(path: str | Path) -> Truth:
+def read_truth(path: str | Path) -> TruthSamples:
     """A truth file (columns ``t, truth_id, x, y, z``, ENU metres; optional ``vx, vy, vz``),
     sorted by time."""
     velocity = ("vx", "vy", "vz")
@@ -661,7 +662,7 @@ def read_truth(path: str | Path) -> Truth:
         offset += b.num_rows
     cols = {c: np.concatenate(v) for c, v in parts.items()}
     order = np.argsort(cols["t"], kind="stable")
-    return Truth(**{c: v[order] for c, v in cols.items()})
+    return TruthSamples(**{c: v[order] for c, v in cols.items()})
 
 
 def _status_codes(table: _Table, batch: pa.RecordBatch, offset: int) -> IntArray:
