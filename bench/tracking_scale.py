@@ -130,9 +130,9 @@ def scale(
 
 def memory_child(scans: int, targets: int, sink: str, seed: int) -> dict[str, object]:
     """A streamed run in this process: peak RSS and RSS samples (MB) through the run."""
-    from airdefense.tracking.io import TrackWriter
     from airdefense.tracking.measurements import Measurements
     from airdefense.tracking.tracker import Tracker
+    from airdefense.tracking.writer import TrackWriter
 
     # warm-up (imports, any JIT compile, first Parquet write) so that the run's own peak
     # is not the start-up's

@@ -17,9 +17,10 @@ from typer.testing import CliRunner
 from airdefense.cli import app
 from airdefense.geo import Frame
 from airdefense.interop import asterix as ax
-from airdefense.tracking import io as track_io
+from airdefense.interop.asterix import plots as ax_plots
+from airdefense.interop.asterix.plots import AsterixPlotsReader
 from airdefense.tracking.config import TrackerConfig
-from airdefense.tracking.io import DetectionsError, DetectionsReader, read_detections
+from airdefense.tracking.readers import DetectionsError, DetectionsReader
 
 STARTS = np.array([[0.0, 0.0, 3000.0], [20_000.0, 0.0, 5000.0], [0.0, 20_000.0, 8000.0]])
 VELOCITIES = np.array([[200.0, 0.0, 0.0], [0.0, -150.0, 0.0], [100.0, 100.0, 0.0]])
@@ -114,7 +115,8 @@ def test_track_cat048_with_heights_only(tmp_path: Path) -> None:
     """Without the SP field: elevation from the 3D height, the assumed plot accuracies."""
     det = write_ast(flat_plots(), tmp_path / "plots.ast", special=False)
     cfg = TrackerConfig.model_validate(yaml.safe_load(flat_config(tmp_path).read_text()))
-    m = read_detections(det, config=cfg)
+    with AsterixPlotsReader(det, config=cfg) as reader:
+        m = reader.read_all()
     p = flat_plots()
     order = np.lexsort((p["t"], p["sensor_id"], np.floor(p["t"])))
     up = np.array([SENSORS[int(s)][2] for s in p["sensor_id"]])
@@ -246,13 +248,13 @@ def test_damaged_blocks_are_skipped_with_a_warning_and_a_count(tmp_path: Path) -
 def test_plots_out_of_time_order_are_sorted_within_the_window(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(track_io, "_ASTERIX_READ_BYTES", 20)  # one 20-octet block a read
+    monkeypatch.setattr(ax_plots, "_ASTERIX_READ_BYTES", 20)  # one 20-octet block a read
     t = np.array([100.0, 50.0, 120.0, 0.0, 200.0, 130.0])  # 0.0 arrives 120 s late
     enc_parts = [ax.encode_plots([x], [1], [1e4], [0.1], height_m=[500.0]) for x in t]
     det = tmp_path / "shuffled.ast"
     det.write_bytes(b"".join(e.to_bytes() for e in enc_parts))
     cfg = TrackerConfig.model_validate(yaml.safe_load(flat_config(tmp_path).read_text()))
-    with DetectionsReader(det, config=cfg) as reader:
+    with AsterixPlotsReader(det, config=cfg) as reader:
         chunks = list(reader)
         notes = reader.notes
     got = np.concatenate([c.t for c in chunks])

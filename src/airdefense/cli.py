@@ -315,8 +315,14 @@ def track(
     from airdefense.geo import Frame
     from airdefense.scenario.load import ScenarioError, load_model
     from airdefense.tracking.config import TrackerConfig
-    from airdefense.tracking.io import DetectionsError, DetectionsReader, TrackWriter, check_output
+    from airdefense.tracking.readers import (
+        ASTERIX_SUFFIXES,
+        DetectionsError,
+        DetectionsReader,
+        DetectionsSource,
+    )
     from airdefense.tracking.tracker import Tracker
+    from airdefense.tracking.writer import TrackWriter, check_output
 
     try:
         cfg = (
@@ -337,8 +343,13 @@ def track(
     start = time.perf_counter()
     try:
         check_output(out, force=force)
+        open_reader: type[DetectionsSource] = DetectionsReader
+        if detections.name.lower().endswith(ASTERIX_SUFFIXES):  # raw CAT048 plots
+            from airdefense.interop.asterix.plots import AsterixPlotsReader
+
+            open_reader = AsterixPlotsReader
         with (
-            DetectionsReader(detections, sensors=cfg.sensors.keys(), config=cfg) as reader,
+            open_reader(detections, sensors=cfg.sensors.keys(), config=cfg) as reader,
             TrackWriter(out, force=force) as writer,
             _progress(disable=not show) as bar,
         ):
@@ -408,8 +419,8 @@ def score(
     import json
     import math
 
-    from airdefense.tracking.io import DetectionsError, read_tracks, read_truth
     from airdefense.tracking.metrics import evaluate
+    from airdefense.tracking.readers import DetectionsError, read_tracks, read_truth
 
     for name, value in (("--c-m", c_m), ("--association-m", association_m)):
         if value is not None and not (math.isfinite(value) and value > 0):

@@ -13,17 +13,15 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
-from airdefense.tracking.io import (
-    TRACK_SCHEMA,
+from airdefense.tracking.measurements import CONFIRMED, STATUS_NAMES, Measurements, TrackUpdates
+from airdefense.tracking.readers import (
     DetectionsError,
     DetectionsReader,
-    TrackWriter,
-    check_output,
     read_detections,
     read_tracks,
     read_truth,
 )
-from airdefense.tracking.measurements import CONFIRMED, STATUS_NAMES, Measurements, TrackUpdates
+from airdefense.tracking.writer import TRACK_SCHEMA, TrackWriter, check_output
 
 
 def cartesian_table(n: int = 40, seed: int = 0) -> pa.Table:

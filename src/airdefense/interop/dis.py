@@ -83,6 +83,7 @@ from numpy.typing import ArrayLike, NDArray
 from airdefense.errors import AirdefenseError
 from airdefense.geo import Frame, ecef_to_geodetic, enu_rotation
 from airdefense.interop import czml
+from airdefense.interop.pcap import write_pcap
 from airdefense.record.export import OutputFiles, run_database
 from airdefense.record.schema import TABLES
 
@@ -1118,8 +1119,6 @@ def write_dis(db: Path, out_dir: Path, *, force: bool = False) -> list[Path]:
     """Write ``out_dir/run.dis`` (the PDUs back to back in time order) and
     ``out_dir/run-dis.pcap`` (one PDU per UDP datagram to port 3000, for Wireshark); return
     their paths."""
-    from airdefense.interop.stream import write_pcap
-
     files = OutputFiles(out_dir, [DIS_NAME, PCAP_NAME], force=force)
     try:
         pdus = build_pdus(db)

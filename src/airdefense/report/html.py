@@ -4,17 +4,30 @@ The page has no external resource: CSS is inline, figures are base64 PNG ``data:
 the only script is a few inline lines that sort tables on a header click. Nothing in the page
 depends on the wall clock or on where the run directory lives, so the same ``run.duckdb``
 always gives a byte-identical ``report.html``.
+
+This module holds the data and the logic (what to show); the page itself, its markup and its
+prose, is the Jinja2 template ``templates/report.html``, and its style and script are
+``report.css`` and ``report.js``, all package data beside this module (read with
+:mod:`importlib.resources`, as :mod:`airdefense.report.replay` reads its own). Text is escaped
+by the template as :func:`html.escape` does (``'`` as ``&#x27;``), so the page is the same,
+byte for byte, as when Python wrote it.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import numpy as np
+from jinja2.ext import Extension
+from markupsafe import Markup
 from numpy.typing import NDArray
 
 from airdefense.files import write_atomic
@@ -25,63 +38,16 @@ from airdefense.report.rundata import RunData, load_run
 REPORT_NAME = "report.html"
 DB_NAME = "run.duckdb"
 
-CSS = """
-:root { --fg:#1f2933; --muted:#5f6b7a; --line:#d9dee4; --zebra:#f5f7f9; --accent:#2471a3;
-        --miss:#fdecea; --missfg:#a93226; }
-* { box-sizing: border-box; }
-body { margin: 0; padding: 24px 32px 48px; color: var(--fg); background: #fcfcfd;
-       font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
-       "Noto Sans", "Liberation Sans", sans-serif; max-width: 1180px; margin: auto; }
-h1 { font-size: 24px; margin: 0 0 4px; font-weight: 600; }
-h2 { font-size: 18px; margin: 36px 0 8px; padding-bottom: 4px; border-bottom: 1px solid var(--line);
-     font-weight: 600; }
-h3 { font-size: 15px; margin: 20px 0 6px; font-weight: 600; }
-p.desc { color: var(--muted); margin: 0 0 12px; }
-nav { margin: 12px 0 8px; font-size: 13px; }
-nav a { color: var(--accent); text-decoration: none; margin-right: 14px; }
-dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 8px 0;
-          font-size: 13px; }
-dl.meta dt { color: var(--muted); }
-dl.meta dd { margin: 0; font-variant-numeric: tabular-nums; }
-.cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 14px 0 4px; }
-.card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 8px 14px;
-        min-width: 120px; }
-.card .v { font-size: 20px; font-weight: 600; font-variant-numeric: tabular-nums; }
-.card .k { font-size: 12px; color: var(--muted); }
-.card.bad .v { color: var(--missfg); }
-figure { margin: 12px 0 4px; }
-figure img { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px;
-             background: #fff; }
-p.how { font-size: 13px; color: var(--muted); margin: 4px 0 16px; max-width: 980px; }
-p.how b { color: var(--fg); font-weight: 600; }
-table { border-collapse: collapse; font-size: 13px; margin: 6px 0 10px; background: #fff;
-        font-variant-numeric: tabular-nums; }
-th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left;
-         white-space: nowrap; }
-th { background: #eef1f4; font-weight: 600; position: sticky; top: 0; }
-table.sortable th { cursor: pointer; }
-td.n, th.n { text-align: right; }
-tbody tr:nth-child(even) { background: var(--zebra); }
-tbody tr.missed { background: var(--miss); }
-tbody tr.missed td.flag, span.flag, td.bad { color: var(--missfg); font-weight: 600; }
-td.good { color: #145a32; font-weight: 600; }
-tbody tr.total { background: #eef1f4; font-weight: 600; }
-.scroll { max-height: 640px; overflow: auto; border: 1px solid var(--line); border-radius: 6px;
-          display: inline-block; max-width: 100%; }
-.scroll table { margin: 0; }
-footer { margin-top: 40px; font-size: 12px; color: var(--muted); }
-"""
 
-_SORT_JS = (
-    "document.querySelectorAll('table.sortable th').forEach(function(th){"
-    "th.addEventListener('click',function(){var t=th.closest('table'),b=t.tBodies[0],"
-    "i=Array.prototype.indexOf.call(th.parentNode.children,th),"
-    "d=th.dataset.dir==='a'?-1:1;th.dataset.dir=d>0?'a':'d';"
-    "Array.from(b.rows).sort(function(x,y){var p=x.cells[i].dataset.v,q=y.cells[i].dataset.v;"
-    "if(p===undefined||q===undefined){return d*x.cells[i].textContent.localeCompare("
-    "y.cells[i].textContent);}return d*(parseFloat(p)-parseFloat(q));})"
-    ".forEach(function(r){b.appendChild(r);});});});"
-)
+def _asset_text(name: str) -> str:
+    return resources.files("airdefense.report").joinpath(name).read_text(encoding="utf-8")
+
+
+#: The report's style (``report.css``), a line break first as the page has always had it; the
+#: Monte Carlo report's page extends it.
+CSS = "\n" + _asset_text("report.css")
+#: Sorts a table on a header click (``report.js``, one line: the page holds it as it is).
+_SORT_JS = _asset_text("report.js").rstrip("\n")
 
 _MISSING = "–"
 _SORT_LAST = "1e300"
@@ -134,46 +100,53 @@ def _ncell(v: Any, digits: int = 0, scale: float = 1.0) -> _Cell:
     return _Cell(fmt(v, digits, scale), f * scale if f is not None else None, "n")
 
 
+# --- tables ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A table as the page draws it: header cells (text, numeric), rows (row class, cells
+    as text, CSS class and numeric sort key, None where the cell has none), whether a header
+    click sorts it and whether it scrolls in a box of its own."""
+
+    head: list[tuple[str, bool]]
+    rows: list[tuple[str, list[tuple[str, str, str | None]]]]
+    sortable: bool
+    scroll: bool
+
+
 def _table(
     head: Sequence[str],
     rows: Sequence[tuple[str, Sequence[_Cell]]],
     numeric: Sequence[bool],
     sortable: bool = True,
     scroll: bool = False,
-) -> str:
-    """An HTML table; rows are (row class, cells)."""
-    cls = ' class="sortable"' if sortable else ""
-    out = [f"<table{cls}><thead><tr>"]
-    for h, n in zip(head, numeric, strict=True):
-        out.append(f'<th class="n">{escape(h)}</th>' if n else f"<th>{escape(h)}</th>")
-    out.append("</tr></thead><tbody>")
-    for row_cls, cells in rows:
-        out.append(f'<tr class="{row_cls}">' if row_cls else "<tr>")
-        for c in cells:
-            attrs = f' class="{c.cls}"' if c.cls else ""
-            if sortable and c.cls.startswith("n"):
-                key = _SORT_LAST if c.sort is None else repr(float(c.sort))
-                attrs += f' data-v="{key}"'
-            out.append(f"<td{attrs}>{escape(c.text)}</td>")
-        out.append("</tr>")
-    out.append("</tbody></table>")
-    html = "".join(out)
-    return f'<div class="scroll">{html}</div>' if scroll else html
+) -> _Table:
+    """A table; rows are (row class, cells). In a sortable table numeric cells carry their
+    sort key (missing values sort last)."""
 
+    def key(c: _Cell) -> str | None:
+        if not (sortable and c.cls.startswith("n")):
+            return None
+        return _SORT_LAST if c.sort is None else repr(float(c.sort))
 
-def _figure(uri: str, alt: str, how: str) -> str:
-    return (
-        f'<figure><img src="{uri}" alt="{escape(alt)}"></figure>'
-        f'<p class="how"><b>How to read this.</b> {how}</p>'
-    )
+    body = [(row_cls, [(c.text, c.cls, key(c)) for c in cells]) for row_cls, cells in rows]
+    return _Table(list(zip(head, numeric, strict=True)), body, sortable, scroll)
 
 
 # --- sections ------------------------------------------------------------------------------
 
 
-def _header(run: RunData) -> str:
+@dataclass(frozen=True)
+class _Header:
+    description: str
+    facts: list[tuple[str, str]]
+    cards: list[tuple[str, str, bool]]
+
+
+def _header(run: RunData) -> _Header:
+    """The run's description, its facts (seed, duration, origin, ...) and summary cards."""
     m, s = run.meta, run.summary
-    name = m.get("scenario") or _text(s.get("scenario"))
     duration = _num(m.get("duration_s")) or _num(s.get("duration_s"))
     items: list[tuple[str, str]] = [
         ("seed", m.get("seed") or _text(s.get("seed"))),
@@ -198,18 +171,11 @@ def _header(run: RunData) -> str:
     for k in sorted(m):
         if k not in shown:
             items.append((k, m[k]))
-    dl = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in items)
-    desc = m.get("description", "")
-    return (
-        f"<header><h1>Run report: {escape(name)}</h1>"
-        + (f'<p class="desc">{escape(desc)}</p>' if desc else "")
-        + f'<dl class="meta">{dl}</dl>'
-        + _cards(run)
-        + "</header>"
-    )
+    return _Header(m.get("description", ""), items, _cards(run))
 
 
-def _cards(run: RunData) -> str:
+def _cards(run: RunData) -> list[tuple[str, str, bool]]:
+    """The summary as cards: (value, label, whether it is bad news)."""
     s = run.summary
     cards: list[tuple[str, str, bool]] = []
 
@@ -254,14 +220,7 @@ def _cards(run: RunData) -> str:
     for k, v in s.items():
         if k not in skip and _num(v) is not None:
             cards.append((fmt(v, 0 if float(v).is_integer() else 2), k.replace("_", " "), False))
-    if not cards:
-        return '<p class="desc">No summary row in this run.</p>'
-    body = "".join(
-        f'<div class="card{" bad" if bad else ""}"><div class="v">{escape(v)}</div>'
-        f'<div class="k">{escape(k)}</div></div>'
-        for v, k, bad in cards
-    )
-    return f'<div class="cards">{body}</div>'
+    return cards
 
 
 def _fired_by_type(run: RunData) -> list[tuple[str, int]]:
@@ -274,152 +233,104 @@ def _fired_by_type(run: RunData) -> list[tuple[str, int]]:
     return sorted((m, n) for m, n in total.items() if n > 0)
 
 
-def _rings_text(run: RunData) -> str:
-    """What the plan view's battery squares and brown rings are, and where each ring's radius
-    comes from (the flyout table or the missile's max range)."""
+@dataclass(frozen=True)
+class _Rings:
+    """What the plan view's battery rings are: whether there are batteries, whether they are
+    the carried ones (else only those that fired), and which sources give a ring's radius."""
+
+    batteries: bool
+    carried: bool
+    flyout: bool
+    max_range: bool
+
+
+def _rings(run: RunData) -> _Rings:
+    """The plan view's battery squares and brown rings, and where each ring's radius comes
+    from (the flyout table or the missile's max range)."""
     b = run.battery_sites
     if not b["battery"].shape[0]:
-        return "No battery in this run."
+        return _Rings(False, False, False, False)
     carried = bool(np.all(b["carried"].astype(bool)))
     sources = {r[5] for r in figures.missile_rings(run)}
-    text = (
-        "Blue squares are the batteries at their sites, every battery whether it fired or not; "
-        "brown rings are each battery's reach with each missile type it carries: "
-        if carried
-        else "Blue squares are the batteries at their first launch site (this run has no "
-        "batteries table, so only batteries that fired are shown); brown rings are each "
-        "battery's reach with each missile type it fired: "
-    )
-    parts = []
-    if "flyout" in sources:
-        parts.append("solid, the farthest ground range of that missile in the run's flyout table")
-    if "max range" in sources:
-        parts.append(
-            "dashed, the missile's maximum range from the batteries table, where the flyout "
-            "table has no row for it"
-        )
-    if not parts:
-        return text + "none has a known reach, so no ring is drawn."
-    return text + "; ".join(parts) + " (the legend names the source of each ring)."
+    return _Rings(True, carried, "flyout" in sources, "max range" in sources)
 
 
-def _plan_section(run: RunData) -> str:
+@dataclass(frozen=True)
+class _Plan:
+    basemap: str | None  # the basemap's attribution, None where none is drawn
+    whole: str
+    zoom: str | None
+    rcs_m2: str | None  # the coverage reference target's RCS, formatted
+    low: str
+    high: str
+    rings: _Rings
+    sampled: tuple[str, str, str, str] | None  # truth drawn, truth rows, plots drawn, plots
+
+
+def _plan(run: RunData) -> _Plan:
     whole, zoom = figures.plan_extents(run)
-    sampled = ""
+    sampled = None
     if (
         run.truth["t"].shape[0] < run.truth_rows
         or run.detections["t"].shape[0] < run.detection_rows
     ):
         sampled = (
-            f" For drawing, {run.truth['t'].shape[0]:,} of {run.truth_rows:,} truth points and "
-            f"{run.detections['t'].shape[0]:,} of {run.detection_rows:,} plots are shown "
-            "(every k-th, deterministically); tables use all rows."
+            f"{run.truth['t'].shape[0]:,}",
+            f"{run.truth_rows:,}",
+            f"{run.detections['t'].shape[0]:,}",
+            f"{run.detection_rows:,}",
         )
     low, high = (figures.height_text(h) for h in figures.COVERAGE_HEIGHTS_M)
-    rcs = f"{run.coverage[0].rcs_m2:g} m² " if run.coverage else ""
-    how = (
-        "East and north in km from the scenario origin (ENU frame). Coloured lines are true "
-        "trajectories by category (civil in grey); small dark dots are plots of real objects, "
-        "faint pink dots false alarms. Black rings mark where each threat was first plotted "
-        "(grey rings: civil); a red × marks the end of a threat that no radar ever plotted. "
-        "Orange discs are defended assets at their radius. Each sensor (triangle) has a dashed "
-        "instrumented-range ring and its coverage from its diagram: the dotted ring is the "
-        f"farthest ground range at which it detects the {rcs}reference target flying at {low} "
-        "(single-scan Pd ≥ 0.5), the dash-dotted ring the same at "
-        f"{high}. The low ring is short because the 4/3-Earth horizon hides a low flyer "
-        "beyond it, whatever the radar's power. Sectored radars show their sector shaded and "
-        "their coverage rings only across it (boresight taken clockwise from north). "
-        + _rings_text(run)
-        + " Blue lines join launch sites to predicted intercept points; green × are kills. "
-        "Under it all, where the scenario sits on land or near a coast, is the real map: land "
-        "(pale), sea (blue), coastlines (solid) and country borders (dashed) from Natural "
-        "Earth's 1:50m countries (public domain, vendored from the world-atlas package); in "
-        "open sea only the grid is drawn." + sampled
-    )
     bm = figures.plan_basemap(run, whole)
-    if bm is not None and not bm.empty:
-        map_note = f"Basemap: {basemap.ATTRIBUTION}."
-    else:
-        map_note = "No coastline or border in this area: plain grid, no basemap."
-    out = ['<h2 id="plan">Air picture (plan view)</h2>']
-    out.append(f'<p class="desc" id="basemap">{escape(map_note)}</p>')
-    out.append(_figure(figures.plan_view(run, whole, "Whole picture"), "plan view", how))
-    if zoom is not None:
-        out.append("<h3>Defended area</h3>")
-        out.append(
-            _figure(
-                figures.plan_view(run, zoom, "Defended area (assets and radar sites)"),
-                "plan view, defended area",
-                "The same picture zoomed to the sensors' instrumented ranges and the assets.",
-            )
-        )
-    return "".join(out)
-
-
-def _coverage_section(run: RunData) -> str:
-    out = ['<h2 id="coverage">Coverage against altitude</h2>']
-    uri = figures.coverage_figure(run)
-    if uri is None:
-        out.append('<p class="desc">No coverage diagram in this run.</p>')
-        return "".join(out)
-    how = (
-        "For each sensor, single-scan probability of detection of the reference target (its RCS "
-        "is in the box) against ground range (x) and height above the ellipsoid (y). The left "
-        "panel zooms on 0–2 km, where the Earth's curvature hides low flyers; the right panel "
-        "shows all heights. The white line is the line-of-sight boundary over the 4/3 Earth "
-        "(below and right of it nothing is seen). Red rings are threats this sensor plotted "
-        "first, at their ground range and height then; real targets differ in RCS from the "
-        "reference, so a ring may sit where the reference Pd is low."
+    return _Plan(
+        basemap=basemap.ATTRIBUTION if bm is not None and not bm.empty else None,
+        whole=figures.plan_view(run, whole, "Whole picture"),
+        zoom=(
+            figures.plan_view(run, zoom, "Defended area (assets and radar sites)")
+            if zoom is not None
+            else None
+        ),
+        rcs_m2=f"{run.coverage[0].rcs_m2:g}" if run.coverage else None,
+        low=low,
+        high=high,
+        rings=_rings(run),
+        sampled=sampled,
     )
-    out.append(_figure(uri, "coverage diagrams", how))
-    return "".join(out)
 
 
-def _altitude_section(run: RunData) -> str:
-    out = ['<h2 id="altitude">Altitude profile</h2>']
-    uri = figures.altitude_figure(run)
-    if uri is None:
-        out.append('<p class="desc">No truth in this run.</p>')
-        return "".join(out)
-    how = (
-        "True height above the ellipsoid against time for every object, coloured by category "
-        "(civil in grey), with the plots of each object overlaid as dots (dark: threats, grey: "
-        "civil; height from the measured position, so it carries the radar's noise). The lower "
-        "panel zooms on 0–2 km. A stretch of a line without dots is time the object was flown "
-        "unseen; false alarms are left out."
-    )
-    out.append(_figure(uri, "altitude profile", how))
-    return "".join(out)
+@dataclass(frozen=True)
+class _Tracking:
+    uri: str
+    confirmed: str
+    completeness: str
+    gospa: str
 
 
-def _tracking_section(run: RunData) -> str:
-    out = ['<h2 id="tracking">Tracking</h2>']
+def _tracking(run: RunData) -> _Tracking | None:
     extent, _ = figures.plan_extents(run)
     uri = figures.tracking_figure(run, extent)
     if uri is None:
-        out.append('<p class="desc">No tracks in this run.</p>')
-        return "".join(out)
+        return None
     s = run.summary
-    out.append(
-        '<p class="desc">'
-        f"{fmt(s.get('tracks_confirmed'))} tracks confirmed; SIAP completeness "
-        f"{fmt(s.get('track_completeness'), 3)} (share of the time each object already seen "
-        f"by a radar was held by a confirmed track); mean GOSPA {fmt(s.get('gospa_mean_m'))} m."
-        "</p>"
+    return _Tracking(
+        uri,
+        fmt(s.get("tracks_confirmed")),
+        fmt(s.get("track_completeness"), 3),
+        fmt(s.get("gospa_mean_m")),
     )
-    how = (
-        "Left: every confirmed track's estimated path (one colour per track number; a change "
-        "of colour along a path is a track-number change) over the true paths in grey. "
-        "Right: GOSPA (Rahmathullah et al. 2017; c = 2 km, p = 2, alpha = 2) of the confirmed "
-        "tracks against every object alive and already plotted by some radar, with the "
-        "number of such objects and of tracks. GOSPA is 0 for a perfect picture; each missed "
-        "object or false track adds c^2/2 to its square."
-    )
-    out.append(_figure(uri, "tracks and GOSPA", how))
-    return "".join(out)
 
 
-def _threat_section(run: RunData) -> str:
+@dataclass(frozen=True)
+class _Threats:
+    count: int
+    detected: int
+    undetected: int
+    table: _Table | None
+
+
+def _threats(run: RunData) -> _Threats:
+    """One row per hostile object: when it was first plotted, tracked, identified, engaged,
+    and what became of it."""
     r = run.threat_rows
     n = r["object_id"].shape[0]
     undetected = int(np.sum(~np.isfinite(r["first_t"].astype(np.float64)))) if n else 0
@@ -500,25 +411,8 @@ def _threat_section(run: RunData) -> str:
                 ],
             )
         )
-    out = ['<h2 id="threats">Threats</h2>']
-    out.append(
-        f'<p class="desc">{n} threats, {n - undetected} detected, '
-        f'<span class="flag">{undetected} undetected</span>.</p>'
-    )
-    if n:
-        out.append(_table(head, rows, numeric, scroll=n > 25))
-    out.append(
-        '<p class="how"><b>How to read this.</b> One row per hostile object, in launch order '
-        "(click a header to sort). First plot: time, sensor, slant range and height of the first "
-        "plot by any radar. Warning is the object's end time minus its first plot: the time "
-        "the defence had. Track: when a track on it was first confirmed; hostile: when a track "
-        "on it was first identified hostile. Engaged: first interceptor launch at it; fired at "
-        "it: interceptors by missile type; outcome: killed (time, missile), leaked (reached its "
-        "aim point), hit an asset, or survived (still flying at the end), and for a threat "
-        "that got through, the first link of the kill chain that failed. Rows shaded red were "
-        "never plotted.</p>"
-    )
-    return "".join(out)
+    table = _table(head, rows, numeric, scroll=n > 25) if n else None
+    return _Threats(n, n - undetected, undetected, table)
 
 
 def _outcome_cell(r: dict[str, Any], i: int) -> _Cell:
@@ -553,63 +447,54 @@ def _outcome_cell(r: dict[str, Any], i: int) -> _Cell:
     return _Cell(f"{text}: {why}", cls="bad")
 
 
-def _engagement_section(run: RunData) -> str:
+@dataclass(frozen=True)
+class _Batteries:
+    table: _Table
+    carried: bool  # the batteries table lists what each carried (else only what fired)
+    cost: str | None  # all interceptors' cost
+
+
+@dataclass(frozen=True)
+class _Engagement:
+    launched: int
+    targets: int
+    shooters: int
+    kills: int
+    cost: str | None
+    exchange: str | None
+    batteries: _Batteries | None
+    timeline: str | None
+    timeline_cut: int | None  # the rows drawn, where the timeline has more threats
+    flyout: str | None
+
+
+def _engagement(run: RunData) -> _Engagement:
     """What was fired at what, by which battery, and the flyout curves of each missile."""
-    out = ['<h2 id="engage">Engagements</h2>']
     b = run.battery_rows
     s = run.summary
     n_int = int(run.engagements["t"].shape[0])
-    if n_int:
-        targets = len({int(o) for o in run.engagements["object_id"] if o is not None and o >= 0})
-        kills = int(np.sum(b["kills"]))
-        shooters = {str(n) for n, f in zip(b["battery"], b["fired"], strict=True) if f}
-        text = (
-            f"{n_int} interceptors launched at {targets} threats by "
-            f"{len(shooters)} batteries; {kills} of them killed their target"
-        )
-        if "interceptor_cost_usd" in s:
-            text += f"; cost {_usd(s['interceptor_cost_usd'])}"
-        if "cost_exchange_ratio" in s:
-            text += f"; cost-exchange ratio {fmt(s['cost_exchange_ratio'], 2)}"
-        out.append(f'<p class="desc">{escape(text)}.</p>')
-    else:
-        out.append('<p class="desc">No interceptors were launched in this run.</p>')
-    if b["battery"].shape[0]:
-        out.append(_battery_table(run))
+    targets = len({int(o) for o in run.engagements["object_id"] if o is not None and o >= 0})
+    shooters = {str(n) for n, f in zip(b["battery"], b["fired"], strict=True) if f}
     uri = figures.engagement_timeline(run)
+    cut = None
     if uri is not None:
         shown = len(figures.timeline_rows(run))
-        more = (
-            f" Only the first {shown} such threats in launch order are drawn."
-            if shown == figures.TIMELINE_MAX_ROWS
-            else ""
-        )
-        how = (
-            "One row per threat that was engaged, killed, leaked or hit an asset, first launched "
-            "at the top. The grey line is its flight before any radar plotted it, the coloured "
-            "line (by category) its flight from first plot to its end. Grey ticks mark the "
-            "first confirmed track on it, hollow diamonds its identification as hostile, blue "
-            "right-pointing triangles each interceptor launched at it, hollow blue circles an "
-            "interceptor's miss; a green × is the kill, a red triangle a leak (it reached its "
-            "aim point) and a red star a hit inside a defended asset. The gap between a "
-            "launch and the kill is the interceptor's flyout time." + more
-        )
-        out.append(_figure(uri, "engagement timeline", how))
-    uri = figures.flyout_figure(run)
-    if uri is not None:
-        how = (
-            "Time for each missile type to fly out to an intercept point at a given ground "
-            "range from the launcher (x), at the lowest tabulated height (solid) and near 5 km "
-            "(dashed) and 15 km (dotted) when tabulated, from the run's flyout table. The "
-            "dash-dotted vertical line is the farthest ground range the missile reaches in that "
-            "table. A threat must still be inside the envelope when the interceptor arrives: "
-            "the longer the flyout, the earlier the launch."
-        )
-        out.append(_figure(uri, "flyout time against range", how))
-    return "".join(out)
+        cut = shown if shown == figures.TIMELINE_MAX_ROWS else None
+    return _Engagement(
+        launched=n_int,
+        targets=targets if n_int else 0,
+        shooters=len(shooters),
+        kills=int(np.sum(b["kills"])) if n_int else 0,
+        cost=_usd(s["interceptor_cost_usd"]) if "interceptor_cost_usd" in s else None,
+        exchange=fmt(s["cost_exchange_ratio"], 2) if "cost_exchange_ratio" in s else None,
+        batteries=_batteries(run) if b["battery"].shape[0] else None,
+        timeline=uri,
+        timeline_cut=cut,
+        flyout=figures.flyout_figure(run),
+    )
 
 
-def _battery_table(run: RunData) -> str:
+def _batteries(run: RunData) -> _Batteries:
     """Per battery and missile type: rounds loaded, fired and left, what became of those
     fired, and their cost."""
     b = run.battery_rows
@@ -685,32 +570,11 @@ def _battery_table(run: RunData) -> str:
                     ],
                 )
             )
-    cost = ""
+    cost = None
     if "interceptor_cost_usd" in run.summary:
-        cost = f" All interceptors together cost {_usd(run.summary['interceptor_cost_usd'])}."
-    if np.isfinite(_floats(b["loaded"])).any():
-        scope = (
-            "One row per battery and missile type it carries, every battery whether it fired "
-            "or not (with a total row for a battery that carries several types). Loaded: "
-            "rounds at the start of the run; fired: interceptors launched; left: rounds at its "
-            "end (– where a type was fired but is not in the run's batteries table). "
-        )
-    else:
-        scope = (
-            "One row per battery and missile type it fired (with a total row for a battery "
-            "that fired several types); this run has no batteries table, so rounds loaded and "
-            "left are unknown (–) and batteries that never fired are not listed. "
-        )
-    return (
-        '<h3 id="batteries">Batteries: rounds loaded, fired and left</h3>'
-        + _table(head, rows, numeric, sortable=False)
-        + '<p class="how"><b>How to read this.</b> '
-        + scope
-        + "Targets: distinct threats fired at; kills and misses are interceptor outcomes at the "
-        "endgame; lost: interceptors that timed out, hit the ground or whose target was gone; "
-        "in flight: still flying when the run ended. Round: the price of one round of that "
-        "type; cost fired: the price of the rounds fired." + cost + "</p>"
-    )
+        cost = _usd(run.summary["interceptor_cost_usd"])
+    carried = bool(np.isfinite(_floats(b["loaded"])).any())
+    return _Batteries(_table(head, rows, numeric, sortable=False), carried, cost)
 
 
 def _floats(values: NDArray[Any]) -> NDArray[np.float64]:
@@ -718,7 +582,15 @@ def _floats(values: NDArray[Any]) -> NDArray[np.float64]:
     return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
 
-def _sensor_section(run: RunData) -> str:
+@dataclass(frozen=True)
+class _Sensors:
+    table: _Table | None
+    reach: _Table | None
+
+
+def _sensors(run: RunData) -> _Sensors:
+    """Per sensor: what it plotted; per sensor and object category: how far out it first
+    plotted them."""
     r = run.sensor_rows
     horizon = {c.sensor_id: c for c in run.coverage}
     head = [
@@ -756,24 +628,14 @@ def _sensor_section(run: RunData) -> str:
                 ],
             )
         )
-    out = ['<h2 id="sensors">Sensors</h2>']
-    out.append(_table(head, rows, numeric) if rows else '<p class="desc">No sensors.</p>')
-    out.append(
-        '<p class="how"><b>How to read this.</b> Plots of real objects and false alarms per '
-        "sensor; objects, threats and civil count distinct objects the sensor plotted at least "
-        "once; first plots counts objects this sensor saw before any other. The low horizon is "
-        "the largest ground range at which a target at the lowest height of the coverage "
-        "diagram is in line of sight.</p>"
-    )
-    out.append(_reach_table(run))
-    return "".join(out)
+    return _Sensors(_table(head, rows, numeric) if rows else None, _reach_table(run))
 
 
-def _reach_table(run: RunData) -> str:
+def _reach_table(run: RunData) -> _Table | None:
     """Per sensor and object category: how many it saw, and how far out it first saw them."""
     r = run.reach_rows
     if r["sensor_id"].shape[0] == 0:
-        return ""
+        return None
     head = [
         "sensor",
         "category",
@@ -799,18 +661,10 @@ def _reach_table(run: RunData) -> str:
                 ],
             )
         )
-    return (
-        '<h3 id="reach">Detection by sensor and object category</h3>'
-        + _table(head, rows, numeric)
-        + '<p class="how"><b>How to read this.</b> For each radar and class of object: how many '
-        "of them it plotted at least once, and the slant range of its first plot of each (median "
-        "and largest). Where to put a radar shows here: a radar on a higher mast or a hill "
-        "plots low flyers farther out. Warning is the time from this radar's first plot of a "
-        "threat to the end of the threat's flight.</p>"
-    )
+    return _table(head, rows, numeric)
 
 
-def _civil_section(run: RunData) -> str:
+def _civil(run: RunData) -> _Table:
     c = run.civil
     flights, detected, engaged = c["flights"], c["detected"], c["engaged"]
     frac = f"{100 * detected / flights:.1f} %" if flights else _MISSING
@@ -829,69 +683,84 @@ def _civil_section(run: RunData) -> str:
                 [_Cell("engaged (must be 0)"), _ncell(civil_engaged)],
             )
         )
-    return '<h2 id="civil">Civil traffic</h2>' + _table(
-        ["", "count"], rows, [False, True], sortable=False
-    )
+    return _table(["", "count"], rows, [False, True], sortable=False)
 
 
-def _engage_section(run: RunData) -> str:
-    parts: list[str] = []
+@dataclass(frozen=True)
+class _Log:
+    outcomes: _Table | None
+    events: _Table | None
+    tracks: str | None  # tracks formed
+
+
+def _log(run: RunData) -> _Log | None:
+    """Engagements by outcome, events by kind and tracks formed; None when the run has none."""
+    outcomes = events = None
     if run.engagement_outcomes:
         rows = [("", [_Cell(k), _ncell(v)]) for k, v in run.engagement_outcomes]
-        parts.append("<h3>Engagements by outcome</h3>")
-        parts.append(_table(["outcome", "engagements"], rows, [False, True], sortable=False))
+        outcomes = _table(["outcome", "engagements"], rows, [False, True], sortable=False)
     if run.event_counts:
         rows = [("", [_Cell(k), _ncell(v)]) for k, v in run.event_counts]
-        parts.append("<h3>Events by kind</h3>")
-        parts.append(_table(["kind", "events"], rows, [False, True], sortable=False))
-    if run.track_rows:
-        parts.append(f'<p class="desc">{run.track_rows:,} tracks were formed.</p>')
-    if not parts:
-        return ""
-    return '<h2 id="log">Event log</h2>' + "".join(parts)
+        events = _table(["kind", "events"], rows, [False, True], sortable=False)
+    tracks = f"{run.track_rows:,}" if run.track_rows else None
+    if outcomes is None and events is None and tracks is None:
+        return None
+    return _Log(outcomes, events, tracks)
+
+
+# --- the page --------------------------------------------------------------------------------
+
+
+class _FoldLines(Extension):
+    """Template source written a sentence or an element a line, rendered as one line: a line
+    break and the indentation around it are dropped where they touch a tag or a statement or
+    comment tag, and become one space elsewhere (``templates/report.html`` says so too)."""
+
+    _BREAK = re.compile(r"[ \t]*\n\s*")
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        def join(m: re.Match[str]) -> str:
+            before, after = source[: m.start()], source[m.end() :]
+            glued = not before or not after
+            glued = glued or before.endswith((">", "%}", "#}"))
+            glued = glued or after.startswith(("<", "{%", "{#"))
+            return "" if glued else " "
+
+        return self._BREAK.sub(join, source)
+
+
+def _escape(value: Any) -> Markup:
+    """Every value the template shows, escaped as :func:`html.escape` does (markup as it is)."""
+    if hasattr(value, "__html__"):
+        return Markup(value)
+    return Markup(escape(str(value)))
+
+
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("airdefense.report", "templates"),
+    autoescape=True,
+    finalize=_escape,
+    undefined=jinja2.StrictUndefined,
+    extensions=[_FoldLines],
+)
 
 
 def render_html(run: RunData) -> str:
     """The complete report page for a loaded run, as a string."""
-    name = run.meta.get("scenario") or _text(run.summary.get("scenario"))
-    engage = _engage_section(run)
-    nav = [
-        ("plan", "Air picture"),
-        ("coverage", "Coverage"),
-        ("altitude", "Altitude"),
-        ("tracking", "Tracking"),
-        ("threats", "Threats"),
-        ("engage", "Engagements"),
-        ("sensors", "Sensors"),
-        ("civil", "Civil traffic"),
-    ]
-    if engage:
-        nav.append(("log", "Event log"))
-    nav_html = "".join(f'<a href="#{a}">{escape(t)}</a>' for a, t in nav)
-    body = "".join(
-        [
-            _header(run),
-            f"<nav>{nav_html}</nav>",
-            _plan_section(run),
-            _coverage_section(run),
-            _altitude_section(run),
-            _tracking_section(run),
-            _threat_section(run),
-            _engagement_section(run),
-            _sensor_section(run),
-            _civil_section(run),
-            engage,
-            "<footer>Generated by airdefense from run.duckdb; all figures and tables are "
-            "computed from that file alone.</footer>",
-        ]
-    )
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(name)}: airdefense run report</title>"
-        f"<style>{CSS}</style></head><body>{body}"
-        f"<script>{_SORT_JS}</script></body></html>\n"
+    return _TEMPLATES.get_template("report.html").render(
+        name=run.meta.get("scenario") or _text(run.summary.get("scenario")),
+        css=Markup(CSS),
+        script=Markup(_SORT_JS),
+        header=_header(run),
+        plan=_plan(run),
+        coverage=figures.coverage_figure(run),
+        altitude=figures.altitude_figure(run),
+        tracking=_tracking(run),
+        threats=_threats(run),
+        engage=_engagement(run),
+        sensors=_sensors(run),
+        civil=_civil(run),
+        log=_log(run),
     )
 
 

@@ -1,4 +1,4 @@
-"""Tracking files: detections in, tracks out, truth and tracks for scoring; streamed with pyarrow.
+"""Tracking files read: detections in, truth and tracks for scoring; streamed with pyarrow.
 
 Files are Parquet (``.parquet``, ``.pq``) or CSV (``.csv``, ``.csv.gz``), told apart by their
 extension. A detections file is read in record batches (Parquet row groups, CSV blocks) and
@@ -12,36 +12,30 @@ so memory stays flat however long the file. Detections come in one of two forms:
   elevation up from the horizontal), measured by a sensor whose site the tracker config
   places (``TrackerConfig.sensors``, keyed by ``sensor_id``).
 
-A detections file may also be raw ASTERIX (``.ast``, ``.asterix``): CAT048 data blocks back to
-back, read with :mod:`airdefense.interop.asterix` (edition 1.21). Each plot's ``sensor_id`` is
-``SAC * 256 + SIC`` and its site must be in the tracker config, as for polar files; its time is
-seconds since 12:00:00 UTC (I048/140); range and azimuth come from I048/040, the elevation and
-the measurement sigmas from the SP field of files airdefense wrote, otherwise from the height
-(I048/110, else the flight level I048/090, as geometric height) with the assumed accuracies of
-:mod:`airdefense.interop.asterix` (a plot without height: elevation 0 with a wide sigma).
-Records are put in time order within a :data:`ASTERIX_REORDER_S` window; blocks that cannot be
-read are skipped and described in :attr:`DetectionsReader.notes`.
+A detections file may also be raw ASTERIX (:data:`ASTERIX_SUFFIXES`, ``.ast``,
+``.asterix``): the tracking stage does not decode ASTERIX; such a file is read by
+:class:`airdefense.interop.asterix.plots.AsterixPlotsReader`, a :class:`DetectionsSource`
+like :class:`DetectionsReader`, which ``airdefense track`` picks by the extension.
 
 Optional columns: ``truth_id`` (integer, -1 or empty when unknown) and, in Cartesian files,
 ``sensor_id``. Rows must be in time order. Any problem raises :class:`DetectionsError`
 whose text is one line, ``FILE: column: what is wrong (what is allowed)``; rows are counted
 from 1, the header not included.
 
-Tracks are written by :class:`TrackWriter` to a temporary file beside the destination that is
-renamed into place on :meth:`TrackWriter.close`; an aborted writer leaves nothing behind.
+Truth files (:func:`read_truth`, :class:`TruthSamples`) and tracks files (:func:`read_tracks`,
+as :mod:`airdefense.tracking.writer` writes them) are read whole, for scoring.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import secrets
+from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Self
 
 import numpy as np
 import pyarrow as pa
@@ -51,7 +45,6 @@ import pyarrow.parquet as pq
 
 from airdefense.errors import AirdefenseError
 from airdefense.tracking.measurements import (
-    CONFIRMED,
     STATUS_NAMES,
     FloatArray,
     IntArray,
@@ -60,7 +53,6 @@ from airdefense.tracking.measurements import (
 )
 
 if TYPE_CHECKING:
-    from airdefense.interop.asterix import Cat048Reports
     from airdefense.tracking.config import TrackerConfig
 
 CARTESIAN_COLUMNS = ("t", "x", "y", "z", "sx", "sy", "sz")
@@ -77,37 +69,12 @@ POLAR_COLUMNS = (
 TRUTH_COLUMNS = ("t", "truth_id", "x", "y", "z")
 TRACK_REQUIRED_COLUMNS = ("t", "track_id", "x", "y", "z", "vx", "vy", "vz", "status")
 INPUT_SUFFIXES = (".parquet", ".pq", ".csv", ".csv.gz")
-#: Raw ASTERIX CAT048 detections files.
+#: Raw ASTERIX CAT048 detections files (read by airdefense.interop.asterix.plots).
 ASTERIX_SUFFIXES = (".ast", ".asterix")
+#: Every detections file ``airdefense track`` reads.
 DETECTION_SUFFIXES = (*INPUT_SUFFIXES, *ASTERIX_SUFFIXES)
-#: ASTERIX records are sorted by time within this window (s); later ones are skipped as late.
-ASTERIX_REORDER_S = 60.0
-_ASTERIX_READ_BYTES = 4 << 20
-OUTPUT_SUFFIXES = (".parquet", ".pq")
 _INT_COLUMNS = ("sensor_id", "truth_id", "track_id")
-_SIGMAS = ("sx", "sy", "sz", "sigma_range", "sigma_azimuth", "sigma_elevation")
 _CSV_BLOCK_BYTES = 1 << 20
-
-#: Columns of a tracks file, as :class:`TrackWriter` writes them.
-TRACK_SCHEMA = pa.schema(
-    [
-        ("t", pa.float64()),
-        ("track_id", pa.int64()),
-        ("x", pa.float64()),
-        ("y", pa.float64()),
-        ("z", pa.float64()),
-        ("vx", pa.float64()),
-        ("vy", pa.float64()),
-        ("vz", pa.float64()),
-        ("status", pa.dictionary(pa.int8(), pa.string())),
-        ("sx", pa.float64()),
-        ("sy", pa.float64()),
-        ("sz", pa.float64()),
-        ("quality", pa.float64()),
-        ("truth_id", pa.int64()),
-    ]
-)
-_STATUS_DICTIONARY = pa.array(STATUS_NAMES, type=pa.string())
 _STATUS_VALUES = pa.array([*STATUS_NAMES, *map(str, range(len(STATUS_NAMES)))], pa.string())
 
 
@@ -135,9 +102,13 @@ def _file_format(path: Path) -> Literal["parquet", "csv"]:
         return "parquet"
     if name.endswith((".csv", ".csv.gz")):
         return "csv"
+    raise _unknown_type(path, INPUT_SUFFIXES)
+
+
+def _unknown_type(path: Path, allowed: tuple[str, ...]) -> DetectionsError:
     shown = "".join(path.suffixes[-2:]) or "no extension"
-    raise DetectionsError(
-        str(path), "", f"unknown file type '{shown}' (allowed: {', '.join(INPUT_SUFFIXES)})"
+    return DetectionsError(
+        str(path), "", f"unknown file type '{shown}' (allowed: {', '.join(allowed)})"
     )
 
 
@@ -367,8 +338,72 @@ def _kind(table: _Table) -> Literal["cartesian", "polar"]:
     )
 
 
-class DetectionsReader:
-    """Streams a detections file as time-ordered :class:`Measurements` chunks.
+class DetectionsSource(ABC):
+    """What ``airdefense track`` reads detections from: a file handed out as time-ordered
+    :class:`Measurements` chunks by iterating, with progress (:attr:`fraction`), the rows
+    handed out so far (:attr:`rows_read`) and, after iterating, what was skipped
+    (:attr:`notes`, one line each). :class:`DetectionsReader` reads tables;
+    :class:`airdefense.interop.asterix.plots.AsterixPlotsReader` raw ASTERIX. ``sensors``:
+    the sensor ids the tracker knows (default: those ``config`` places; ``None``: not
+    checked). Use as a context manager, or call :meth:`close`.
+    """
+
+    #: The form of the detections: Cartesian positions or polar (sensor) measurements.
+    kind: Literal["cartesian", "polar"]
+    #: The columns read.
+    columns: list[str]
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        sensors: Collection[int] | None = None,
+        config: TrackerConfig | None = None,
+    ) -> None:
+        self.path = Path(path)
+        if sensors is None and config is not None:
+            sensors = config.sensors.keys()
+        self.sensors = None if sensors is None else sorted(int(s) for s in sensors)
+        #: What was skipped while reading (ASTERIX input), one line each, after iterating.
+        self.notes: list[str] = []
+        self.rows_read = 0
+
+    @property
+    def total_rows(self) -> int | None:
+        """Rows in the file if known without reading it, else None."""
+        return None
+
+    @property
+    @abstractmethod
+    def fraction(self) -> float:
+        """How much of the file has been read, 0 to 1."""
+
+    @abstractmethod
+    def __iter__(self) -> Iterator[Measurements]: ...
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the file."""
+
+    def read_all(self) -> Measurements:
+        """Every remaining chunk as one :class:`Measurements`."""
+        parts = list(self)
+        return parts[0] if len(parts) == 1 else Measurements.concat(parts)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class DetectionsReader(DetectionsSource):
+    """Streams a detections table (Parquet or CSV) as time-ordered :class:`Measurements` chunks.
 
     Opening checks the file and its columns; iterating validates every row (finite values,
     positive sigmas, angles in radians, time order, known sensors) and yields chunks of at
@@ -387,31 +422,21 @@ class DetectionsReader:
     ) -> None:
         if chunk_rows < 1:
             raise ValueError("chunk_rows must be >= 1")
-        self.path = Path(path)
+        super().__init__(path, sensors=sensors, config=config)
         self.chunk_rows = int(chunk_rows)
-        if sensors is None and config is not None:
-            sensors = config.sensors.keys()
-        self.sensors = None if sensors is None else sorted(int(s) for s in sensors)
-        #: What was skipped while reading (ASTERIX input), one line each, after iterating.
-        self.notes: list[str] = []
-        self._asterix: _AsterixPlots | None = None
         name = self.path.name.lower()
         if name.endswith(ASTERIX_SUFFIXES):
-            self._asterix = _AsterixPlots(self, config)
-            self.kind = "polar"
-            self.columns = [*POLAR_COLUMNS, "truth_id"]
-            self.rows_read = 0
-            return
-        if not name.endswith(DETECTION_SUFFIXES):
-            shown = "".join(self.path.suffixes[-2:]) or "no extension"
             raise DetectionsError(
                 str(path),
                 "",
-                f"unknown file type '{shown}' (allowed: {', '.join(DETECTION_SUFFIXES)})",
+                "raw ASTERIX: read it with airdefense.interop.asterix.plots.AsterixPlotsReader "
+                "(as airdefense track does)",
             )
+        if not name.endswith(DETECTION_SUFFIXES):
+            raise _unknown_type(self.path, DETECTION_SUFFIXES)
         self._table = _Table(self.path)
         try:
-            self.kind: Literal["cartesian", "polar"] = _kind(self._table)
+            self.kind = _kind(self._table)
             names = set(self._table.names)
             base = CARTESIAN_COLUMNS if self.kind == "cartesian" else POLAR_COLUMNS
             extra = ["truth_id"] + (["sensor_id"] if self.kind == "cartesian" else [])
@@ -423,22 +448,18 @@ class DetectionsReader:
         except BaseException:
             self._table.close()
             raise
-        self.rows_read = 0
 
     @property
     def total_rows(self) -> int | None:
         """Rows in the file if known without reading it (Parquet), else None."""
-        return None if self._asterix is not None else self._table.total_rows
+        return self._table.total_rows
 
     @property
     def fraction(self) -> float:
         """How much of the file has been read, 0 to 1."""
-        return self._asterix.fraction if self._asterix is not None else self._table.fraction
+        return self._table.fraction
 
     def __iter__(self) -> Iterator[Measurements]:
-        if self._asterix is not None:
-            yield from self._asterix.measurements()
-            return
         types = dict.fromkeys(self.columns, pa.float64())  # ids checked whole by ints()
         self.rows_read = 0
         last_t = -np.inf
@@ -561,21 +582,7 @@ class DetectionsReader:
 
     def close(self) -> None:
         """Release the file."""
-        if self._asterix is not None:
-            self._asterix.close()
-        else:
-            self._table.close()
-
-    def __enter__(self) -> DetectionsReader:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+        self._table.close()
 
 
 def read_detections(
@@ -586,202 +593,13 @@ def read_detections(
 ) -> Measurements:
     """A whole detections file as one :class:`Measurements` (see :class:`DetectionsReader`)."""
     with DetectionsReader(path, sensors=sensors, config=config) as reader:
-        parts = list(reader)
-    return parts[0] if len(parts) == 1 else Measurements.concat(parts)
-
-
-class _AsterixPlots:
-    """A raw ASTERIX file's CAT048 plots as polar :class:`Measurements`, read in pieces and
-    put in time order within :data:`ASTERIX_REORDER_S` (see the module text)."""
-
-    def __init__(self, reader: DetectionsReader, config: TrackerConfig | None) -> None:
-        self.reader = reader
-        self.path = reader.path
-        self.source = str(reader.path)
-        if not self.path.exists():
-            raise DetectionsError(self.source, "", "no such file")
-        if self.path.is_dir():
-            raise DetectionsError(self.source, "", "is a directory, not a file")
-        try:
-            self.size = self.path.stat().st_size
-            self._file = self.path.open("rb")
-        except OSError as exc:
-            raise DetectionsError(self.source, "", f"cannot read ({exc.strerror})") from None
-        if self.size == 0:
-            self._file.close()
-            raise DetectionsError(self.source, "", "empty file (needs ASTERIX CAT048 data blocks)")
-        self.frame = None
-        self.sites: dict[int, np.ndarray] = {}
-        if config is not None:
-            if config.origin is not None:
-                from airdefense.geo import Frame
-
-                o = config.origin
-                self.frame = Frame.from_degrees(o.lat_deg, o.lon_deg, o.alt_m)
-            for sid, site in config.sensors.items():
-                if site.lat_deg is not None and self.frame is not None:
-                    self.sites[int(sid)] = self.frame.geodetic_to_enu(
-                        np.radians(site.lat_deg), np.radians(site.lon_deg), site.alt_m
-                    )
-                else:
-                    self.sites[int(sid)] = np.array([site.east_m, site.north_m, site.up_m], float)
-        self._read = 0
-        self.unusable = 0
-        self.late = 0
-
-    @property
-    def fraction(self) -> float:
-        return min(1.0, self._read / self.size) if self.size else 1.0
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self._file.close()
-
-    def measurements(self) -> Iterator[Measurements]:
-        from airdefense.interop.asterix import Cat048Decoder
-
-        decoder = Cat048Decoder()
-        pending: list[Measurements] = []
-        newest = -np.inf
-        emitted = -np.inf
-        self.reader.rows_read = 0
-        self.reader.notes = []
-        done = False
-        while not done:
-            try:
-                data = self._file.read(_ASTERIX_READ_BYTES)
-            except OSError as exc:
-                raise DetectionsError(self.source, "", f"cannot read ({exc.strerror})") from None
-            self._read += len(data)
-            if data:
-                reports = decoder.feed(data)
-            else:
-                reports, done = decoder.finish(), True
-            m = self._convert(reports)
-            if len(m):
-                late = m.t <= emitted
-                if late.any():
-                    self.late += int(late.sum())
-                    m = m.take(~late)
-                newest = max(newest, float(m.t.max())) if len(m) else newest
-                pending.append(m)
-            if not pending:
-                continue
-            whole = pending[0] if len(pending) == 1 else Measurements.concat(pending)
-            whole = whole.take(np.argsort(whole.t, kind="stable"))
-            cut = (
-                len(whole)
-                if done
-                else int(np.searchsorted(whole.t, newest - ASTERIX_REORDER_S, side="left"))
-            )
-            pending = [whole.take(slice(cut, None))] if cut < len(whole) else []
-            if cut:
-                out = whole.take(slice(0, cut))
-                emitted = float(out.t[-1])
-                self.reader.rows_read += len(out)
-                yield out
-        notes = decoder.summary.lines()
-        if self.unusable:
-            notes.append(
-                f"skipped {self.unusable} CAT048 records without a source (I048/010), time "
-                "(I048/140) or position (I048/040)"
-            )
-        if self.late:
-            notes.append(
-                f"skipped {self.late} plots more than {ASTERIX_REORDER_S:g} s out of time order"
-            )
-        self.reader.notes = notes
-        if self.reader.rows_read == 0:
-            detail = f" ({notes[-1]})" if notes else ""
-            raise DetectionsError(
-                self.source,
-                "",
-                f"no CAT048 plots in the file (needs ASTERIX CAT048 data blocks){detail}",
-            )
-
-    def _convert(self, r: Cat048Reports) -> Measurements:
-        from airdefense.interop import asterix as ax
-
-        sid = r.sensor_id
-        usable = (sid >= 0) & np.isfinite(r.t) & np.isfinite(r.range_m) & (r.range_m > 0)
-        usable &= np.isfinite(r.azimuth_rad)
-        self.unusable += int((~usable).sum())
-        r = r.take(usable)
-        sid = sid[usable]
-        n = len(r)
-        if n and self.reader.sensors is not None:
-            unknown = ~np.isin(sid, self.reader.sensors)
-            if unknown.any():
-                i = int(np.argmax(unknown))
-                s = int(sid[i])
-                known = (
-                    f"the config's sensors: {', '.join(map(str, self.reader.sensors))}"
-                    if self.reader.sensors
-                    else "the config places no sensors"
-                )
-                raise DetectionsError(
-                    self.source,
-                    "sensor_id",
-                    f"unknown sensor {s} (SAC {s >> 8}, SIC {s & 0xFF}; sensor_id = SAC * 256 "
-                    f"+ SIC) at t = {r.t[i]:g} s ({known}; give its site in --config sensors: "
-                    f"{{{s}: {{lat_deg, lon_deg, alt_m}}}} with an origin)",
-                )
-        el = r.elevation_rad.copy()
-        s_el = r.sigma_elevation_rad.copy()
-        have_el = np.isfinite(el) & (np.abs(el) <= np.pi / 2)
-        el[~have_el] = np.nan
-        height = np.where(np.isfinite(r.height_3d_m), r.height_3d_m, r.flight_level * 100 * ax.FT)
-        from_height = ~have_el & np.isfinite(height)
-        for s in np.unique(sid[from_height]).tolist():
-            rows = np.flatnonzero(from_height & (sid == s))
-            site = self.sites.get(int(s))
-            if site is None:
-                raise DetectionsError(
-                    self.source,
-                    "sensor_id",
-                    f"sensor {s}: its plots give heights, not elevations; give its site in "
-                    f"--config sensors: {{{s}: {{lat_deg, lon_deg, alt_m}}}} with an origin",
-                )
-            e, ok = ax.elevation_from_height(
-                r.range_m[rows], r.azimuth_rad[rows], height[rows], site, self.frame
-            )
-            el[rows[ok]] = e[ok]
-            s_el[rows[ok]] = ax.DEFAULT_SIGMA_HEIGHT_M / r.range_m[rows[ok]]
-            from_height[rows[~ok]] = False
-        flat = ~have_el & ~from_height
-        el[flat] = 0.0
-        s_el[flat] = ax.DEFAULT_SIGMA_ELEVATION_2D_RAD
-        bad_sigma = ~(np.isfinite(s_el) & (s_el > 0))
-        s_el[bad_sigma] = ax.DEFAULT_SIGMA_ELEVATION_2D_RAD
-        s_el = np.minimum(s_el, 0.5)
-
-        def sigma(values: np.ndarray, default: float) -> np.ndarray:
-            return np.where(np.isfinite(values) & (values > 0), values, default)
-
-        nan = np.full(n, np.nan)
-        return Measurements(
-            t=r.t,
-            sensor_id=sid,
-            polar=np.ones(n, dtype=bool),
-            x=nan,
-            y=nan,
-            z=nan,
-            sx=nan,
-            sy=nan,
-            sz=nan,
-            range_m=r.range_m,
-            azimuth_rad=r.azimuth_rad,
-            elevation_rad=el,
-            sigma_range_m=sigma(r.sigma_range_m, ax.DEFAULT_SIGMA_RANGE_M),
-            sigma_azimuth_rad=sigma(r.sigma_azimuth_rad, ax.DEFAULT_SIGMA_AZIMUTH_RAD),
-            sigma_elevation_rad=s_el,
-            truth_id=r.truth_id,
-        )
+        return reader.read_all()
 
 
 @dataclass(frozen=True)
-class Truth:
-    """True positions for scoring, sorted by time: ``t`` (s), ``truth_id``, ``x, y, z`` (ENU m)
+class TruthSamples:
+    """Truth samples read from a file for scoring (not the world's trajectories,
+    :class:`airdefense.world.truth.Truth`), sorted by time: ``t`` (s), ``truth_id``, ``x, y, z`` (ENU m)
     and, when the file has them, velocities ``vx, vy, vz`` (m/s; else None)."""
 
     t: FloatArray
@@ -825,7 +643,7 @@ def _read_whole(
     return table, batches
 
 
-def read_truth(path: str | Path) -> Truth:
+def read_truth(path: str | Path) -> TruthSamples:
     """A truth file (columns ``t, truth_id, x, y, z``, ENU metres; optional ``vx, vy, vz``),
     sorted by time."""
     velocity = ("vx", "vy", "vz")
@@ -844,7 +662,7 @@ def read_truth(path: str | Path) -> Truth:
         offset += b.num_rows
     cols = {c: np.concatenate(v) for c, v in parts.items()}
     order = np.argsort(cols["t"], kind="stable")
-    return Truth(**{c: v[order] for c, v in cols.items()})
+    return TruthSamples(**{c: v[order] for c, v in cols.items()})
 
 
 def _status_codes(table: _Table, batch: pa.RecordBatch, offset: int) -> IntArray:
@@ -902,140 +720,3 @@ def read_tracks(path: str | Path) -> TrackUpdates:
     whole = {c: np.concatenate(v) for c, v in parts.items()}
     order = np.argsort(whole["t"], kind="stable")
     return TrackUpdates(**{c: v[order] for c, v in whole.items()})
-
-
-def check_output(path: str | Path, *, force: bool = False) -> None:
-    """Refuse an output path that is a directory, not ``.parquet``, in a missing directory,
-    or an existing file (unless ``force``)."""
-    p = Path(path)
-    source = str(path)
-    if not p.name.lower().endswith(OUTPUT_SUFFIXES):
-        raise DetectionsError(
-            source, "", f"tracks are written as Parquet (name the file *{OUTPUT_SUFFIXES[0]})"
-        )
-    if p.is_dir():
-        raise DetectionsError(source, "", "is a directory (give a file name ending in .parquet)")
-    if not p.parent.is_dir():
-        raise DetectionsError(source, "", f"directory {p.parent} does not exist")
-    if p.exists() and not force:
-        raise DetectionsError(source, "", "already exists (use --force to overwrite it)")
-
-
-def updates_table(updates: TrackUpdates) -> pa.Table:
-    """Track updates as an Arrow table of :data:`TRACK_SCHEMA` (status as names)."""
-    status = pa.DictionaryArray.from_arrays(
-        pa.array(updates.status.astype(np.int8), type=pa.int8()), _STATUS_DICTIONARY
-    )
-    arrays = [
-        status if f.name == "status" else pa.array(getattr(updates, f.name), type=f.type)
-        for f in TRACK_SCHEMA
-    ]
-    return pa.Table.from_arrays(arrays, schema=TRACK_SCHEMA)
-
-
-class TrackWriter:
-    """Streams :class:`TrackUpdates` batches into a Parquet file of :data:`TRACK_SCHEMA`.
-
-    Rows are buffered and written a row group of ``row_group_rows`` at a time into a hidden
-    temporary file beside ``path``; :meth:`close` writes the rest and renames it to ``path``,
-    :meth:`abort` deletes it. As a context manager it closes on success and aborts on any
-    exception, so a failed or interrupted run leaves nothing at ``path``.
-    """
-
-    def __init__(
-        self, path: str | Path, *, force: bool = False, row_group_rows: int = 65_536
-    ) -> None:
-        if row_group_rows < 1:
-            raise ValueError("row_group_rows must be >= 1")
-        self.path = Path(path)
-        check_output(self.path, force=force)
-        self.row_group_rows = int(row_group_rows)
-        self.rows = 0
-        self._confirmed: set[int] = set()
-        self._tracks: set[int] = set()
-        self._buffer: list[TrackUpdates] = []
-        self._buffered = 0
-        self._done = False
-        self.tmp_path = self.path.with_name(f".{self.path.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            self._writer = pq.ParquetWriter(str(self.tmp_path), TRACK_SCHEMA, compression="zstd")
-        except (pa.ArrowException, OSError) as exc:
-            self.tmp_path.unlink(missing_ok=True)
-            raise DetectionsError(str(self.path), "", f"cannot write ({_short(exc)})") from None
-
-    @property
-    def tracks(self) -> int:
-        """Distinct track ids written so far."""
-        return len(self._tracks)
-
-    @property
-    def confirmed_tracks(self) -> int:
-        """Distinct track ids written with status confirmed at least once."""
-        return len(self._confirmed)
-
-    def write(self, updates: TrackUpdates) -> None:
-        """Append a batch; full row groups go to disk."""
-        if self._done:
-            raise ValueError("TrackWriter is closed")
-        n = len(updates)
-        if n == 0:
-            return
-        self.rows += n
-        self._tracks.update(np.unique(updates.track_id).tolist())
-        self._confirmed.update(np.unique(updates.track_id[updates.status == CONFIRMED]).tolist())
-        self._buffer.append(updates)
-        self._buffered += n
-        if self._buffered >= self.row_group_rows:
-            self._flush(final=False)
-
-    def _flush(self, *, final: bool) -> None:
-        if not self._buffered:
-            return
-        whole = self._buffer[0] if len(self._buffer) == 1 else TrackUpdates.concat(self._buffer)
-        r = self.row_group_rows
-        keep = 0 if final else self._buffered % r
-        upto = self._buffered - keep
-        try:
-            self._writer.write_table(updates_table(whole.take(slice(0, upto))), row_group_size=r)
-        except (pa.ArrowException, OSError) as exc:
-            raise DetectionsError(str(self.path), "", f"cannot write ({_short(exc)})") from None
-        self._buffer = [whole.take(slice(upto, None))] if keep else []
-        self._buffered = keep
-
-    def close(self) -> Path:
-        """Write what is buffered, close the file and rename it to :attr:`path`."""
-        if self._done:
-            return self.path
-        try:
-            self._flush(final=True)
-            self._writer.close()
-            os.replace(self.tmp_path, self.path)
-        except OSError as exc:
-            self.abort()
-            raise DetectionsError(str(self.path), "", f"cannot write ({_short(exc)})") from None
-        except BaseException:
-            self.abort()
-            raise
-        self._done = True
-        return self.path
-
-    def abort(self) -> None:
-        """Discard everything: close and delete the temporary file."""
-        self._done = True
-        with contextlib.suppress(Exception):
-            self._writer.close()
-        self.tmp_path.unlink(missing_ok=True)
-
-    def __enter__(self) -> TrackWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
