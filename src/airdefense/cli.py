@@ -7,11 +7,13 @@ written.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,6 +21,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from airdefense._version import __version__
+from airdefense.errors import AirdefenseError
 
 app = typer.Typer(
     name="airdefense",
@@ -36,18 +39,32 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+def _command(**kwargs: Any) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register a command whose user errors (any :class:`AirdefenseError`, from whichever
+    stage raises it) end as one line ``error: ...`` and exit code 2."""
+
+    def register(func: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(func)
+        def run(*args: Any, **kw: Any) -> None:
+            try:
+                func(*args, **kw)
+            except AirdefenseError as exc:
+                raise _fail(str(exc)) from None
+
+        return app.command(**kwargs)(run)
+
+    return register
+
+
 def _load(arg: str | None):
     from airdefense.scenario import library
-    from airdefense.scenario.load import ScenarioError, load_scenario
+    from airdefense.scenario.load import load_scenario
 
     try:
         path = library.resolve(arg)
     except FileNotFoundError as exc:
         raise _fail(str(exc)) from None
-    try:
-        return path, load_scenario(path)
-    except ScenarioError as exc:
-        raise _fail(str(exc)) from None
+    return path, load_scenario(path)
 
 
 def _progress(disable: bool = False) -> Progress:
@@ -78,7 +95,7 @@ def _main(
     """airdefense: simulate, score and report air-defence scenarios."""
 
 
-@app.command()
+@_command()
 def run(
     scenario: Annotated[
         str | None,
@@ -100,7 +117,7 @@ def run(
     ] = False,
 ) -> None:
     """Run a scenario: simulate, write the run directory and its report, print a summary."""
-    from airdefense.record.rundir import RunDirError, check_destination, default_run_dir, write_run
+    from airdefense.record.rundir import check_destination, default_run_dir, write_run
     from airdefense.report import write_report
     from airdefense.report.replay import write_replay
     from airdefense.scenario import resolve
@@ -114,10 +131,7 @@ def run(
         sc = sc.model_copy(update={"seed": seed})
     theatre = resolve(sc, str(path))
     dest = out if out is not None else default_run_dir(sc.name)
-    try:
-        check_destination(dest)
-    except RunDirError as exc:
-        raise _fail(str(exc)) from None
+    check_destination(dest)
     show = not quiet and console.is_terminal
     start = time.perf_counter()
     try:
@@ -136,8 +150,6 @@ def run(
         raise _fail(f"{path}: civil_traffic: {exc}") from None
     except CivilTrafficError as exc:
         raise _fail(f"{path}: {exc}") from None
-    except RunDirError as exc:
-        raise _fail(str(exc)) from None
     except KeyboardInterrupt:
         err_console.print("interrupted: nothing was written", markup=False)
         raise typer.Exit(code=130) from None
@@ -173,7 +185,7 @@ def _print_summary(summary: dict[str, object], elapsed: float) -> None:
     console.print(table)
 
 
-@app.command()
+@_command()
 def validate(
     scenario: Annotated[str, typer.Argument(help="Scenario file, or a bundled scenario's name.")],
 ) -> None:
@@ -189,7 +201,7 @@ def validate(
     )
 
 
-@app.command()
+@_command()
 def scenarios() -> None:
     """List the bundled scenarios, a line each."""
     from airdefense.scenario import library
@@ -203,7 +215,7 @@ def scenarios() -> None:
     console.print(table)
 
 
-@app.command()
+@_command()
 def presets(
     name: Annotated[
         str | None, typer.Argument(help="A preset's name: print its parameters and their sources.")
@@ -245,7 +257,7 @@ def presets(
     console.print(table)
 
 
-@app.command()
+@_command()
 def schema(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")
@@ -268,7 +280,7 @@ def schema(
     console.print(f"wrote {out}", markup=False, highlight=False)
 
 
-@app.command()
+@_command()
 def track(
     detections: Annotated[
         Path,
@@ -313,25 +325,17 @@ def track(
     A bad file gets one line `error: FILE: column: ...`, exit code 2, and nothing is written.
     """
     from airdefense.geo import Frame
-    from airdefense.scenario.load import ScenarioError, load_model
+    from airdefense.scenario.load import load_model
     from airdefense.tracking.config import TrackerConfig
     from airdefense.tracking.readers import (
         ASTERIX_SUFFIXES,
-        DetectionsError,
         DetectionsReader,
         DetectionsSource,
     )
     from airdefense.tracking.tracker import Tracker
     from airdefense.tracking.writer import TrackWriter, check_output
 
-    try:
-        cfg = (
-            load_model(config, TrackerConfig, "tracker settings")
-            if config is not None
-            else TrackerConfig()
-        )
-    except ScenarioError as exc:
-        raise _fail(str(exc)) from None
+    cfg = load_model(config, TrackerConfig, "tracker settings") if config else TrackerConfig()
     frame = (
         Frame.from_degrees(cfg.origin.lat_deg, cfg.origin.lon_deg, cfg.origin.alt_m)
         if cfg.origin is not None
@@ -359,8 +363,6 @@ def track(
                 for updates in tracker.run(chunk):
                     writer.write(updates)
                 bar.update(task, completed=reader.fraction)
-    except DetectionsError as exc:
-        raise _fail(str(exc)) from None
     except KeyboardInterrupt:
         err_console.print("interrupted: nothing was written", markup=False)
         raise typer.Exit(code=130) from None
@@ -382,7 +384,7 @@ def track(
     console.print(f"tracks: [bold]{out}[/bold]")
 
 
-@app.command()
+@_command()
 def score(
     tracks: Annotated[
         Path,
@@ -420,17 +422,14 @@ def score(
     import math
 
     from airdefense.tracking.metrics import evaluate
-    from airdefense.tracking.readers import DetectionsError, read_tracks, read_truth
+    from airdefense.tracking.readers import read_tracks, read_truth
 
     for name, value in (("--c-m", c_m), ("--association-m", association_m)):
         if value is not None and not (math.isfinite(value) and value > 0):
             raise _fail(f"{name}: must be a finite number > 0 (got {value:g})")
     assoc = c_m if association_m is None else association_m
-    try:
-        truth_data = read_truth(truth)
-        track_data = read_tracks(tracks)
-    except DetectionsError as exc:
-        raise _fail(str(exc)) from None
+    truth_data = read_truth(truth)
+    track_data = read_tracks(tracks)
     figures = evaluate(truth_data, track_data, c_m=c_m, p=2, association_distance_m=assoc).as_dict()
     if as_json:
         clean = {k: (float(v) if math.isfinite(float(v)) else None) for k, v in figures.items()}
@@ -479,7 +478,7 @@ _SCORE_MEANING = {
 }
 
 
-@app.command()
+@_command()
 def export(
     run_dir: Annotated[
         Path, typer.Argument(help="Run directory (holds run.duckdb).", show_default=False)
@@ -504,17 +503,14 @@ def export(
     ] = False,
 ) -> None:
     """Export a run's tables (Parquet, CSV) or a CZML document; prints the files written."""
-    from airdefense.record.export import ExportError, export_run
+    from airdefense.record.export import export_run
 
-    try:
-        written = export_run(run_dir, fmt, out, force=force)
-    except ExportError as exc:
-        raise _fail(str(exc)) from None
+    written = export_run(run_dir, fmt, out, force=force)
     for path in written:
         console.print(str(path), markup=False, highlight=False, soft_wrap=True)
 
 
-@app.command()
+@_command()
 def replay(
     run_dir: Annotated[
         Path, typer.Argument(help="Run directory (holds run.duckdb).", show_default=False)
@@ -530,13 +526,11 @@ def replay(
     """Serve a run's replay.html on 127.0.0.1 (written first if missing) until Ctrl-C."""
     import webbrowser
 
-    from airdefense.report.replay import ReplayError, ensure_replay, serve
+    from airdefense.report.replay import ensure_replay, serve
 
     try:
         page = ensure_replay(run_dir)
         server = serve(run_dir, port)
-    except ReplayError as exc:
-        raise _fail(str(exc)) from None
     except OSError as exc:
         where = f"port {port}: cannot listen on 127.0.0.1" if port else "cannot listen on 127.0.0.1"
         raise _fail(f"{where} ({exc.strerror or exc})") from None
@@ -561,7 +555,7 @@ def replay(
         server.server_close()
 
 
-@app.command()
+@_command()
 def stream(
     run_dir: Annotated[
         Path, typer.Argument(help="Run directory (holds run.duckdb).", show_default=False)
@@ -597,21 +591,16 @@ def stream(
     from rich.progress import TaskID
 
     from airdefense.interop import stream as st
-    from airdefense.interop.dis import DisError
-    from airdefense.record.export import ExportError
 
-    try:
-        duration = st.run_duration(run_dir)
-        if not (math.isfinite(speed) and speed >= 0):
-            raise st.StreamError(f"--speed: must be a number >= 0 (got {speed})")
-        targets: dict[str, st.Endpoint] = {}
-        for name, text, port in (("asterix", asterix, st.ASTERIX_PORT), ("dis", dis, st.DIS_PORT)):
-            if text.strip().lower() != st.OFF:
-                targets[name] = st.parse_endpoint(text, port, f"--{name}")
-        if not targets:
-            raise st.StreamError("--asterix and --dis are both off: nothing to send")
-    except (ExportError, st.StreamError) as exc:
-        raise _fail(str(exc)) from None
+    duration = st.run_duration(run_dir)
+    if not (math.isfinite(speed) and speed >= 0):
+        raise st.StreamError(f"--speed: must be a number >= 0 (got {speed})")
+    targets: dict[str, st.Endpoint] = {}
+    for name, text, port in (("asterix", asterix, st.ASTERIX_PORT), ("dis", dis, st.DIS_PORT)):
+        if text.strip().lower() != st.OFF:
+            targets[name] = st.parse_endpoint(text, port, f"--{name}")
+    if not targets:
+        raise st.StreamError("--asterix and --dis are both off: nothing to send")
     for name, ep in targets.items():
         if not ep.loopback:
             err_console.print(
@@ -651,8 +640,6 @@ def stream(
         with bar:
             task = bar.add_task("streaming", total=max(duration, 1e-9), sent="")
             status = st.stream_run(run_dir, targets, speed, duration_s=duration, progress=show)
-    except (ExportError, st.StreamError, DisError) as exc:
-        raise _fail(str(exc)) from None
     except KeyboardInterrupt:
         status = st.StreamStatus(interrupted=True)
     sent = counts(status) if status.sent else "nothing"
@@ -671,7 +658,7 @@ def stream(
         )
 
 
-@app.command()
+@_command()
 def montecarlo(
     scenario: Annotated[
         str, typer.Argument(help="Scenario file, or a bundled scenario's name.", show_default=False)
@@ -717,10 +704,7 @@ def montecarlo(
 ) -> None:
     """Run many trials (over a sweep) on Dask; print and report P(no leak), leakers, cost."""
     from airdefense.montecarlo import (
-        ClusterError,
         Interrupted,
-        StoreError,
-        SweepError,
         make_plan,
         run_montecarlo,
     )
@@ -732,10 +716,7 @@ def montecarlo(
     path, sc = _load(scenario)
     if workers is not None and scheduler is not None:
         raise _fail("--workers and --scheduler: give one (a local cluster, or an existing one)")
-    try:
-        plan = make_plan(sc, trials, sweep, seed, source=str(path))
-    except SweepError as exc:
-        raise _fail(str(exc)) from None
+    plan = make_plan(sc, trials, sweep, seed, source=str(path))
     show = not quiet and console.is_terminal
     bar = Progress(
         TextColumn("[bold]{task.description}"),
@@ -762,8 +743,6 @@ def montecarlo(
             outcome, results, page = run_montecarlo(
                 plan, out, workers=workers, scheduler=scheduler, force=force, progress=report
             )
-        except (StoreError, ClusterError) as exc:
-            raise _fail(str(exc)) from None
         except (Interrupted, KeyboardInterrupt):
             bar.stop()
             err_console.print(
