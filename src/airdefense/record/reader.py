@@ -14,7 +14,10 @@ that did not run) reads as empty, with its declared columns.
 
 from __future__ import annotations
 
+import errno
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -169,9 +172,17 @@ class RunReader:
 
     def copy_to(self, name: str, path: Path, options: str) -> None:
         """Write a table or view with DuckDB's own writer: ``COPY (SELECT * FROM name) TO
-        path (options)``, e.g. ``options="FORMAT parquet"``."""
+        path (options)``, e.g. ``options="FORMAT parquet"``. A file that cannot be written
+        raises OSError (as any other writer's would), naming DuckDB's reason."""
         target = "'" + str(path).replace("'", "''") + "'"
-        self._con.execute(f"COPY (SELECT * FROM {name}) TO {target} ({options})")
+        try:
+            self._con.execute(f"COPY (SELECT * FROM {name}) TO {target} ({options})")
+        except duckdb.IOException as exc:
+            raise OSError(errno.EIO, _first_line(exc)) from None
+        except duckdb.Error as exc:
+            raise RunReadError(
+                f"cannot read ({_first_line(exc)})", source=str(self.db_path)
+            ) from None
 
     def _present(self) -> set[str]:
         rows = self._con.sql(
@@ -179,6 +190,18 @@ class RunReader:
             "UNION SELECT view_name FROM duckdb_views() WHERE NOT temporary AND NOT internal"
         ).fetchall()
         return {str(r[0]) for r in rows}
+
+
+@contextmanager
+def reading(run: RunReader | str | Path) -> Iterator[RunReader]:
+    """``run`` itself when it is a reader already (left open for its owner), else the run
+    directory ``run`` opened for the block: so a consumer takes either, and a caller that
+    reads a run several ways opens it once."""
+    if isinstance(run, RunReader):
+        yield run
+        return
+    with RunReader(run) as opened:
+        yield opened
 
 
 def _database_of(run_dir: Path) -> Path:
