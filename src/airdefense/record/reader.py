@@ -159,12 +159,13 @@ class RunReader:
 
     def query(self, sql: str, params: list[Any] | None = None) -> pa.Table:
         """The result of a read-only SQL query over the run's tables and views, as Arrow."""
-        try:
+        with self._read_errors():
             return self._con.sql(sql, params=params).to_arrow_table()
-        except duckdb.Error as exc:
-            raise RunReadError(
-                f"cannot read ({_first_line(exc)})", source=str(self.db_path)
-            ) from None
+
+    def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        """The result of a read-only SQL query as Python tuples (for a few rows)."""
+        with self._read_errors():
+            return self._con.sql(sql, params=params).fetchall()
 
     def columns(self, sql: str, params: list[Any] | None = None) -> ColumnDict:
         """A query's columns as numpy arrays (NULL as NaN in float columns, None otherwise)."""
@@ -175,10 +176,17 @@ class RunReader:
         path (options)``, e.g. ``options="FORMAT parquet"``. A file that cannot be written
         raises OSError (as any other writer's would), naming DuckDB's reason."""
         target = "'" + str(path).replace("'", "''") + "'"
+        with self._read_errors():
+            try:
+                self._con.execute(f"COPY (SELECT * FROM {name}) TO {target} ({options})")
+            except duckdb.IOException as exc:
+                raise OSError(errno.EIO, _first_line(exc)) from None
+
+    @contextmanager
+    def _read_errors(self) -> Iterator[None]:
+        """DuckDB's errors in the block as one-line RunReadErrors naming the database."""
         try:
-            self._con.execute(f"COPY (SELECT * FROM {name}) TO {target} ({options})")
-        except duckdb.IOException as exc:
-            raise OSError(errno.EIO, _first_line(exc)) from None
+            yield
         except duckdb.Error as exc:
             raise RunReadError(
                 f"cannot read ({_first_line(exc)})", source=str(self.db_path)
