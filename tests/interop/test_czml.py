@@ -163,7 +163,7 @@ def test_interceptors_fly_their_recorded_paths(
     for iid, packet in shots.items():
         sel = paths["interceptor_id"] == int(iid)
         t, xyz = _samples(packet)
-        assert t.size == int(sel.sum()) >= 2
+        assert t.size == int(sel.sum()) >= 1
         np.testing.assert_allclose(t, paths["t"][sel], atol=1e-3)
         enu = np.column_stack([paths[c][sel] for c in "xyz"])
         expected = np.array([frame(p) for p in enu])

@@ -42,8 +42,10 @@ BATTERIES = (
 )
 #: Rounds each (battery, missile) fires in the engage story.
 STORY_FIRED = {("B1", "SAM"): 2, ("B2", "SAM-L"): 1}
-#: Spacing of the recorded interceptor path samples (as the simulator records them).
+#: Spacing of the recorded interceptor path samples (as the simulator records them), and how
+#: far each synthetic path bows sideways from the straight line between its ends.
 PATH_STEP_S = 0.5
+PATH_BOW_M = 3_000.0
 
 
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -84,8 +86,9 @@ def add_interceptor(
     cost_usd: float = 1.0e6,
 ) -> None:
     """One interceptor as the simulator records it: its row in ``interceptors``, its path
-    (a straight line from its battery's site to ``end``, sampled every PATH_STEP_S and at
-    its end) and its plan, launch and end events (a kill, a miss, or an interceptor_end)."""
+    (from its battery's site to ``end``, bowed PATH_BOW_M sideways half-way, sampled every
+    PATH_STEP_S and at its end) and its plan, launch and end events (a kill, a miss, or an
+    interceptor_end)."""
     battery_id = list(dict.fromkeys(b[0] for b in BATTERIES)).index(battery)
     site = (*BATTERY_SITES[battery], 5.0)
     con.execute(
@@ -103,6 +106,9 @@ def add_interceptor(
     t = np.r_[np.arange(launch_t, end_t, PATH_STEP_S), end_t]
     f = (t - launch_t) / (end_t - launch_t)
     xyz = np.asarray(site) + f[:, None] * (np.asarray(end) - np.asarray(site))
+    chord = np.asarray(end[:2]) - np.asarray(site[:2])
+    side = np.array([-chord[1], chord[0]]) / max(float(np.hypot(*chord)), 1.0)
+    xyz[:, :2] += PATH_BOW_M * np.sin(np.pi * f)[:, None] * side  # a curve, not a line
     _insert(
         con,
         "interceptor_paths",
