@@ -106,7 +106,7 @@ def open_run(run_dir: Path) -> RunReader:
     try:
         return RunReader(run_dir)
     except RunReadError as exc:
-        raise ExportError(str(exc)) from None
+        raise _export_error(exc) from None
 
 
 def run_database(run_dir: Path) -> Path:
@@ -143,7 +143,12 @@ def export_run(
         where = exc.filename or out
         raise ExportError(f"{where}: cannot write ({exc.strerror or exc})") from None
     except RunReadError as exc:
-        raise ExportError(str(exc)) from None
+        raise _export_error(exc) from None
+
+
+def _export_error(exc: RunReadError) -> ExportError:
+    """The reader's one line as the export's error (what the CLI catches)."""
+    return ExportError(exc.message, source=exc.source, field=exc.field)
 
 
 class OutputFiles:

@@ -54,7 +54,7 @@ class RunReader:
 
     def __init__(self, run_dir: str | Path) -> None:
         self.path = Path(run_dir)
-        self.db_path = _database_of(self.path)
+        self.db_path = database_of(self.path)
         try:
             self._con = duckdb.connect(str(self.db_path), read_only=True)
         except duckdb.Error as exc:
@@ -212,8 +212,10 @@ def reading(run: RunReader | str | Path) -> Iterator[RunReader]:
         yield opened
 
 
-def _database_of(run_dir: Path) -> Path:
-    """The run directory's database, after checking it is there."""
+def database_of(run_dir: str | Path) -> Path:
+    """The run directory's database, after checking it is there (without opening it: for a
+    caller that only serves the directory's files); else one-line RunReadError."""
+    run_dir = Path(run_dir)
     if not run_dir.exists():
         raise RunReadError("no such run directory", source=str(run_dir))
     if not run_dir.is_dir():

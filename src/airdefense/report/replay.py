@@ -21,6 +21,7 @@ import functools
 import json
 import math
 import sys
+from collections.abc import Callable
 from html import escape
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -217,7 +218,7 @@ def _assemble(run: RunData, extra: dict[str, ColumnDict]) -> dict[str, Any]:
     ext = _extent(run, tracks)
 
     data: dict[str, Any] = {
-        "version": 1,
+        "version": 2,  # 2: interceptors on their recorded paths
         "scenario": run.meta.get("scenario", "run"),
         "description": run.meta.get("description", ""),
         "seed": run.meta.get("seed", ""),
@@ -386,7 +387,11 @@ def _tracks(
     }
 
 
-def _object_index(oid: NDArray[np.int64]) -> Any:
+#: Object ids -> their rows in the embedded objects table (-1: not in it).
+ObjectIndex = Callable[[NDArray[np.int64]], list[int]]
+
+
+def _object_index(oid: NDArray[np.int64]) -> ObjectIndex:
     """A function from object ids to their rows in the objects table (-1: not in it)."""
 
     def index(o: NDArray[np.int64]) -> list[int]:
@@ -399,7 +404,7 @@ def _object_index(oid: NDArray[np.int64]) -> Any:
 
 
 def _shots(
-    shots: ColumnDict, paths: ColumnDict, frame: Frame | None, obj_index: Any
+    shots: ColumnDict, paths: ColumnDict, frame: Frame | None, obj_index: ObjectIndex
 ) -> dict[str, Any]:
     """Every interceptor as recorded: launched when, by which battery, at which track (and
     the track it was guided on at its end), how and when it ended and its miss distance,
@@ -446,7 +451,7 @@ def _shots(
     }
 
 
-def _events(run: RunData, frame: Frame | None, obj_index: Any) -> dict[str, Any]:
+def _events(run: RunData, frame: Frame | None, obj_index: ObjectIndex) -> dict[str, Any]:
     """The kill, miss, leak and asset-hit markers (where they happened), each with its
     interceptor (kill, miss) and a short note: the missile and miss distance, the leak's
     reason, the asset's name."""
