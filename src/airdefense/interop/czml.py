@@ -1,10 +1,9 @@
 """A run as a CZML document that a Cesium viewer loads and plays (czml3 models).
 
 Read through :class:`~airdefense.record.reader.RunReader` only. Positions in the run are ENU
-metres in the scenario's
-frame (origin in the ``meta`` table); they are converted exactly to Earth-fixed (ECEF)
-Cartesian metres with :class:`airdefense.geo.Frame` and written as time-tagged samples
-(seconds since the document's epoch) in the ``FIXED`` reference frame.
+metres in the scenario's frame (origin in the ``meta`` table); they are converted exactly to
+Earth-fixed (ECEF) Cartesian metres with :class:`airdefense.geo.Frame` and written as
+time-tagged samples (seconds since the document's epoch) in the ``FIXED`` reference frame.
 
 Time: a scenario has no calendar date, only seconds since its start. The clock starts at the
 run's ``start_utc`` meta value when there is one, and otherwise at the fixed epoch
@@ -26,6 +25,9 @@ Packets, after the document packet (clock: scenario start to start + duration):
 
 Group packets (``truth``, ``tracks``, ...) are the parents of each kind, so a viewer's
 entity list shows them as folders.
+
+:func:`interceptor_ends` gives each interceptor's launch and end as recorded (for the DIS
+export); the last section keeps what ``dis.py`` still calls until it reads through the reader.
 """
 
 from __future__ import annotations
