@@ -1,5 +1,6 @@
 """`airdefense export`: the tables as Parquet or CSV equal the database's, CZML is written,
-existing output is refused without --force, bad input writes nothing."""
+existing output is refused without --force, bad input (a run of another run format too)
+writes nothing."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from airdefense.cli import app
 from airdefense.record.export import FORMATS, ExportError, OutputFiles
 from airdefense.record.schema import TABLES
 
-ALL_TABLES = [*TABLES, "summary"]
+#: What the table formats write: every table, the summary and the engagements view.
+ALL_TABLES = [*TABLES, "summary", "engagements"]
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +132,17 @@ def _corrupt_run(tmp_path: Path) -> Path:
     return bad
 
 
+def _format_1_run(tmp_path: Path) -> Path:
+    """A run directory as the first run format left it (meta without run_format)."""
+    old = tmp_path / "format-1"
+    old.mkdir()
+    with duckdb.connect(str(old / "run.duckdb")) as con:
+        con.execute("CREATE TABLE meta (key VARCHAR, value VARCHAR)")
+        con.execute("INSERT INTO meta VALUES ('airdefense_version', '0.0.9')")
+        con.execute("CREATE TABLE engagements (t DOUBLE, battery VARCHAR)")
+    return old
+
+
 def _foreign_db(tmp_path: Path) -> Path:
     other = tmp_path / "foreign"
     other.mkdir()
@@ -146,6 +159,17 @@ def _foreign_db(tmp_path: Path) -> Path:
         (lambda p: p / "file.txt", "czml", "{arg}: not a directory (expected a run directory)"),
         (_corrupt_run, "parquet", "{arg}/run.duckdb: not a readable run database"),
         (_foreign_db, "parquet", "{arg}/run.duckdb: not a run database (no meta table)"),
+        (
+            _format_1_run,
+            "czml",
+            "{arg}/run.duckdb: written by airdefense 0.0.9 in run format 1; this version reads "
+            "format 2: run the scenario again with this version",
+        ),
+        (
+            _format_1_run,
+            "dis",
+            "{arg}/run.duckdb: written by airdefense 0.0.9 in run format 1",
+        ),
         (None, "xml", "--format: unknown format 'xml' (known: parquet, csv, czml"),
     ],
 )

@@ -14,7 +14,14 @@ import numpy as np
 import pytest
 from czml3 import Document
 
-from airdefense.interop.czml import DEFAULT_EPOCH, build_document, flyout_fractions, write_czml
+from airdefense.interop.czml import (
+    DEFAULT_EPOCH,
+    build_document,
+    flyout_fractions,
+    interceptor_ends,
+    write_czml,
+)
+from airdefense.record.reader import RunReader
 
 # WGS-84, written out here so that the check does not lean on airdefense.geo
 _A = 6_378_137.0
@@ -41,7 +48,8 @@ def _iso(t: str) -> datetime:
 @pytest.fixture(scope="module")
 def czml(sim_run: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:
     out = tmp_path_factory.mktemp("czml")
-    (path,) = write_czml(sim_run / "run.duckdb", out)
+    with RunReader(sim_run) as run:
+        (path,) = write_czml(run, out)
     assert path == out / "run.czml"
     return path, json.loads(path.read_text(encoding="utf-8"))
 
@@ -121,38 +129,87 @@ def test_tracks_by_number_from_confirmation(czml: tuple[Path, list[dict]], sim_r
         assert packet["label"]["text"] == tid
 
 
-def test_interceptors_fly_from_their_launcher_to_where_they_ended(
+def _origin(con: duckdb.DuckDBPyConnection) -> tuple[float, float, float]:
+    lat0, lon0, h0 = (
+        float(con.execute(f"SELECT value FROM meta WHERE key = '{k}'").fetchall()[0][0])
+        for k in ("origin_lat_deg", "origin_lon_deg", "origin_alt_m")
+    )
+    return lat0, lon0, h0
+
+
+def test_interceptors_fly_their_recorded_paths(
     czml: tuple[Path, list[dict]], sim_run: Path
 ) -> None:
+    """One packet per interceptor, its samples those of ``interceptor_paths`` (same times,
+    same places): from its launcher to where it ended, a kill where the kill event is."""
     _, doc = czml
     shots = _packets(doc, "interceptor")
     with duckdb.connect(str(sim_run / "run.duckdb"), read_only=True) as con:
-        launches = con.execute(
-            "SELECT CAST(value AS INTEGER), t, x, y, z FROM events "
-            "WHERE kind = 'launch' AND detail LIKE 'interceptor %'"
-        ).fetchall()
-        kills = con.execute("SELECT t, x, y, z FROM events WHERE kind = 'kill'").fetchall()
-        lat0, lon0, h0 = (
-            float(con.execute(f"SELECT value FROM meta WHERE key = '{k}'").fetchall()[0][0])
-            for k in ("origin_lat_deg", "origin_lon_deg", "origin_alt_m")
-        )
+        ids = [r[0] for r in con.execute("SELECT interceptor_id FROM interceptors").fetchall()]
+        paths = con.execute(
+            "SELECT interceptor_id, t, x, y, z FROM interceptor_paths ORDER BY interceptor_id, t"
+        ).fetchnumpy()
+        ends = {
+            r[0]: r[1:]
+            for r in con.execute(
+                "SELECT interceptor_id, launch_t, launch_x, launch_y, launch_z, end_t, end_x, "
+                "end_y, end_z FROM interceptors"
+            ).fetchall()
+        }
+        kills = con.execute("SELECT interceptor_id, t, x, y, z FROM events_kill").fetchall()
+        frame = _enu_to_ecef_fn(*_origin(con))
     assert kills, "the fixture run should have kills"
-    assert set(shots) == {str(s) for s, *_ in launches}
-    frame = _enu_to_ecef_fn(lat0, lon0, h0)
-    ended_at_a_kill = 0
-    for shot, t_l, x, y, z in launches:
-        t, xyz = _samples(shots[str(shot)])
+    assert set(shots) == {str(i) for i in ids}
+    for iid, packet in shots.items():
+        sel = paths["interceptor_id"] == int(iid)
+        t, xyz = _samples(packet)
+        assert t.size == int(sel.sum()) >= 1
+        np.testing.assert_allclose(t, paths["t"][sel], atol=1e-3)
+        enu = np.column_stack([paths[c][sel] for c in "xyz"])
+        expected = np.array([frame(p) for p in enu])
+        assert np.linalg.norm(xyz - expected, axis=1).max() < 0.05
+        t_l, lx, ly, lz, t_e, ex, ey, ez = ends[int(iid)]
         assert t[0] == pytest.approx(t_l, abs=1e-3)
-        assert np.all(np.diff(t) > 0)
-        assert np.linalg.norm(xyz[0] - frame(np.array([x, y, z]))) < 1.0
-        for tk, kx, ky, kz in kills:
-            if (
-                abs(t[-1] - tk) < 1e-3
-                and np.linalg.norm(xyz[-1] - frame(np.array([kx, ky, kz]))) < 1
-            ):
-                ended_at_a_kill += 1
-                break
-    assert ended_at_a_kill == len(kills)
+        assert np.linalg.norm(xyz[0] - frame(np.array([lx, ly, lz]))) < 0.05
+        if t_e is not None:  # ended within the run: where and when the record says
+            assert t[-1] == pytest.approx(t_e, abs=1e-3)
+            assert np.linalg.norm(xyz[-1] - frame(np.array([ex, ey, ez]))) < 0.05
+    for iid, tk, kx, ky, kz in kills:
+        t, xyz = _samples(shots[str(iid)])
+        assert t[-1] == pytest.approx(tk, abs=1e-3)
+        assert np.linalg.norm(xyz[-1] - frame(np.array([kx, ky, kz]))) < 0.05
+
+
+def test_interceptor_ends_come_from_the_interceptors_table(sim_run: Path) -> None:
+    """What dis.py is given: each interceptor's launch and recorded end, no matching."""
+    with RunReader(sim_run) as run:
+        shots = interceptor_ends(run)
+        rows = run.rows(
+            "SELECT interceptor_id, launch_t, track_id, object_id, end_reason, "
+            "COALESCE(end_t, pip_t) FROM interceptors ORDER BY launch_t, interceptor_id"
+        )
+    assert [(s.shot, s.t_launch, s.track_id, s.object_id, s.outcome, s.t_end) for s in shots] == [
+        tuple(r) for r in rows
+    ]
+    assert {s.ended for s in shots} <= {"kill", "miss", None}
+    assert all(s.ended == s.outcome for s in shots if s.outcome in ("kill", "miss"))
+
+
+def test_tracks_take_the_colour_of_their_latest_identity(
+    czml: tuple[Path, list[dict]], sim_run: Path
+) -> None:
+    _, doc = czml
+    with duckdb.connect(str(sim_run / "run.duckdb"), read_only=True) as con:
+        latest = dict(
+            con.execute(
+                "SELECT track_id, arg_max(identity, t) FROM events_identified GROUP BY 1"
+            ).fetchall()
+        )
+    tracks = _packets(doc, "track")
+    assert any(str(t) in tracks for t in latest)
+    for tid, packet in tracks.items():
+        identity = latest.get(int(tid), "unknown")
+        assert f"<th>identity (latest)</th><td>{identity}</td>" in packet["description"]
 
 
 def _enu_to_ecef_fn(lat0: float, lon0: float, h0: float):
@@ -195,7 +252,7 @@ def test_start_time_from_the_run_when_it_has_one(sim_run: Path, tmp_path: Path) 
     shutil.copy(sim_run / "run.duckdb", db)
     with duckdb.connect(str(db)) as con:
         con.execute("INSERT INTO meta VALUES ('start_utc', '2026-03-01T06:30:00Z')")
-    doc = json.loads(build_document(db).dumps())
+    doc = json.loads(build_document(tmp_path).dumps())
     start, stop = (_iso(s) for s in doc[0]["clock"]["interval"].split("/"))
     assert start == datetime(2026, 3, 1, 6, 30, tzinfo=UTC)
     assert stop - start == timedelta(seconds=240)
@@ -206,8 +263,7 @@ def test_start_time_from_the_run_when_it_has_one(sim_run: Path, tmp_path: Path) 
 
 
 def test_same_run_same_document(sim_run: Path) -> None:
-    db = sim_run / "run.duckdb"
-    assert build_document(db).dumps() == build_document(db).dumps()
+    assert build_document(sim_run).dumps() == build_document(sim_run).dumps()
 
 
 def test_flyout_fractions_follow_the_table() -> None:

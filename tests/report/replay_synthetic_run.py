@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
-from report_synthetic_run import make_run
+from report_synthetic_run import insert_events, make_run
 
 
 def track_number(object_id: int) -> int:
@@ -77,7 +77,7 @@ def add_tracks(db: Path, *, every: int = 1, seed: int = 3) -> int:
         )
         con.execute("DELETE FROM tracks")
         con.execute("INSERT INTO tracks SELECT * FROM rows")
-        events = []
+        events: list[dict[str, object]] = []
         starts = np.flatnonzero(first)
         ends = np.flatnonzero(last)
         for s, e in zip(starts, ends, strict=True):
@@ -85,35 +85,24 @@ def add_tracks(db: Path, *, every: int = 1, seed: int = 3) -> int:
             if e - s < 2:
                 continue
             t_conf = float(t[s + 2])
+            ids = {"track_id": k, "object_id": o}
             if o not in story:
-                events.append((t_conf, "track_confirmed", o, -1, k, None, None, None, None, None))
-                idn = "hostile" if hostile[o] else "civil"
-                events.append((t_conf, "identified", o, -1, k, None, None, None, None, idn))
-            if not hostile[o]:
+                where = dict(zip("xyz", xyz[s + 2].tolist(), strict=True))
+                events.append({"t": t_conf, "kind": "track_confirmed", **ids, **where})
                 events.append(
-                    (float(t[e]), "track_dropped", o, -1, k, None, None, None, None, None)
+                    {"t": t_conf, "kind": "identified", **ids,
+                     "identity": "hostile" if hostile[o] else "civil",
+                     "previous_identity": "unknown",
+                     "rule": "silent" if hostile[o] else "civil_reply",
+                     "civil_replies": 0 if hostile[o] else 2, "friend_replies": 0,
+                     "silent_run": 3 if hostile[o] else 0, "plan_hits": 0, "arc_updates": 0}
+                )  # fmt: skip
+            if not hostile[o]:
+                where = dict(zip("xyz", xyz[e].tolist(), strict=True))
+                events.append(
+                    {"t": float(t[e]), "kind": "track_dropped", **ids, "reason": "missed", **where}
                 )
-        names = (
-            "t",
-            "kind",
-            "object_id",
-            "sensor_id",
-            "track_id",
-            "x",
-            "y",
-            "z",
-            "value",
-            "detail",
-        )
-        types = (pa.float64(), pa.string(), pa.int32(), pa.int32(), pa.int32(), *[pa.float64()] * 4)
-        cols = list(zip(*events, strict=True)) if events else [[] for _ in names]
-        new = pa.table(  # noqa: F841 (scanned by name below)
-            {
-                n: pa.array(c, type=ty)
-                for n, c, ty in zip(names, cols, (*types, pa.string()), strict=True)
-            }
-        )
-        con.execute("INSERT INTO events SELECT * FROM new")
+        insert_events(con, events)
         return len(starts)
     finally:
         con.close()

@@ -1,5 +1,6 @@
-"""Build a synthetic ``run.duckdb`` for report tests: every table of the schema, straight-line
-truth, plots sampled against a crude range/horizon model, a coverage grid, summary and meta.
+"""Build a synthetic ``run.duckdb`` for report tests, in the current run format: every table
+and view of the schema, straight-line truth, plots sampled against a crude range/horizon
+model, a coverage grid, typed events, interceptors with their flown paths, summary and meta.
 
 Sizes are parameters so the same builder makes a tiny test run or a default-sized one.
 """
@@ -13,7 +14,8 @@ import numpy as np
 import pyarrow as pa
 
 from airdefense.geo import Frame
-from airdefense.record.schema import SUMMARY_COLUMNS, TABLES
+from airdefense.record.schema import RUN_FORMAT, SUMMARY_COLUMNS, TABLES, VIEWS
+from airdefense.types.events import EVENT_COLUMNS
 
 K_R = 4.0 / 3.0 * 6_371_000.0
 ENGAGE_COLUMNS = ("leakers", "assets_hit", "civil_engaged", "interceptors_used")
@@ -40,14 +42,102 @@ BATTERIES = (
 )
 #: Rounds each (battery, missile) fires in the engage story.
 STORY_FIRED = {("B1", "SAM"): 2, ("B2", "SAM-L"): 1}
+#: Spacing of the recorded interceptor path samples (as the simulator records them), and how
+#: far each synthetic path bows sideways from the straight line between its ends.
+PATH_STEP_S = 0.5
+PATH_BOW_M = 3_000.0
 
 
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every table of the run schema (and the summary table) from its DDL."""
+    """Create every table and view of the run schema (and the summary table) from its DDL."""
     for name, ddl in TABLES.items():
         con.execute(f"CREATE TABLE {name} ({ddl})")
+    for name, sql in VIEWS.items():
+        con.execute(f"CREATE VIEW {name} AS {sql}")
     cols = ", ".join(f"{c} {t}" for c, (t, _) in SUMMARY_COLUMNS.items())
     con.execute(f"CREATE TABLE summary ({cols})")
+
+
+def insert_events(con: duckdb.DuckDBPyConnection, rows: list[dict[str, object]]) -> None:
+    """Append events given as ``{column: value}`` (columns of EVENT_COLUMNS; others NULL)."""
+    for row in rows:
+        unknown = set(row) - set(EVENT_COLUMNS)
+        assert not unknown, unknown
+        names = ", ".join(row)
+        values = [float(v) if isinstance(v, np.floating) else v for v in row.values()]
+        con.execute(f"INSERT INTO events ({names}) VALUES ({', '.join('?' * len(row))})", values)
+
+
+def add_interceptor(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    interceptor_id: int,
+    battery: str,
+    missile: str,
+    launch_t: float,
+    track_id: int,
+    object_id: int,
+    pip: tuple[float, float, float],
+    pip_t: float,
+    end_t: float,
+    end: tuple[float, float, float],
+    end_reason: str,
+    miss_m: float | None = None,
+    cost_usd: float = 1.0e6,
+) -> None:
+    """One interceptor as the simulator records it: its row in ``interceptors``, its path
+    (from its battery's site to ``end``, bowed PATH_BOW_M sideways half-way, sampled every
+    PATH_STEP_S and at its end) and its plan, launch and end events (a kill, a miss, or an
+    interceptor_end)."""
+    battery_id = list(dict.fromkeys(b[0] for b in BATTERIES)).index(battery)
+    site = (*BATTERY_SITES[battery], 5.0)
+    con.execute(
+        "INSERT INTO interceptors (interceptor_id, battery_id, battery, launcher, missile, "
+        "plan_t, launch_t, launch_x, launch_y, launch_z, track_id, object_id, pip_t, pip_x, "
+        "pip_y, pip_z, pk_planned, retargets, end_track_id, end_object_id, end_t, end_reason, "
+        "miss_m, end_x, end_y, end_z, cost_usd) "
+        "VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0.8, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            interceptor_id, battery_id, battery, missile, launch_t, launch_t, *site, track_id,
+            object_id, pip_t, *pip, track_id, object_id, end_t, end_reason, miss_m, *end,
+            cost_usd,
+        ],
+    )  # fmt: skip
+    t = np.r_[np.arange(launch_t, end_t, PATH_STEP_S), end_t]
+    f = (t - launch_t) / (end_t - launch_t)
+    xyz = np.asarray(site) + f[:, None] * (np.asarray(end) - np.asarray(site))
+    chord = np.asarray(end[:2]) - np.asarray(site[:2])
+    side = np.array([-chord[1], chord[0]]) / max(float(np.hypot(*chord)), 1.0)
+    xyz[:, :2] += PATH_BOW_M * np.sin(np.pi * f)[:, None] * side  # a curve, not a line
+    _insert(
+        con,
+        "interceptor_paths",
+        {
+            "interceptor_id": pa.array(np.full(t.size, interceptor_id), pa.int32()),
+            "t": t,
+            "x": xyz[:, 0],
+            "y": xyz[:, 1],
+            "z": xyz[:, 2],
+        },
+    )
+    ids = {"interceptor_id": interceptor_id, "track_id": track_id, "object_id": object_id}
+    place = dict(zip("xyz", end, strict=True))
+    ending: dict[str, object] = (
+        {"kind": end_reason, "miss_m": miss_m}
+        if end_reason in ("kill", "miss")
+        else {"kind": "interceptor_end", "reason": end_reason, "miss_m": miss_m}
+    )
+    insert_events(
+        con,
+        [
+            {"t": launch_t, "kind": "engagement_planned", **ids, "battery_id": battery_id,
+             "missile": missile, "intercept_t": pip_t, "pk": 0.8,
+             **dict(zip("xyz", pip, strict=True))},
+            {"t": launch_t, "kind": "interceptor_launch", **ids, "battery_id": battery_id,
+             "launcher": 0, "missile": missile, **dict(zip("xyz", site, strict=True))},
+            {"t": end_t, **ending, **ids, **place},
+        ],
+    )  # fmt: skip
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, cols: dict[str, object]) -> None:
@@ -89,7 +179,8 @@ def make_run(
         "origin_lat_deg": "52.0",
         "origin_lon_deg": "21.0",
         "origin_alt_m": "100.0",
-        "version": "0.1.0",
+        "airdefense_version": "0.1.0",
+        "run_format": str(RUN_FORMAT),
     }
     _insert(con, "meta", {"key": list(meta), "value": list(meta.values())})
     _insert(
@@ -190,6 +281,7 @@ def make_run(
             "category": cats,
             "preset": presets,
             "raid": raids,
+            "side": ["hostile" if h else "neutral" for h in hostile],
             "hostile": hostile,
             "rcs_m2": [0.1 if h else 20.0 for h in hostile],
             "swerling": [1] * n,
@@ -301,8 +393,10 @@ def make_run(
     )
     if optional_rows:
         con.execute(
-            "INSERT INTO events SELECT t, 'first_detection', object_id, sensor_id, -1, "
-            "NULL, NULL, NULL, range_m, NULL FROM first_detections"
+            "INSERT INTO events (t, kind, object_id, sensor_id, range_m, x, y, z) "
+            "SELECT f.t, 'first_detection', f.object_id, f.sensor_id, f.range_m, tr.x, tr.y, "
+            "tr.z FROM first_detections f JOIN truth tr ON tr.object_id = f.object_id "
+            "AND tr.t = f.t ORDER BY f.t, f.object_id"
         )
         con.execute(
             "INSERT INTO tracks VALUES (10.0, 1, 0, 0, 0, 0, 0, 0, 'confirmed', 50, 50, 80, 0.8, 0),"
@@ -431,29 +525,40 @@ def _insert_engage_story(
     aim: np.ndarray,
     h0: np.ndarray,
 ) -> None:
-    """Interceptors, their plans and outcomes, leaks and an asset hit (see BATTERY_SITES)."""
-    shots = [  # (t, battery, missile, track, object, outcome)
-        (end[0] - 30.0, "B1", "SAM", 1, 0, "kill"),
-        (end[2] - 60.0, "B1", "SAM", 2, 2, "miss"),
-        (end[2] - 30.0, "B2", "SAM-L", 2, 2, "timeout"),
+    """Interceptors, their plans and ends, tracks identified, leaks and an asset hit (see
+    BATTERY_SITES). Every interceptor is planned to meet its target 20 s after its launch
+    at the target's aim point; the kill comes at object 0's end, the miss 40 s before
+    object 2's, and B2's SAM-L times out at its planned point."""
+    shots = [  # (launch t, battery, missile, track, object, end reason, end t, miss)
+        (end[0] - 30.0, "B1", "SAM", 1, 0, "kill", end[0], 3.0),
+        (end[2] - 60.0, "B1", "SAM", 2, 2, "miss", end[2] - 40.0, 35.0),
+        (end[2] - 30.0, "B2", "SAM-L", 2, 2, "timeout", end[2] - 10.0, None),
     ]
-    con.executemany(
-        "INSERT INTO engagements VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(*r, 1.5e6 if r[2] == "SAM-L" else 1.0e6) for r in shots],
-    )
-    ev: list[tuple[object, ...]] = []
-    for k, (t, battery, missile, track, oid, _) in enumerate(shots):
-        sx, sy = BATTERY_SITES[battery]
-        px, py = aim[oid]
-        ev.append((t, "engagement_planned", oid, -1, track, px, py, h0[oid], t + 20.0, battery))
-        ev.append((t, "launch", oid, -1, track, sx, sy, 5.0, float(k), f"interceptor {missile}"))
+    for k, (t, battery, missile, track, oid, reason, t_end, miss) in enumerate(shots):
+        pip = (float(aim[oid][0]), float(aim[oid][1]), float(h0[oid]))
+        add_interceptor(
+            con, interceptor_id=k, battery=battery, missile=missile, launch_t=float(t),
+            track_id=track, object_id=oid, pip=pip, pip_t=float(t) + 20.0,
+            end_t=float(t_end), end=pip, end_reason=reason, miss_m=miss,
+            cost_usd=1.5e6 if missile == "SAM-L" else 1.0e6,
+        )  # fmt: skip
     for oid, track in ((0, 1), (2, 2)):
-        ev.append((start[oid] + 4.0, "track_confirmed", oid, -1, track, *[None] * 4, None))
-        ev.append((start[oid] + 8.0, "identified", oid, -1, track, *[None] * 4, "hostile"))
-    ev.append((end[0], "kill", 0, -1, 1, aim[0][0], aim[0][1], h0[0], 3.0, "SAM"))
-    ev.append((end[2] - 40.0, "miss", 2, -1, 2, aim[2][0], aim[2][1], h0[2], 35.0, "SAM"))
-    for oid in (2, 3):
-        ev.append((end[oid], "leak", oid, -1, -1, aim[oid][0], aim[oid][1], 0.0, None, "impact"))
-    ev.append((end[2], "asset_hit", 2, -1, -1, aim[2][0], aim[2][1], 0.0, 0.0, "Capital"))
-    rows = [tuple(float(v) if isinstance(v, np.floating) else v for v in e) for e in ev]
-    con.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        where = {"x": float(aim[oid][0]), "y": float(aim[oid][1]), "z": float(h0[oid])}
+        ids = {"track_id": track, "object_id": oid}
+        insert_events(
+            con,
+            [
+                {"t": start[oid] + 4.0, "kind": "track_confirmed", **ids, **where},
+                {"t": start[oid] + 8.0, "kind": "identified", **ids, "identity": "hostile",
+                 "previous_identity": "unknown", "rule": "silent", "civil_replies": 0,
+                 "friend_replies": 0, "silent_run": 3, "plan_hits": 0, "arc_updates": 0},
+            ],
+        )  # fmt: skip
+    leaks = [
+        {"t": end[oid], "kind": "leak", "object_id": oid, "reason": "impact",
+         "x": aim[oid][0], "y": aim[oid][1], "z": 0.0}
+        for oid in (2, 3)
+    ]  # fmt: skip
+    hit = {"t": end[2], "kind": "asset_hit", "object_id": 2, "asset_id": 0,
+           "x": aim[2][0], "y": aim[2][1], "z": 0.0}  # fmt: skip
+    insert_events(con, [*leaks, hit])

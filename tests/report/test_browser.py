@@ -215,15 +215,50 @@ def test_click_on_a_track_opens_its_details(replay: Watched) -> None:
 
 
 def test_details_show_what_was_fired_at_a_track(replay: Watched) -> None:
-    """Track 1 of the synthetic story: one SAM from B1, a kill."""
+    """Track 1 of the synthetic story: one SAM from B1, a kill at 3 m; track 2: B1's SAM
+    that missed by 35 m and B2's SAM-L that timed out, listed above the miss."""
     page = replay.page
     page.evaluate("window.replay.select(1)")
     page.wait_for_selector("#details", state="visible")
     rows = page.locator("#details-engagements tbody tr")
     assert rows.count() == 1
     cells = rows.first.locator("td").all_text_contents()
-    assert cells[1:4] == ["B1", "SAM", "kill"]
+    assert cells[0] == "0" and cells[2:6] == ["B1", "SAM", "kill", "3.0"]
     assert "hostile" in (page.text_content("#details h2") or "")
+    page.evaluate("window.replay.select(2)")
+    rows = page.locator("#details-engagements tbody tr")
+    assert [r.locator("td").all_text_contents()[2:6] for r in rows.all()] == [
+        ["B1", "SAM", "miss", "35.0"],
+        ["B2", "SAM-L", "timeout", "–"],
+    ]
+    text = page.text_content("#details") or ""
+    assert "None fired" not in text and "miss at" in text
+    assert replay.errors == []
+
+
+def test_interceptors_are_drawn_on_their_recorded_paths(replay: Watched, run_dir: Path) -> None:
+    """Half-way through its flight, each interceptor's head is where its recorded (curved)
+    path says, not on the straight line from its launcher to its end."""
+    import duckdb
+
+    with duckdb.connect(str(run_dir / "run.duckdb"), read_only=True) as con:
+        flights = con.sql("SELECT interceptor_id, launch_t, end_t FROM interceptors").fetchall()
+        paths = con.sql(
+            "SELECT interceptor_id, t, x, y FROM interceptor_paths ORDER BY interceptor_id, t"
+        ).fetchnumpy()
+    page = replay.page
+    for iid, t0, t1 in flights:
+        mid = round((t0 + t1) / 2, 1)
+        page.evaluate(f"window.replay.seek({mid}); window.replay.redraw()")
+        heads = {h["id"]: h for h in page.evaluate("window.replay.visibleInterceptors()")}
+        sel = paths["interceptor_id"] == iid
+        t, x, y = paths["t"][sel], paths["x"][sel], paths["y"][sel]
+        want = np.array([np.interp(mid, t, x), np.interp(mid, t, y)])
+        got = np.array([heads[iid]["east"], heads[iid]["north"]])
+        assert np.linalg.norm(got - want) < 20.0, (iid, got, want)
+        chord = np.array([x[0] + x[-1], y[0] + y[-1]]) / 2  # the straight line's middle
+        assert np.linalg.norm(got - chord) > 1_000.0
+    assert replay.errors == []
 
 
 def test_click_on_a_battery_that_never_fired_opens_its_details(replay: Watched) -> None:

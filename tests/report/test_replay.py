@@ -19,12 +19,16 @@ import duckdb
 import numpy as np
 import pytest
 from replay_synthetic_run import make_replay_run, track_number
-from report_synthetic_run import BATTERY_SITES, make_run
+from report_synthetic_run import BATTERY_SITES, add_interceptor, make_run
 from typer.testing import CliRunner
 
 from airdefense.cli import app
+from airdefense.geo import Frame
+from airdefense.record.reader import RunReadError
 from airdefense.report.replay import (
     MAX_POINTS,
+    Q_H_M,
+    Q_T_S,
     Q_XY_M,
     REPLAY_NAME,
     ReplayError,
@@ -101,6 +105,43 @@ def embedded(path: Path) -> dict[str, Any]:
 
 def undelta(values: list[int], quantum: float) -> np.ndarray:
     return np.cumsum(np.asarray(values, dtype=np.int64)) * quantum
+
+
+def decoded_paths(data: dict[str, Any]) -> dict[int, np.ndarray]:
+    """Each interceptor's embedded path as the page decodes it: rows of (t, x, y, h)."""
+    sh, q = data["shots"], data["q"]
+    path = sh["path"]
+    cols = np.column_stack(
+        [undelta(path[k], q[u]) for k, u in (("t", "t"), ("x", "xy"), ("y", "xy"), ("h", "h"))]
+    )
+    ends = np.cumsum(path["n"])
+    return {
+        iid: cols[e - n : e] for iid, n, e in zip(sh["id"], path["n"], ends.tolist(), strict=True)
+    }
+
+
+def assert_paths_are_recorded(data: dict[str, Any], run_dir: Path) -> None:
+    """The embedded interceptor paths are ``interceptor_paths``, sample for sample, to the
+    page's quantisation (times 0.1 s, plan 10 m, heights 1 m)."""
+    with duckdb.connect(str(run_dir / "run.duckdb"), read_only=True) as con:
+        rows = con.sql(
+            "SELECT interceptor_id, t, x, y, z FROM interceptor_paths ORDER BY interceptor_id, t"
+        ).fetchnumpy()
+        origin = [
+            float(con.sql(f"SELECT value FROM meta WHERE key = '{k}'").fetchall()[0][0])
+            for k in ("origin_lat_deg", "origin_lon_deg", "origin_alt_m")
+        ]
+        ids = [r[0] for r in con.sql("SELECT interceptor_id FROM interceptors").fetchall()]
+    paths = decoded_paths(data)
+    assert sorted(paths) == sorted(ids) and ids
+    frame = Frame.from_degrees(*origin)
+    for iid, got in paths.items():
+        sel = rows["interceptor_id"] == iid
+        enu = np.column_stack([rows[c][sel] for c in "xyz"])
+        assert got.shape[0] == int(sel.sum()) >= 1, iid
+        assert np.abs(got[:, 0] - rows["t"][sel]).max() <= Q_T_S / 2 + 1e-9
+        assert np.abs(got[:, 1:3] - enu[:, :2]).max() <= Q_XY_M / 2 + 1e-6
+        assert np.abs(got[:, 3] - frame.height_m(enu)).max() <= Q_H_M / 2 + 1e-6
 
 
 @pytest.fixture(scope="module")
@@ -185,7 +226,9 @@ def test_tracks_carry_status_identity_and_lifecycle(story: tuple[Path, Path]) ->
     assert tk["dropped"][c] is not None and tk["confirmed"][c] is not None
 
 
-def test_interceptors_fly_from_their_battery_to_their_end(story: tuple[Path, Path]) -> None:
+def test_interceptors_fly_their_recorded_paths(story: tuple[Path, Path]) -> None:
+    """Each interceptor as the record has it: from its battery's site along its recorded
+    (curved) path to where it ended, when it ended, with its end reason and miss."""
     run_dir, page = story
     data = embedded(page)
     sh = data["shots"]
@@ -196,19 +239,39 @@ def test_interceptors_fly_from_their_battery_to_their_end(story: tuple[Path, Pat
     )  # fmt: skip
     con.close()
     assert [sh["outcomes"][o] for o in sh["outcome"]] == ["kill", "miss", "timeout"]
-    for k in range(3):
+    assert sh["miss"] == [3.0, 35.0, None]
+    paths = decoded_paths(data)
+    for k, iid in enumerate(sh["id"]):
         battery = sh["batteryNames"][sh["battery"][k]]
-        assert (sh["x0"][k], sh["y0"][k]) == BATTERY_SITES[battery]
-    # the kill ends where and when the kill event is; the miss at the miss; the timeout at the
-    # planned intercept's predicted time (launch + 20 s in the synthetic story)
-    assert sh["t1"][0] == pytest.approx(end0, abs=0.05)
-    assert sh["t1"][1] == pytest.approx(end2 - 40.0, abs=0.05)
-    assert sh["t1"][2] == pytest.approx(sh["t0"][2] + 20.0, abs=0.05)
-    assert sh["track"] == [1, 2, 2]
+        assert tuple(paths[iid][0, 1:3]) == BATTERY_SITES[battery]
+        assert sh["t1"][k] == pytest.approx(paths[iid][-1, 0], abs=0.05) == sh["end"][k]
+    # the kill ends when the kill event is; the miss at the miss; the timeout when it timed
+    # out (launch + 20 s in the synthetic story)
+    assert sh["end"][0] == pytest.approx(end0, abs=0.05)
+    assert sh["end"][1] == pytest.approx(end2 - 40.0, abs=0.05)
+    assert sh["end"][2] == pytest.approx(sh["t0"][2] + 20.0, abs=0.05)
+    assert sh["track"] == sh["endTrack"] == [1, 2, 2]
+    assert_paths_are_recorded(data, run_dir)
     assert [b["name"] for b in data["batteries"]] == ["B1", "B2", "B3"]
     ev = data["events"]
     kinds = [ev["kinds"][k] for k in ev["k"]]
     assert sorted(kinds) == ["asset_hit", "kill", "leak", "leak", "miss"]
+    notes = dict(zip(kinds, ev["note"], strict=True))
+    assert notes["kill"] == "SAM #0, miss 3 m" and notes["asset_hit"] == "Capital"
+
+
+def test_kills_and_misses_are_listed_with_their_interceptor(story: tuple[Path, Path]) -> None:
+    """The details of a track list every interceptor fired at it or guided on it at its end;
+    a kill or miss under that track names one of them (its interceptor, not a guess)."""
+    data = embedded(story[1])
+    sh, ev = data["shots"], data["events"]
+    for j, k in enumerate(ev["k"]):
+        if ev["kinds"][k] not in ("kill", "miss"):
+            assert ev["shot"][j] == -1
+            continue
+        s = sh["id"].index(ev["shot"][j])
+        assert ev["track"][j] in (sh["track"][s], sh["endTrack"][s])
+        assert sh["outcomes"][sh["outcome"][s]] == ev["kinds"][k]
 
 
 def test_every_battery_is_drawn_at_its_site_with_its_rounds(story: tuple[Path, Path]) -> None:
@@ -268,29 +331,31 @@ def test_a_run_without_batteries_table_places_batteries_by_their_launches(
     assert len(data["shots"]["t0"]) == 3
 
 
-def test_an_interceptor_destroyed_when_its_target_dies_stops_then(tmp_path: Path) -> None:
-    """A second interceptor at object 0, planned to meet it 100 s after launch, is destroyed
-    when the first one kills it: it stops at the kill time, on its way to the planned point."""
+def test_an_interceptor_destroyed_when_its_target_dies_stops_where_it_was(
+    tmp_path: Path,
+) -> None:
+    """A second interceptor at object 0, planned to meet it 100 s after launch, self-destructs
+    when the first one kills it: it is drawn along its recorded path up to where and when it
+    ended, not to its planned point."""
     db = make_replay_run(tmp_path)
     con = duckdb.connect(str(db))
     (kill_t,) = con.sql("SELECT t FROM events WHERE kind = 'kill'").fetchall()[0]
     launch = kill_t - 20.0
-    con.execute(
-        "INSERT INTO engagements VALUES (?, 'B2', 'SAM-L', 1, 0, 'destroyed', 1e6)", [launch]
-    )
-    con.execute(
-        "INSERT INTO events VALUES (?, 'engagement_planned', 0, -1, 1, 0, 50000, 10000, ?, 'B2'),"
-        " (?, 'launch', 0, -1, 1, -30000, -10000, 0, 3, 'interceptor SAM-L')",
-        [launch, launch + 100.0, launch],
-    )
+    add_interceptor(
+        con, interceptor_id=3, battery="B2", missile="SAM-L", launch_t=launch, track_id=1,
+        object_id=0, pip=(0.0, 50_000.0, 10_000.0), pip_t=launch + 100.0, end_t=kill_t,
+        end=(-24_000.0, 2_000.0, 3_000.0), end_reason="destroyed",
+    )  # fmt: skip
     con.close()
-    sh = replay_data(db)["shots"]
+    data = replay_data(tmp_path)
+    sh = data["shots"]
     k = [sh["outcomes"][o] for o in sh["outcome"]].index("destroyed")
+    assert sh["id"][k] == 3 and sh["miss"][k] is None
     assert sh["t0"][k] == pytest.approx(launch, abs=0.05)
-    assert sh["t1"][k] == pytest.approx(kill_t, abs=0.05)
-    # a fifth of the way from B2's site to the planned point
-    assert sh["x1"][k] == pytest.approx(-30_000 + 0.2 * 30_000, abs=10)
-    assert sh["y1"][k] == pytest.approx(-10_000 + 0.2 * 60_000, abs=10)
+    assert sh["t1"][k] == pytest.approx(kill_t, abs=0.05) == sh["end"][k]
+    last = decoded_paths(data)[3][-1]
+    assert tuple(last[1:3]) == (-24_000.0, 2_000.0)
+    assert_paths_are_recorded(data, tmp_path)
 
 
 def test_a_partial_run_still_gives_a_page(tmp_path: Path) -> None:
@@ -302,14 +367,14 @@ def test_a_partial_run_still_gives_a_page(tmp_path: Path) -> None:
 
 
 def test_missing_database_is_named(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match=r"run\.duckdb"):
+    with pytest.raises(RunReadError, match=r"not a run directory \(no run\.duckdb\)"):
         write_replay(tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_large_runs_are_subsampled_keeping_each_line_s_ends(tmp_path: Path) -> None:
     db = make_replay_run(tmp_path, threats=4, civil=20)
-    data = replay_data(db, max_points=500)
+    data = replay_data(tmp_path, max_points=500)
     tr, tk = data["truth"], data["tracks"]
     assert 0 < sum(tr["n"]) <= 500 + len(tr["n"])
     assert 0 < sum(tk["n"]) <= 500 + len(tk["n"])
@@ -356,17 +421,17 @@ def test_default_scenario_pages_are_small_and_self_contained(default_run: Path) 
         assert_self_contained(page)
 
 
-def test_default_scenario_interceptors_are_all_placed(default_run: Path) -> None:
+def test_default_scenario_interceptors_fly_their_recorded_paths(default_run: Path) -> None:
     data = embedded(default_run / "replay.html")
     sh = data["shots"]
     con = duckdb.connect(str(default_run / "run.duckdb"), read_only=True)
     fired, kills = con.sql(
-        "SELECT count(*), count(*) FILTER (WHERE outcome = 'kill') FROM engagements"
+        "SELECT count(*), count(*) FILTER (WHERE end_reason = 'kill') FROM interceptors"
     ).fetchall()[0]
     con.close()
     assert len(sh["t0"]) == fired > 0
-    # every interceptor has a launch site (a battery) and an end after its launch
-    assert all(v is not None for v in sh["x0"] + sh["x1"] + sh["t1"])
+    # every interceptor is drawn from its launch along its whole recorded path
+    assert_paths_are_recorded(data, default_run)
     assert all(t1 >= t0 for t0, t1 in zip(sh["t0"], sh["t1"], strict=True))
     # every battery is drawn, whether it fired or not, with its rounds from the batteries table
     with duckdb.connect(str(default_run / "run.duckdb"), read_only=True) as con:
@@ -385,6 +450,18 @@ def test_default_scenario_interceptors_are_all_placed(default_run: Path) -> None
     kill_code = sh["outcomes"].index("kill")
     assert sum(o == kill_code for o in sh["outcome"]) == kills
     assert len(data["tracks"]["id"]) > 100
+
+
+def test_default_scenario_kills_and_misses_name_a_listed_interceptor(default_run: Path) -> None:
+    """No track's details can say "None fired at this track" above a kill or a miss: every
+    kill and miss marker of a track is an interceptor listed under that track."""
+    data = embedded(default_run / "replay.html")
+    sh, ev = data["shots"], data["events"]
+    passes = [j for j, k in enumerate(ev["k"]) if ev["kinds"][k] in ("kill", "miss")]
+    assert passes
+    for j in passes:
+        s = sh["id"].index(ev["shot"][j])
+        assert ev["track"][j] in (sh["track"][s], sh["endTrack"][s])
 
 
 # --- airdefense replay ------------------------------------------------------------------

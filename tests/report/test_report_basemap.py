@@ -150,5 +150,5 @@ def test_plan_view_draws_the_map_on_land_and_a_plain_grid_at_sea(tmp_path: Path)
     img = _plan_png(page)
     assert _share_of(img, figures.LAND_COLOR) < 1e-3  # a stray anti-aliased pixel at most
     assert _share_of(img, figures.SEA_COLOR) < 1e-3
-    run = load_run(sea / "run.duckdb")
+    run = load_run(sea)
     assert figures.plan_basemap(run, figures.plan_extents(run)[0]).empty

@@ -86,7 +86,8 @@ def test_figures_present_and_report_deterministic(synthetic: tuple[Path, str]) -
 
 
 def test_plan_lines_pair_launch_sites_with_intercept_points(tmp_path: Path) -> None:
-    run = load_run(make_run(tmp_path))
+    make_run(tmp_path)
+    run = load_run(tmp_path)
     ic = run.intercepts
     assert ic["t"].shape[0] == 3
     assert sorted(zip(ic["sx"].tolist(), ic["sy"].tolist(), strict=True)) == [
@@ -153,7 +154,7 @@ def test_simulated_run_report_tells_the_engagement_story(tmp_path: Path) -> None
     head = batteries[0]
     per_type = [dict(zip(head, r, strict=True)) for r in batteries[1:] if r[1] != "all types"]
     fired = sum(int(r["fired"]) for r in per_type)
-    run = load_run(out / "run.duckdb")
+    run = load_run(out)
     assert fired == run.summary["interceptors_used"] > 0
     # rounds loaded, fired and left agree, from the batteries table
     assert all(int(r["loaded"]) - int(r["fired"]) == int(r["left"]) for r in per_type)

@@ -10,6 +10,7 @@ import duckdb
 import pytest
 from report_synthetic_run import UNSEEN, make_run
 
+from airdefense.record.reader import RunReadError
 from airdefense.report import load_run, write_report
 
 
@@ -144,7 +145,7 @@ def test_partial_run_without_engage_stage(tmp_path: Path) -> None:
 def test_optional_tables_absent(tmp_path: Path) -> None:
     db = make_run(tmp_path, optional_rows=False)
     with duckdb.connect(str(db)) as con:
-        for table in ("tracks", "engagements", "events", "coverage"):
+        for table in ("tracks", "interceptors", "interceptor_paths", "events", "coverage"):
             con.execute(f"DROP TABLE {table}")
     text, _ = _parse(write_report(tmp_path))
     assert "No coverage diagram" in text
@@ -161,16 +162,17 @@ def test_empty_run(tmp_path: Path) -> None:
 
 
 def test_missing_database(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match=re.escape(str(tmp_path / "run.duckdb"))):
+    message = f"{tmp_path}: not a run directory (no run.duckdb)"
+    with pytest.raises(RunReadError, match=re.escape(message)):
         write_report(tmp_path)
     assert not (tmp_path / "report.html").exists()
 
 
 def test_subsampling_is_deterministic_and_keeps_ends(tmp_path: Path) -> None:
-    db = make_run(tmp_path)
-    full = load_run(db)
-    small = load_run(db, max_points=50)
-    again = load_run(db, max_points=50)
+    make_run(tmp_path)
+    full = load_run(tmp_path)
+    small = load_run(tmp_path, max_points=50)
+    again = load_run(tmp_path, max_points=50)
     assert small.truth_rows == full.truth_rows
     assert small.truth["t"].shape[0] < full.truth["t"].shape[0]
     assert small.detections["t"].shape[0] < full.detections["t"].shape[0]
@@ -182,7 +184,7 @@ def test_subsampling_is_deterministic_and_keeps_ends(tmp_path: Path) -> None:
 
 def test_horizon_ring_from_coverage(tmp_path: Path) -> None:
     db = make_run(tmp_path)
-    run = load_run(db)
+    run = load_run(tmp_path)
     with duckdb.connect(str(db), read_only=True) as con:
         expected = con.sql(
             "SELECT sensor_id, max(ground_range_m) FROM coverage "

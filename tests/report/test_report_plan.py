@@ -22,7 +22,7 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_coverage_rings_are_the_diagram_pd_half_range(synthetic: Path) -> None:
-    run = load_run(synthetic / "run.duckdb")
+    run = load_run(synthetic)
     with duckdb.connect(str(synthetic / "run.duckdb"), read_only=True) as con:
         for height in figures.COVERAGE_HEIGHTS_M:
             expected = dict(
@@ -46,7 +46,7 @@ def test_coverage_rings_are_the_diagram_pd_half_range(synthetic: Path) -> None:
 
 
 def test_nothing_detected_at_a_height_gives_no_ring(synthetic: Path) -> None:
-    cov = load_run(synthetic / "run.duckdb").coverage[0]
+    cov = load_run(synthetic).coverage[0]
     reach, _ = cov.detection_range_m(100.0, pd_min=1.01)
     assert np.isnan(reach)
 
@@ -54,7 +54,7 @@ def test_nothing_detected_at_a_height_gives_no_ring(synthetic: Path) -> None:
 def test_every_battery_is_ringed_per_missile_type_it_carries(synthetic: Path) -> None:
     """From the batteries table: B2's SAM and B3 never fired and are ringed all the same; the
     radius is the flyout table's reach where it has the type, else the type's max range."""
-    run = load_run(synthetic / "run.duckdb")
+    run = load_run(synthetic)
     assert figures.missile_rings(run) == [
         ("B1", "SAM", *BATTERY_SITES["B1"], FLYOUT_MAX_RANGE_M["SAM"], "flyout"),
         ("B2", "SAM", *BATTERY_SITES["B2"], FLYOUT_MAX_RANGE_M["SAM"], "flyout"),
@@ -66,7 +66,7 @@ def test_every_battery_is_ringed_per_missile_type_it_carries(synthetic: Path) ->
 
 
 def test_zoomed_plan_view_holds_every_battery(synthetic: Path) -> None:
-    run = load_run(synthetic / "run.duckdb")
+    run = load_run(synthetic)
     _, zoom = figures.plan_extents(run)
     assert zoom is not None
     for x, y in BATTERY_SITES.values():
@@ -90,7 +90,7 @@ def test_run_without_batteries_table_rings_what_fired_at_launch_sites(tmp_path: 
     db = make_run(tmp_path)
     with duckdb.connect(str(db)) as con:
         con.execute("DROP TABLE batteries")
-    run = load_run(db)
+    run = load_run(tmp_path)
     assert figures.missile_rings(run) == [
         ("B1", "SAM", *BATTERY_SITES["B1"], FLYOUT_MAX_RANGE_M["SAM"], "flyout"),
         ("B2", "SAM-L", *BATTERY_SITES["B2"], FLYOUT_MAX_RANGE_M["SAM-L"], "flyout"),
@@ -117,7 +117,7 @@ def test_headline_cards_count_interceptors_by_type(synthetic: Path) -> None:
 def test_no_launches_no_type_cards_but_rings_at_max_range(tmp_path: Path) -> None:
     """No launch and no flyout table: every battery is still ringed, at max range."""
     make_run(tmp_path, engage_columns=False, optional_rows=False)
-    run = load_run(tmp_path / "run.duckdb")
+    run = load_run(tmp_path)
     rings = figures.missile_rings(run)
     assert [(b, m, r, src) for b, m, _, _, r, src in rings] == [
         ("B1", "SAM", 150_000.0, "max range"),
@@ -134,7 +134,7 @@ def test_no_batteries_no_rings(tmp_path: Path) -> None:
     db = make_run(tmp_path, engage_columns=False, optional_rows=False)
     with duckdb.connect(str(db)) as con:
         con.execute("DROP TABLE batteries")
-    run = load_run(db)
+    run = load_run(tmp_path)
     assert run.battery_sites["battery"].shape[0] == 0 and figures.missile_rings(run) == []
     page = write_report(tmp_path).read_text(encoding="utf-8")
     assert "No battery in this run." in page

@@ -1,9 +1,9 @@
 """A run as a CZML document that a Cesium viewer loads and plays (czml3 models).
 
-Read from ``run.duckdb`` only. Positions in the database are ENU metres in the scenario's
-frame (origin in the ``meta`` table); they are converted exactly to Earth-fixed (ECEF)
-Cartesian metres with :class:`airdefense.geo.Frame` and written as time-tagged samples
-(seconds since the document's epoch) in the ``FIXED`` reference frame.
+Read through :class:`~airdefense.record.reader.RunReader` only. Positions in the run are ENU
+metres in the scenario's frame (origin in the ``meta`` table); they are converted exactly to
+Earth-fixed (ECEF) Cartesian metres with :class:`airdefense.geo.Frame` and written as
+time-tagged samples (seconds since the document's epoch) in the ``FIXED`` reference frame.
 
 Time: a scenario has no calendar date, only seconds since its start. The clock starts at the
 run's ``start_utc`` meta value when there is one, and otherwise at the fixed epoch
@@ -17,15 +17,17 @@ Packets, after the document packet (clock: scenario start to start + duration):
   category;
 - ``track/<track_id>``: every track from its confirmation on (confirmed and coasting rows),
   labelled with its track number and coloured by its latest identity;
-- ``interceptor/<n>``: every interceptor from launch to where it ended (its kill or miss
-  event; else its planned intercept point). The flight itself is not recorded: it is drawn
-  as a straight line from the launcher, timed along the way by the run's ``flyout`` table
-  for its missile type (its speed along the way as the table has it);
+- ``interceptor/<n>``: every interceptor (``interceptors``) on the path it flew, one sample
+  per row of ``interceptor_paths`` (its launcher, every 0.5 s of flight, where it ended),
+  described by what the record says of it: battery, launcher, target, end and miss;
 - ``asset/<id>``, ``sensor/<id>``, ``battery/<name>``: fixed points with labels (assets with
   their radius).
 
 Group packets (``truth``, ``tracks``, ...) are the parents of each kind, so a viewer's
 entity list shows them as folders.
+
+:func:`interceptor_ends` gives each interceptor's launch and end as recorded (for the DIS
+export); the last section keeps what ``dis.py`` still calls until it reads through the reader.
 """
 
 from __future__ import annotations
@@ -38,7 +40,6 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 from czml3 import (
     CZML_VERSION,
@@ -64,6 +65,7 @@ from numpy.typing import NDArray
 
 from airdefense.geo import Frame
 from airdefense.record.export import OutputFiles
+from airdefense.record.reader import ColumnDict, RunReader, numpy_columns, reading
 
 FloatArray = NDArray[np.float64]
 
@@ -71,8 +73,6 @@ FloatArray = NDArray[np.float64]
 DEFAULT_EPOCH = datetime(2000, 1, 1, 12, 0, 0, tzinfo=UTC)
 #: The document's file name in the output directory.
 CZML_NAME = "run.czml"
-#: Samples along each interceptor's drawn flight.
-INTERCEPTOR_SAMPLES = 16
 #: Rounding of written coordinates (m) and times (s): centimetres and milliseconds.
 _POS_DECIMALS = 2
 _TIME_DECIMALS = 3
@@ -100,14 +100,20 @@ BATTERY_RGBA = [26, 82, 118, 255]
 
 @dataclass(frozen=True)
 class _Run:
-    """What the document is built from: the frame, the clock and a read-only connection."""
+    """What the document is built from: the run, its frame and the clock."""
 
-    con: duckdb.DuckDBPyConnection
+    reader: RunReader
     meta: dict[str, str]
     frame: Frame
     epoch: datetime
     epoch_documented: str  # how the epoch was chosen, for the document's description
     duration_s: float
+
+    @property
+    def con(self) -> Any:
+        """dis.py's name for what it builds this with (its own connection), until it is
+        ported to read through RunReader."""
+        return self.reader
 
 
 def _meta_float(meta: dict[str, str], key: str, default: float) -> float:
@@ -132,16 +138,6 @@ def _epoch(meta: dict[str, str]) -> tuple[datetime, str]:
         "a fixed epoch chosen by airdefense: the scenario has no calendar date, so its time 0 "
         "is placed there"
     )
-
-
-def _fetch(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, NDArray[Any]]:
-    table = con.sql(sql).to_arrow_table()
-    return {n: table[n].to_numpy(zero_copy_only=False) for n in table.column_names}
-
-
-def _present(con: duckdb.DuckDBPyConnection) -> set[str]:
-    rows = con.sql("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()
-    return {str(r[0]) for r in rows}
 
 
 def _blocks(keys: NDArray[Any]) -> Iterator[tuple[Any, slice]]:
@@ -279,30 +275,37 @@ def _groups() -> list[Packet]:
     ]
 
 
+def _paths(run: _Run, sql: str, key: str) -> Iterator[tuple[int, list[float], float, float]]:
+    """(key, flat ``[t, X, Y, Z, ...]``, first t, last t) of each ``key``'s positions in a
+    query of ``key, t, x, y, z`` ordered by ``key, t``, converted to ECEF."""
+    rows = run.reader.columns(sql)
+    enu = np.column_stack([rows["x"], rows["y"], rows["z"]]).astype(np.float64)
+    ecef = run.frame.enu_to_ecef(enu) if enu.size else np.zeros((0, 3))
+    t_all = rows["t"].astype(np.float64)
+    for k, sl in _blocks(rows[key].astype(np.int64)):
+        got = _samples(t_all[sl], ecef[sl])
+        if got is not None:
+            yield int(k), *got
+
+
 def _truth_packets(run: _Run) -> list[Packet]:
     objects = {
         int(r[0]): r
-        for r in run.con.sql(
+        for r in run.reader.rows(
             "SELECT object_id, name, category, preset, hostile, start_s, end_s, end_reason "
             "FROM objects ORDER BY object_id"
-        ).fetchall()
+        )
     }
-    tr = _fetch(run.con, "SELECT object_id, t, x, y, z FROM truth ORDER BY object_id, t")
-    enu = np.column_stack([tr["x"], tr["y"], tr["z"]]).astype(np.float64)
-    ecef = run.frame.enu_to_ecef(enu) if enu.size else np.zeros((0, 3))
-    t_all = tr["t"].astype(np.float64)
     packets = []
-    for oid, sl in _blocks(tr["object_id"].astype(np.int64)):
-        got = _samples(t_all[sl], ecef[sl])
-        if got is None:
-            continue
-        flat, t0, t1 = got
-        row = objects.get(int(oid))
+    for oid, flat, t0, t1 in _paths(
+        run, "SELECT object_id, t, x, y, z FROM truth ORDER BY object_id, t", "object_id"
+    ):
+        row = objects.get(oid)
         name, cat = (str(row[1]), str(row[2])) if row else (f"object {oid}", "?")
         rgba = CATEGORY_RGBA.get(cat, OTHER_RGBA)
         desc = _describe(
             [
-                ("object", int(oid)),
+                ("object", oid),
                 ("category", cat),
                 ("preset", row[3] if row else None),
                 ("hostile", row[4] if row else None),
@@ -313,7 +316,7 @@ def _truth_packets(run: _Run) -> list[Packet]:
         )
         packets.append(
             Packet(
-                id=f"truth/{int(oid)}",
+                id=f"truth/{oid}",
                 name=name,
                 parent="truth",
                 description=desc,
@@ -332,45 +335,38 @@ def _truth_packets(run: _Run) -> list[Packet]:
 
 
 def _track_packets(run: _Run) -> list[Packet]:
-    tr = _fetch(
-        run.con,
-        "SELECT track_id, t, x, y, z FROM tracks WHERE status <> 'tentative' ORDER BY track_id, t",
-    )
     identity = {
-        int(tid): str(detail)
-        for tid, detail in run.con.sql(
-            "SELECT track_id, arg_max(detail, t) FROM events "
-            "WHERE kind = 'identified' AND track_id >= 0 GROUP BY track_id"
-        ).fetchall()
+        int(tid): str(ident)
+        for tid, ident in run.reader.rows(
+            "SELECT track_id, arg_max(identity, t) FROM events_identified "
+            "WHERE track_id >= 0 GROUP BY track_id"
+        )
     }
     truth_of = {
         int(tid): int(oid)
-        for tid, oid in run.con.sql(
+        for tid, oid in run.reader.rows(
             "SELECT track_id, mode(truth_id) FROM tracks "
             "WHERE status <> 'tentative' AND truth_id >= 0 GROUP BY track_id"
-        ).fetchall()
+        )
     }
-    enu = np.column_stack([tr["x"], tr["y"], tr["z"]]).astype(np.float64)
-    ecef = run.frame.enu_to_ecef(enu) if enu.size else np.zeros((0, 3))
-    t_all = tr["t"].astype(np.float64)
     packets = []
-    for tid, sl in _blocks(tr["track_id"].astype(np.int64)):
-        got = _samples(t_all[sl], ecef[sl])
-        if got is None:
-            continue
-        flat, t0, t1 = got
-        ident = identity.get(int(tid), "unknown")
+    for tid, flat, t0, t1 in _paths(
+        run,
+        "SELECT track_id, t, x, y, z FROM tracks WHERE status <> 'tentative' ORDER BY track_id, t",
+        "track_id",
+    ):
+        ident = identity.get(tid, "unknown")
         rgba = IDENTITY_RGBA.get(ident, TRACK_RGBA)
         packets.append(
             Packet(
-                id=f"track/{int(tid)}",
-                name=f"track {int(tid)}",
+                id=f"track/{tid}",
+                name=f"track {tid}",
                 parent="tracks",
                 description=_describe(
                     [
-                        ("track number", int(tid)),
+                        ("track number", tid),
                         ("identity (latest)", ident),
-                        ("mostly updated by object", truth_of.get(int(tid))),
+                        ("mostly updated by object", truth_of.get(tid)),
                         ("confirmed (s)", _num(t0)),
                         ("last update (s)", _num(t1)),
                     ]
@@ -383,17 +379,278 @@ def _track_packets(run: _Run) -> list[Packet]:
                     outlineColor=_color([0, 0, 0, 255]),
                     outlineWidth=1,
                 ),
-                label=_label(str(int(tid)), rgba),
+                label=_label(str(tid), rgba),
             )
         )
     return packets
 
 
+#: Every interceptor as the record has it, in launch order.
+_INTERCEPTORS = """
+    SELECT interceptor_id, battery, launcher, missile, launch_t, launch_x, launch_y, launch_z,
+           track_id, object_id, retargets, end_track_id, end_object_id, end_t, end_reason,
+           miss_m
+    FROM interceptors ORDER BY interceptor_id
+"""
+
+
+def _interceptor_packets(run: _Run) -> tuple[list[Packet], list[Packet]]:
+    """Interceptor packets, each on its recorded path, and battery packets (the site each
+    battery first launched from)."""
+    shots = {int(r[0]): r for r in run.reader.rows(_INTERCEPTORS)}
+    packets: list[Packet] = []
+    sites: dict[str, tuple[float, float, float]] = {}
+    for iid, flat, t0, t1 in _paths(
+        run,
+        "SELECT interceptor_id, t, x, y, z FROM interceptor_paths ORDER BY interceptor_id, t",
+        "interceptor_id",
+    ):
+        row = shots.get(iid)
+        if row is None:
+            continue
+        (_, battery, launcher, missile, t_l, lx, ly, lz, tid, oid, retargets) = row[:11]
+        end_tid, end_oid, t_end, reason, miss = row[11:]
+        if None not in (lx, ly, lz):
+            sites.setdefault(str(battery), (float(lx), float(ly), float(lz)))
+        packets.append(
+            Packet(
+                id=f"interceptor/{iid}",
+                name=f"{missile} #{iid} ({battery})",
+                parent="interceptors",
+                description=_describe(
+                    [
+                        ("missile", missile),
+                        ("battery", battery),
+                        ("launcher", launcher),
+                        ("launched (s)", _num(t_l)),
+                        ("target object", oid),
+                        ("target track", tid),
+                        ("retargeted", retargets or None),
+                        ("last target track", end_tid if retargets else None),
+                        ("last target object", end_oid if retargets else None),
+                        ("end", reason),
+                        ("miss distance (m)", _num(miss)),
+                        ("ends (s)", _num(t_end)),
+                    ]
+                ),
+                availability=_interval(run, t0, t1),
+                position=_sampled_position(run, flat),
+                point=Point(pixelSize=4, color=_color(INTERCEPTOR_RGBA)),
+                path=CzmlPath(
+                    width=1.0,
+                    leadTime=0,
+                    trailTime=120,
+                    material=_path_material(INTERCEPTOR_RGBA),
+                ),
+            )
+        )
+    batteries = [
+        Packet(
+            id=f"battery/{name}",
+            name=name,
+            parent="batteries",
+            position=_fixed_position(run, np.array(site)),
+            point=Point(
+                pixelSize=9,
+                color=_color(BATTERY_RGBA),
+                outlineColor=_color([255] * 4),
+                outlineWidth=1,
+            ),
+            label=_label(name, [200, 225, 255, 255]),
+        )
+        for name, site in sorted(sites.items())
+    ]
+    return packets, batteries
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One interceptor: launched when and where, at what, and where and when it ended."""
+
+    shot: int  # interceptor_id
+    t_launch: float
+    object_id: int  # behind its track at launch
+    track_id: int  # at launch
+    missile: str
+    battery: str | None
+    outcome: str | None  # its end reason
+    start: FloatArray  # ENU of its launcher
+    t_end: float  # its end; still flying at the end of the run: its planned intercept
+    stop: FloatArray  # ENU, likewise
+    ended: str | None  # "kill" | "miss" where it detonates, else None
+
+
+#: Each interceptor's launch and end as recorded (still flying: its planned intercept).
+_ENDS = """
+    SELECT interceptor_id, launch_t, object_id, track_id, missile, battery, end_reason,
+           launch_x, launch_y, launch_z,
+           COALESCE(end_t, pip_t) AS t_end, COALESCE(end_x, pip_x) AS end_x,
+           COALESCE(end_y, pip_y) AS end_y, COALESCE(end_z, pip_z) AS end_z
+    FROM interceptors
+    WHERE launch_x IS NOT NULL AND launch_y IS NOT NULL AND launch_z IS NOT NULL
+    ORDER BY launch_t, interceptor_id
+"""
+
+
+def interceptor_ends(run: RunReader) -> list[Shot]:
+    """Every interceptor with where and when it was launched and ended, from the
+    ``interceptors`` table (an interceptor still flying when the run ended ends at the
+    intercept planned for it; one with neither is left out)."""
+    c = _columns(run, _ENDS)
+    start = np.column_stack([c["launch_x"], c["launch_y"], c["launch_z"]]).astype(np.float64)
+    stop = np.column_stack([c["end_x"], c["end_y"], c["end_z"]]).astype(np.float64)
+    t_end = c["t_end"].astype(np.float64)
+    out = []
+    for k in range(t_end.shape[0]):
+        if not (np.isfinite(t_end[k]) and np.isfinite(stop[k]).all()):
+            continue
+        reason = str(c["end_reason"][k])
+        out.append(
+            Shot(
+                shot=int(c["interceptor_id"][k]),
+                t_launch=float(c["launch_t"][k]),
+                object_id=int(c["object_id"][k]),
+                track_id=int(c["track_id"][k]),
+                missile=str(c["missile"][k]),
+                battery=None if c["battery"][k] is None else str(c["battery"][k]),
+                outcome=reason,
+                start=start[k],
+                t_end=float(t_end[k]),
+                stop=stop[k],
+                ended=reason if reason in ("kill", "miss") else None,
+            )
+        )
+    return out
+
+
+def _site_packets(run: _Run) -> list[Packet]:
+    out = []
+    for aid, name, x, y, z, radius in run.reader.rows(
+        "SELECT asset_id, name, x, y, z, radius_m FROM assets ORDER BY asset_id, name"
+    ):
+        if None in (x, y, z):
+            continue
+        r = float(radius) if radius is not None and float(radius) > 0 else None
+        out.append(
+            Packet(
+                id=f"asset/{int(aid)}",
+                name=str(name),
+                parent="assets",
+                description=_describe([("asset", int(aid)), ("radius (m)", _num(radius, 0))]),
+                position=_fixed_position(run, np.array([x, y, z], dtype=np.float64)),
+                point=Point(pixelSize=10, color=_color(ASSET_RGBA)),
+                label=_label(str(name), ASSET_RGBA, 0.6),
+                ellipse=(
+                    Ellipse(
+                        semiMajorAxis=r,
+                        semiMinorAxis=r,
+                        material=Material(
+                            solidColor=SolidColorMaterial(color=_color([245, 176, 65, 70]))
+                        ),
+                        outline=True,
+                        outlineColor=_color(ASSET_RGBA),
+                    )
+                    if r
+                    else None
+                ),
+            )
+        )
+    for sid, name, preset, x, y, z, rmax in run.reader.rows(
+        "SELECT sensor_id, name, preset, x, y, z, max_range_m FROM sensors ORDER BY sensor_id, name"
+    ):
+        if None in (x, y, z):
+            continue
+        out.append(
+            Packet(
+                id=f"sensor/{int(sid)}",
+                name=str(name),
+                parent="sensors",
+                description=_describe(
+                    [("sensor", int(sid)), ("preset", preset), ("max range (m)", _num(rmax, 0))]
+                ),
+                position=_fixed_position(run, np.array([x, y, z], dtype=np.float64)),
+                point=Point(pixelSize=9, color=_color(SENSOR_RGBA)),
+                label=_label(str(name), SENSOR_RGBA),
+            )
+        )
+    return out
+
+
+# --- the document ----------------------------------------------------------------------------
+
+
+def build_document(run: RunReader | str | Path) -> Document:
+    """The CZML document of a run (its directory, or a reader already open), as czml3
+    models: the document packet first, then group packets, truth, tracks, interceptors,
+    assets, sensors and batteries."""
+    with reading(run) as reader:
+        scene = _scene(reader)
+        interceptors, batteries = _interceptor_packets(scene)
+        packets = [
+            _document_packet(scene),
+            *_groups(),
+            *_truth_packets(scene),
+            *_track_packets(scene),
+            *interceptors,
+            *_site_packets(scene),
+            *batteries,
+        ]
+    return Document(packets=packets)
+
+
+def _scene(reader: RunReader) -> _Run:
+    """The run with its frame (the meta's origin) and clock (its epoch and duration)."""
+    meta = reader.meta
+    frame = Frame.from_degrees(
+        _meta_float(meta, "origin_lat_deg", 0.0),
+        _meta_float(meta, "origin_lon_deg", 0.0),
+        _meta_float(meta, "origin_alt_m", 0.0),
+    )
+    epoch, documented = _epoch(meta)
+    t_max = reader.rows("SELECT max(t) FROM truth")[0][0]
+    duration = _meta_float(meta, "duration_s", float(t_max) if t_max is not None else 0.0)
+    return _Run(reader, meta, frame, epoch, documented, max(duration, 1.0))
+
+
+def write_czml(run: RunReader, out_dir: Path, *, force: bool = False) -> list[Path]:
+    """Write ``out_dir/run.czml`` (see the module docstring); return its path."""
+    files = OutputFiles(out_dir, [CZML_NAME], force=force)
+    document = build_document(run)
+    with files:
+        files.tmp(CZML_NAME).write_text(document.dumps(), encoding="utf-8")
+    return files.paths
+
+
+# --- for dis.py, until it reads through RunReader ---------------------------------------------
+# dis.py builds a _Run on a connection it opened itself and calls these; they go (or move to
+# dis.py) when the lead ports it.
+
+#: Samples along each interceptor's straight flight as dis.py draws it.
+INTERCEPTOR_SAMPLES = 16
+
+
+def _columns(run: RunReader | Any, sql: str) -> ColumnDict:
+    """A query's columns from a RunReader, or from dis.py's own DuckDB connection."""
+    if isinstance(run, RunReader):
+        return run.columns(sql)
+    return numpy_columns(run.sql(sql).to_arrow_table())
+
+
+#: The old name dis.py calls (with its connection).
+interceptor_shots = interceptor_ends
+
+
+def _present(con: Any) -> set[str]:
+    """The tables in dis.py's connection."""
+    rows = con.sql("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()
+    return {str(r[0]) for r in rows}
+
+
 def _flyout_times(run: _Run) -> dict[str, tuple[FloatArray, FloatArray, FloatArray]]:
     """Per missile type: ground ranges (R,), heights (H,), flyout time (R, H), NaN where
     unreachable."""
-    fo = _fetch(
-        run.con,
+    fo = _columns(
+        run.reader,
         "SELECT missile, ground_range_m, height_m, time_s FROM flyout "
         "ORDER BY missile, ground_range_m, height_m",
     )
@@ -441,261 +698,3 @@ def flyout_fractions(
     if not np.all(np.diff(tau) > 0):
         return linear
     return tau / tau[-1]
-
-
-@dataclass(frozen=True)
-class Shot:
-    """One interceptor: launched when and where, at what, and where and when it ended."""
-
-    shot: int
-    t_launch: float
-    object_id: int
-    track_id: int
-    missile: str
-    battery: str | None
-    outcome: str | None
-    start: FloatArray  # ENU
-    t_end: float
-    stop: FloatArray  # ENU
-    ended: str | None  # "kill" | "miss" where it detonates, else None
-
-
-def interceptor_shots(con: duckdb.DuckDBPyConnection) -> list[Shot]:
-    """Every interceptor with where and when it ended: its kill or miss event (the earliest
-    unused one of the same kind, target and missile after its launch), else the intercept
-    point planned at its launch."""
-    rows = con.sql(
-        """
-        SELECT CAST(l.value AS BIGINT) AS shot, l.t, l.object_id, l.track_id, l.x, l.y, l.z,
-               substr(l.detail, 13) AS missile, e.battery, e.outcome
-        FROM events l
-        LEFT JOIN (SELECT rowid AS shot, battery, missile, outcome FROM engagements) e
-          ON e.shot = CAST(l.value AS BIGINT) AND l.detail = 'interceptor ' || e.missile
-        WHERE l.kind = 'launch' AND l.detail LIKE 'interceptor %'
-          AND l.x IS NOT NULL AND l.y IS NOT NULL AND l.z IS NOT NULL AND l.value IS NOT NULL
-        ORDER BY l.t, shot
-        """
-    ).fetchall()
-    ends: dict[tuple[str, int, str], list[tuple[float, tuple[float, float, float]]]] = {}
-    for t, kind, oid, missile, x, y, z in con.sql(
-        "SELECT t, kind, object_id, detail, x, y, z FROM events WHERE kind IN ('kill', 'miss') "
-        "AND x IS NOT NULL AND y IS NOT NULL AND z IS NOT NULL ORDER BY t, x, y, z"
-    ).fetchall():
-        ends.setdefault((str(kind), int(oid), str(missile)), []).append((float(t), (x, y, z)))
-    planned: dict[tuple[int, int], list[tuple[float, float, tuple[float, float, float]]]] = {}
-    for t, oid, tid, x, y, z, t_int in con.sql(
-        "SELECT t, object_id, track_id, x, y, z, value FROM events "
-        "WHERE kind = 'engagement_planned' AND x IS NOT NULL AND y IS NOT NULL "
-        "AND z IS NOT NULL AND value IS NOT NULL ORDER BY t, x, y, z"
-    ).fetchall():
-        planned.setdefault((int(oid), int(tid)), []).append((float(t), float(t_int), (x, y, z)))
-    out = []
-    for shot, t_l, oid, tid, sx, sy, sz, missile, battery, outcome in rows:
-        t_l = float(t_l)
-        end: tuple[float, tuple[float, float, float]] | None = None
-        ended = None
-        if outcome in ("kill", "miss"):
-            queue = ends.get((str(outcome), int(oid), str(missile)), [])
-            for k, (t_e, _) in enumerate(queue):
-                if t_e > t_l:
-                    end = queue.pop(k)
-                    ended = str(outcome)
-                    break
-        if end is None:
-            for t_p, t_int, xyz in planned.get((int(oid), int(tid)), []):
-                if t_p > t_l + 1e-6:
-                    break
-                if t_int > t_l:
-                    end = (t_int, xyz)
-        if end is None:
-            continue
-        out.append(
-            Shot(
-                shot=int(shot),
-                t_launch=t_l,
-                object_id=int(oid),
-                track_id=int(tid),
-                missile=str(missile),
-                battery=None if battery is None else str(battery),
-                outcome=None if outcome is None else str(outcome),
-                start=np.array([sx, sy, sz], dtype=np.float64),
-                t_end=float(end[0]),
-                stop=np.array(end[1], dtype=np.float64),
-                ended=ended,
-            )
-        )
-    return out
-
-
-def _interceptor_packets(run: _Run) -> tuple[list[Packet], list[Packet]]:
-    """Interceptor packets and battery packets (launch sites)."""
-    shots = interceptor_shots(run.con)
-    if not shots:
-        return [], []
-    flyout = _flyout_times(run)
-    packets: list[Packet] = []
-    sites: dict[str, tuple[float, float, float]] = {}
-    for s in shots:
-        shot, t_l, oid, tid = s.shot, s.t_launch, s.object_id, s.track_id
-        missile, battery, outcome = s.missile, s.battery, s.outcome
-        start, t_end, stop = s.start, s.t_end, s.stop
-        sx, sy, sz = start
-        f = np.linspace(0.0, 1.0, INTERCEPTOR_SAMPLES)
-        path = start + f[:, None] * (stop - start)[None, :]
-        ground = np.asarray(run.frame.ground_range_m(start, path), dtype=np.float64)
-        height = np.asarray(run.frame.height_m(path), dtype=np.float64)
-        frac = flyout_fractions(flyout.get(str(missile)), ground, height)
-        times = float(t_l) + frac * (t_end - float(t_l))
-        got = _samples(times, run.frame.enu_to_ecef(path))
-        if got is None:
-            continue
-        flat, t0, t1 = got
-        name = f"{missile} #{int(shot)}" + (f" ({battery})" if battery else "")
-        if battery:
-            sites.setdefault(str(battery), (float(sx), float(sy), float(sz)))
-        packets.append(
-            Packet(
-                id=f"interceptor/{int(shot)}",
-                name=name,
-                parent="interceptors",
-                description=_describe(
-                    [
-                        ("missile", missile),
-                        ("battery", battery),
-                        ("launched (s)", _num(t_l)),
-                        ("target object", int(oid)),
-                        ("target track", int(tid)),
-                        ("outcome", outcome),
-                        ("ends (s)", _num(t_end)),
-                    ]
-                ),
-                availability=_interval(run, t0, t1),
-                position=_sampled_position(run, flat),
-                point=Point(pixelSize=4, color=_color(INTERCEPTOR_RGBA)),
-                path=CzmlPath(
-                    width=1.0,
-                    leadTime=0,
-                    trailTime=120,
-                    material=_path_material(INTERCEPTOR_RGBA),
-                ),
-            )
-        )
-    batteries = [
-        Packet(
-            id=f"battery/{name}",
-            name=name,
-            parent="batteries",
-            position=_fixed_position(run, np.array(site)),
-            point=Point(
-                pixelSize=9,
-                color=_color(BATTERY_RGBA),
-                outlineColor=_color([255] * 4),
-                outlineWidth=1,
-            ),
-            label=_label(name, [200, 225, 255, 255]),
-        )
-        for name, site in sorted(sites.items())
-    ]
-    return packets, batteries
-
-
-def _site_packets(run: _Run) -> list[Packet]:
-    out = []
-    for aid, name, x, y, z, radius in run.con.sql(
-        "SELECT asset_id, name, x, y, z, radius_m FROM assets ORDER BY asset_id, name"
-    ).fetchall():
-        if None in (x, y, z):
-            continue
-        r = float(radius) if radius is not None and float(radius) > 0 else None
-        out.append(
-            Packet(
-                id=f"asset/{int(aid)}",
-                name=str(name),
-                parent="assets",
-                description=_describe([("asset", int(aid)), ("radius (m)", _num(radius, 0))]),
-                position=_fixed_position(run, np.array([x, y, z], dtype=np.float64)),
-                point=Point(pixelSize=10, color=_color(ASSET_RGBA)),
-                label=_label(str(name), ASSET_RGBA, 0.6),
-                ellipse=(
-                    Ellipse(
-                        semiMajorAxis=r,
-                        semiMinorAxis=r,
-                        material=Material(
-                            solidColor=SolidColorMaterial(color=_color([245, 176, 65, 70]))
-                        ),
-                        outline=True,
-                        outlineColor=_color(ASSET_RGBA),
-                    )
-                    if r
-                    else None
-                ),
-            )
-        )
-    for sid, name, preset, x, y, z, rmax in run.con.sql(
-        "SELECT sensor_id, name, preset, x, y, z, max_range_m FROM sensors ORDER BY sensor_id, name"
-    ).fetchall():
-        if None in (x, y, z):
-            continue
-        out.append(
-            Packet(
-                id=f"sensor/{int(sid)}",
-                name=str(name),
-                parent="sensors",
-                description=_describe(
-                    [("sensor", int(sid)), ("preset", preset), ("max range (m)", _num(rmax, 0))]
-                ),
-                position=_fixed_position(run, np.array([x, y, z], dtype=np.float64)),
-                point=Point(pixelSize=9, color=_color(SENSOR_RGBA)),
-                label=_label(str(name), SENSOR_RGBA),
-            )
-        )
-    return out
-
-
-# --- the document ----------------------------------------------------------------------------
-
-
-def build_document(db: Path) -> Document:
-    """The CZML document of the run in ``db`` (read-only), as czml3 models: the document
-    packet first, then group packets, truth, tracks, interceptors, assets, sensors and
-    batteries."""
-    with duckdb.connect(str(db), read_only=True) as con:
-        con.sql("SET threads TO 1")
-        present = _present(con)
-        from airdefense.record.schema import TABLES
-
-        for name, ddl in TABLES.items():
-            if name not in present:  # an absent table reads as empty
-                con.sql(f"CREATE TEMP TABLE {name} ({ddl})")
-        meta: dict[str, str] = {}
-        for k, v in con.sql("SELECT key, value FROM meta ORDER BY key, value").fetchall():
-            meta.setdefault(str(k), str(v))
-        frame = Frame.from_degrees(
-            _meta_float(meta, "origin_lat_deg", 0.0),
-            _meta_float(meta, "origin_lon_deg", 0.0),
-            _meta_float(meta, "origin_alt_m", 0.0),
-        )
-        epoch, documented = _epoch(meta)
-        t_max = con.sql("SELECT max(t) FROM truth").fetchall()[0][0]
-        duration = _meta_float(meta, "duration_s", float(t_max) if t_max is not None else 0.0)
-        run = _Run(con, meta, frame, epoch, documented, max(duration, 1.0))
-        interceptors, batteries = _interceptor_packets(run)
-        packets = [
-            _document_packet(run),
-            *_groups(),
-            *_truth_packets(run),
-            *_track_packets(run),
-            *interceptors,
-            *_site_packets(run),
-            *batteries,
-        ]
-    return Document(packets=packets)
-
-
-def write_czml(db: Path, out_dir: Path, *, force: bool = False) -> list[Path]:
-    """Write ``out_dir/run.czml`` (see the module docstring); return its path."""
-    files = OutputFiles(out_dir, [CZML_NAME], force=force)
-    document = build_document(db)
-    with files:
-        files.tmp(CZML_NAME).write_text(document.dumps(), encoding="utf-8")
-    return files.paths

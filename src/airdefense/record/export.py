@@ -3,9 +3,10 @@
 ``airdefense export RUN_DIR --format NAME`` looks the format up in :data:`FORMATS`. Each
 entry names its writer as ``"module:function"`` and is imported only when used, so this
 module (``record/``, early in the chain) never imports the stages that read a run
-(``interop/`` writes CZML, and ASTERIX and DIS will be added here the same way).
+(``interop/`` writes CZML, ASTERIX and DIS).
 
-Every writer follows one contract (:class:`Writer`): it reads ``run.duckdb`` read-only,
+Every writer follows one contract (:class:`Writer`): it is handed the run opened by
+:class:`~airdefense.record.reader.RunReader` (it never opens ``run.duckdb`` itself),
 declares the file names it will write before writing anything (an existing one is refused
 unless ``force``), writes each file under a temporary name in the output directory and
 renames all of them into place only when all are complete (:class:`OutputFiles`).
@@ -22,15 +23,18 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
-import duckdb
-
 from airdefense.errors import AirdefenseError
+from airdefense.record.reader import RunReader, RunReadError
 from airdefense.record.schema import TABLES
 
-#: The run database inside a run directory.
-DB_NAME = "run.duckdb"
 #: Where exports go when no ``--out`` is given, inside the run directory.
 DEFAULT_SUBDIR = "export"
+#: What the table formats write besides the tables: the summary, and the ``engagements``
+#: view (one row per interceptor, under the name analysts know it by).
+EXTRA_TABLES = ("summary", "engagements")
+#: Formats whose writers still take the database's path (``db: Path``), until they are
+#: ported to read through :class:`RunReader`; the run is checked and closed before the call.
+_DB_PATH_WRITERS = frozenset({"asterix", "dis"})
 
 
 class ExportError(AirdefenseError):
@@ -39,10 +43,10 @@ class ExportError(AirdefenseError):
 
 
 class Writer(Protocol):
-    """An export format's writer: read ``db`` (read-only), write into ``out_dir``, return
-    the paths written. Raises :class:`ExportError` before writing anything on bad input."""
+    """An export format's writer: read the open ``run``, write into ``out_dir``, return the
+    paths written. Raises :class:`ExportError` before writing anything on bad input."""
 
-    def __call__(self, db: Path, out_dir: Path, *, force: bool) -> list[Path]: ...
+    def __call__(self, run: RunReader, out_dir: Path, *, force: bool) -> list[Path]: ...
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,7 @@ class ExportFormat:
         return writer
 
 
-#: Export formats by name (issue 7 adds ``asterix`` and ``dis`` here).
+#: Export formats by name.
 FORMATS: dict[str, ExportFormat] = {
     f.name: f
     for f in (
@@ -96,36 +100,27 @@ FORMATS: dict[str, ExportFormat] = {
 }
 
 
-def run_database(run_dir: Path) -> Path:
-    """The run directory's ``run.duckdb``, checked to be a run database; else ExportError."""
-    run_dir = Path(run_dir)
-    if not run_dir.exists():
-        raise ExportError(f"{run_dir}: no such run directory")
-    if not run_dir.is_dir():
-        raise ExportError(f"{run_dir}: not a directory (expected a run directory)")
-    db = run_dir / DB_NAME
-    if not db.is_file():
-        raise ExportError(f"{run_dir}: not a run directory (no {DB_NAME})")
+def open_run(run_dir: Path) -> RunReader:
+    """The run in ``run_dir`` opened for reading; its problems as :class:`ExportError` (one
+    line, the reader's: missing, not a run directory, damaged, another run format)."""
     try:
-        with duckdb.connect(str(db), read_only=True) as con:
-            present = table_names(con)
-    except duckdb.Error as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ExportError(f"{db}: not a readable run database ({first})") from None
-    if "meta" not in present:
-        raise ExportError(f"{db}: not a run database (no meta table)")
-    return db
+        return RunReader(run_dir)
+    except RunReadError as exc:
+        raise _export_error(exc) from None
 
 
-def table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The run's tables present in the database, in schema order, then ``summary`` and the
-    ``engagements`` view (one row per interceptor, as analysts ask for it)."""
-    rows = con.sql(
-        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary "
-        "UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT temporary AND NOT internal"
-    ).fetchall()
-    present = {str(r[0]) for r in rows}
-    return [name for name in (*TABLES, "summary", "engagements") if name in present]
+def run_database(run_dir: Path) -> Path:
+    """The run directory's ``run.duckdb``, checked to be a readable run database of this
+    run format; else ExportError. For the writers not yet reading through
+    :class:`RunReader` (ASTERIX, DIS, the live stream)."""
+    with open_run(run_dir) as run:
+        return run.db_path
+
+
+def table_names(run: RunReader) -> list[str]:
+    """What the table formats write: the run's tables present, in schema order, then
+    :data:`EXTRA_TABLES` (``summary``, the ``engagements`` view) where present."""
+    return [name for name in (*TABLES, *EXTRA_TABLES) if run.has(name)]
 
 
 def export_run(
@@ -137,16 +132,23 @@ def export_run(
     if spec is None:
         known = ", ".join(FORMATS)
         raise ExportError(f"--format: unknown format {fmt!r} (known: {known})")
-    db = run_database(run_dir)
     out = Path(out_dir) if out_dir is not None else Path(run_dir) / DEFAULT_SUBDIR
     try:
-        return spec.load()(db, out, force=force)
+        if spec.name in _DB_PATH_WRITERS:  # not yet ported: they open the database
+            legacy = spec.load()
+            return legacy(run_database(run_dir), out, force=force)  # type: ignore[arg-type]
+        with open_run(run_dir) as run:
+            return spec.load()(run, out, force=force)
     except OSError as exc:
         where = exc.filename or out
         raise ExportError(f"{where}: cannot write ({exc.strerror or exc})") from None
-    except duckdb.IOException as exc:  # DuckDB's own writer (COPY) failed to write
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "I/O error"
-        raise ExportError(f"{out}: cannot write ({first})") from None
+    except RunReadError as exc:
+        raise _export_error(exc) from None
+
+
+def _export_error(exc: RunReadError) -> ExportError:
+    """The reader's one line as the export's error (what the CLI catches)."""
+    return ExportError(exc.message, source=exc.source, field=exc.field)
 
 
 class OutputFiles:
@@ -224,32 +226,26 @@ class OutputFiles:
         return [self.out_dir / name for name in self.names]
 
 
-def _sql_string(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
-def _copy_tables(db: Path, out_dir: Path, force: bool, ext: str, options: str) -> list[Path]:
+def _copy_tables(run: RunReader, out_dir: Path, force: bool, ext: str, options: str) -> list[Path]:
     """COPY every table of the run to ``<table>.<ext>`` with DuckDB's own writer."""
-    with duckdb.connect(str(db), read_only=True) as con:
-        names = table_names(con)
-        files = OutputFiles(out_dir, [f"{n}.{ext}" for n in names], force=force)
-        with files:
-            for name in names:
-                tmp = files.tmp(f"{name}.{ext}")
-                con.execute(f"COPY (SELECT * FROM {name}) TO {_sql_string(tmp)} ({options})")
-        return files.paths
+    names = table_names(run)
+    files = OutputFiles(out_dir, [f"{n}.{ext}" for n in names], force=force)
+    with files:
+        for name in names:
+            run.copy_to(name, files.tmp(f"{name}.{ext}"), options)
+    return files.paths
 
 
-def write_parquet(db: Path, out_dir: Path, *, force: bool = False) -> list[Path]:
+def write_parquet(run: RunReader, out_dir: Path, *, force: bool = False) -> list[Path]:
     """Every table of the run as ``<table>.parquet`` (zstd), columns and types as in the
     database, rows in the database's order."""
-    return _copy_tables(db, out_dir, force, "parquet", "FORMAT parquet, COMPRESSION zstd")
+    return _copy_tables(run, out_dir, force, "parquet", "FORMAT parquet, COMPRESSION zstd")
 
 
-def write_csv(db: Path, out_dir: Path, *, force: bool = False) -> list[Path]:
+def write_csv(run: RunReader, out_dir: Path, *, force: bool = False) -> list[Path]:
     """Every table of the run as ``<table>.csv``: a header row, comma-separated, NULL as an
     empty field, rows in the database's order."""
-    return _copy_tables(db, out_dir, force, "csv", "FORMAT csv, HEADER true")
+    return _copy_tables(run, out_dir, force, "csv", "FORMAT csv, HEADER true")
 
 
 def format_names() -> Sequence[str]:

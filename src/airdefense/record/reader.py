@@ -14,7 +14,10 @@ that did not run) reads as empty, with its declared columns.
 
 from __future__ import annotations
 
+import errno
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -51,7 +54,7 @@ class RunReader:
 
     def __init__(self, run_dir: str | Path) -> None:
         self.path: Path | None = Path(run_dir)
-        self.db_path: Path | None = _database_of(self.path)
+        self.db_path: Path | None = database_of(self.path)
         try:
             con = duckdb.connect(str(self.db_path), read_only=True)
         except duckdb.Error as exc:
@@ -171,10 +174,13 @@ class RunReader:
 
     def query(self, sql: str, params: list[Any] | None = None) -> pa.Table:
         """The result of a read-only SQL query over the run's tables and views, as Arrow."""
-        try:
+        with self._read_errors():
             return self._con.sql(sql, params=params).to_arrow_table()
-        except duckdb.Error as exc:
-            raise RunReadError(f"cannot read ({_first_line(exc)})", source=self._label) from None
+
+    def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        """The result of a read-only SQL query as Python tuples (for a few rows)."""
+        with self._read_errors():
+            return self._con.sql(sql, params=params).fetchall()
 
     def columns(self, sql: str, params: list[Any] | None = None) -> ColumnDict:
         """A query's columns as numpy arrays (NULL as NaN in float columns, None otherwise)."""
@@ -182,9 +188,22 @@ class RunReader:
 
     def copy_to(self, name: str, path: Path, options: str) -> None:
         """Write a table or view with DuckDB's own writer: ``COPY (SELECT * FROM name) TO
-        path (options)``, e.g. ``options="FORMAT parquet"``."""
+        path (options)``, e.g. ``options="FORMAT parquet"``. A file that cannot be written
+        raises OSError (as any other writer's would), naming DuckDB's reason."""
         target = "'" + str(path).replace("'", "''") + "'"
-        self._con.execute(f"COPY (SELECT * FROM {name}) TO {target} ({options})")
+        with self._read_errors():
+            try:
+                self._con.execute(f"COPY (SELECT * FROM {name}) TO {target} ({options})")
+            except duckdb.IOException as exc:
+                raise OSError(errno.EIO, _first_line(exc)) from None
+
+    @contextmanager
+    def _read_errors(self) -> Iterator[None]:
+        """DuckDB's errors in the block as one-line RunReadErrors naming the database."""
+        try:
+            yield
+        except duckdb.Error as exc:
+            raise RunReadError(f"cannot read ({_first_line(exc)})", source=self._label) from None
 
     def _present(self) -> set[str]:
         rows = self._con.sql(
@@ -194,8 +213,22 @@ class RunReader:
         return {str(r[0]) for r in rows}
 
 
-def _database_of(run_dir: Path) -> Path:
-    """The run directory's database, after checking it is there."""
+@contextmanager
+def reading(run: RunReader | str | Path) -> Iterator[RunReader]:
+    """``run`` itself when it is a reader already (left open for its owner), else the run
+    directory ``run`` opened for the block: so a consumer takes either, and a caller that
+    reads a run several ways opens it once."""
+    if isinstance(run, RunReader):
+        yield run
+        return
+    with RunReader(run) as opened:
+        yield opened
+
+
+def database_of(run_dir: str | Path) -> Path:
+    """The run directory's database, after checking it is there (without opening it: for a
+    caller that only serves the directory's files); else one-line RunReadError."""
+    run_dir = Path(run_dir)
     if not run_dir.exists():
         raise RunReadError("no such run directory", source=str(run_dir))
     if not run_dir.is_dir():

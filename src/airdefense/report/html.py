@@ -36,7 +36,6 @@ from airdefense.report import basemap, figures
 from airdefense.report.rundata import RunData, load_run
 
 REPORT_NAME = "report.html"
-DB_NAME = "run.duckdb"
 
 
 def _asset_text(name: str) -> str:
@@ -769,8 +768,9 @@ def write_report(run_dir: Path) -> Path:
 
     The page is written to a temporary file in the same directory and renamed over the
     target, so a crash never leaves a half-written report that looks finished.
-    Raises FileNotFoundError (naming the path) when the run database is missing.
+    Raises :class:`~airdefense.record.reader.RunReadError` (one line) when ``run_dir`` is
+    not a readable run.
     """
     run_dir = Path(run_dir)
-    run = load_run(run_dir / DB_NAME)
+    run = load_run(run_dir)
     return write_atomic(run_dir / REPORT_NAME, render_html(run).encode("utf-8"))

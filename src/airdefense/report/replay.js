@@ -93,17 +93,15 @@
     tkT1[k] = isNaN(tkDrop[k]) ? tkT[e1 - 1] + HOLD_S : Math.max(tkDrop[k], tkT[e1 - 1]);
   }
 
+  // interceptors: each on the path it flew (launcher, every 0.5 s, its end), grouped by
+  // interceptor like the truth; drawn from its launch to its last sample
   var SH = D.shots, nSh = SH.t0.length;
-  var shT0 = numbers(SH.t0), shT1 = numbers(SH.t1), shX0 = numbers(SH.x0),
-      shY0 = numbers(SH.y0), shH0 = numbers(SH.h0), shX1 = numbers(SH.x1),
-      shY1 = numbers(SH.y1), shH1 = numbers(SH.h1);
-  var shOk = new Uint8Array(nSh);
-  for (var j = 0; j < nSh; j++) {
-    shOk[j] = isFinite(shT0[j]) && isFinite(shT1[j]) && isFinite(shX0[j]) &&
-      isFinite(shX1[j]) && shT1[j] >= shT0[j] ? 1 : 0;
-    if (!isFinite(shH0[j])) shH0[j] = 0;
-    if (!isFinite(shH1[j])) shH1[j] = 0;
-  }
+  var shT0 = numbers(SH.t0), shT1 = numbers(SH.t1), shEnd = numbers(SH.end),
+      shMiss = numbers(SH.miss);
+  var SP = SH.path;
+  var spOff = offsets(SP.n), spT = cum(SP.t, Q.t), spX = cum(SP.x, Q.xy), spY = cum(SP.y, Q.xy),
+      spH = cum(SP.h, Q.h);
+  var headJ = new Int32Array(nSh), headX = new Float64Array(nSh), headY = new Float64Array(nSh);
 
   var EV = D.events, nEv = EV.t.length;
   var evT = numbers(EV.t), evK = Int8Array.from(EV.k), evX = scaled(EV.x, Q.xy),
@@ -472,21 +470,30 @@
     }
     stats.tracksDrawn = visN;
 
-    // interceptors in flight: a line from the launch site and a head
+    // interceptors in flight: the path flown so far and a head
     visShots = 0;
     if (layers.interceptors && nSh) {
       var sl = new Path2D(), sh = new Path2D(), fl = new Path2D(), fh = new Path2D();
       for (j = 0; j < nSh; j++) {
-        if (!shOk[j] || T < shT0[j] || T > shT1[j]) continue;
-        f = shT1[j] > shT0[j] ? (T - shT0[j]) / (shT1[j] - shT0[j]) : 1;
-        x = shX0[j] + f * (shX1[j] - shX0[j]); y = shY0[j] + f * (shY1[j] - shY0[j]);
-        h = shH0[j] + f * (shH1[j] - shH0[j]);
+        s = spOff[j]; e = spOff[j + 1];
+        if (e <= s || !(T >= shT0[j] && T <= shT1[j])) continue;
+        i = Math.max(lastLE(spT, s, e, T), s);
+        f = i + 1 < e && spT[i + 1] > spT[i] ? Math.min((T - spT[i]) / (spT[i + 1] - spT[i]), 1) : 0;
+        var i1 = Math.min(i + 1, e - 1);
+        x = spX[i] + f * (spX[i1] - spX[i]); y = spY[i] + f * (spY[i1] - spY[i]);
+        h = spH[i] + f * (spH[i1] - spH[i]);
         X = sx(x); Y = sy(y);
-        sl.moveTo(sx(shX0[j]), sy(shY0[j])); sl.lineTo(X, Y);
+        sl.moveTo(sx(spX[s]), sy(spY[s]));
+        fl.moveTo(px(Math.hypot(spX[s], spY[s])), py(spH[s]));
+        for (m = s + 1; m <= i; m++) {
+          sl.lineTo(sx(spX[m]), sy(spY[m]));
+          fl.lineTo(px(Math.hypot(spX[m], spY[m])), py(spH[m]));
+        }
+        var PX1 = px(Math.hypot(x, y));
+        sl.lineTo(X, Y); fl.lineTo(PX1, py(h));
         sh.moveTo(X + 3, Y); sh.arc(X, Y, 3, 0, 6.2832);
-        var PX0 = px(Math.hypot(shX0[j], shY0[j])), PX1 = px(Math.hypot(x, y));
-        fl.moveTo(PX0, py(shH0[j])); fl.lineTo(PX1, py(h));
         fh.moveTo(PX1 + 2.5, py(h)); fh.arc(PX1, py(h), 2.5, 0, 6.2832);
+        headJ[visShots] = j; headX[visShots] = x; headY[visShots] = y;
         visShots++;
       }
       pctx.strokeStyle = fctx.strokeStyle = SHOT_COL; pctx.fillStyle = fctx.fillStyle = SHOT_COL;
@@ -607,20 +614,25 @@
         (OB.reason[obj] ? ' · ended ' + esc(OB.reason[obj]) + ' at ' + fmtS(OB.end[obj]) : ''));
     }
     html.push('</dl>');
-    // engagements: the interceptors fired at this track, and what became of them
+    // engagements: the interceptors fired at this track or guided on it at their end (the
+    // record's own ids), and what became of them
     var rows = [];
     for (var j = 0; j < nSh; j++) {
-      if (SH.track[j] !== id) continue;
-      rows.push('<tr><td>' + fmtS(shT0[j]) + '</td><td class="l">' +
+      if (SH.track[j] !== id && SH.endTrack[j] !== id) continue;
+      var moved = SH.track[j] !== SH.endTrack[j] && SH.endTrack[j] >= 0;
+      rows.push('<tr><td>' + esc(SH.id[j]) + '</td><td>' + fmtS(shT0[j]) + '</td><td class="l">' +
         esc(SH.batteryNames[SH.battery[j]]) + '</td><td class="l">' +
         esc(SH.missiles[SH.missile[j]]) + '</td><td class="l">' +
-        esc(SH.outcomes[SH.outcome[j]]) + '</td><td>' + fmtS(shT1[j]) + '</td></tr>');
+        esc(SH.outcomes[SH.outcome[j]].replace('_', ' ')) +
+        (moved ? ' (track ' + esc(SH.track[j]) + ' → ' + esc(SH.endTrack[j]) + ')' : '') +
+        '</td><td>' + (isFinite(shMiss[j]) ? shMiss[j].toFixed(1) : '–') + '</td><td>' +
+        fmtS(shEnd[j]) + '</td></tr>');
     }
     html.push('<h3>Engagements (' + rows.length + ' interceptor' + (rows.length === 1 ? '' : 's') + ')</h3>');
     if (rows.length) {
-      html.push('<table id="details-engagements"><thead><tr><th>launch</th><th class="l">battery' +
-        '</th><th class="l">missile</th><th class="l">outcome</th><th>ended</th></tr></thead><tbody>' +
-        rows.join('') + '</tbody></table>');
+      html.push('<table id="details-engagements"><thead><tr><th>#</th><th>launch</th>' +
+        '<th class="l">battery</th><th class="l">missile</th><th class="l">end</th>' +
+        '<th>miss m</th><th>ended</th></tr></thead><tbody>' + rows.join('') + '</tbody></table>');
     } else {
       html.push('<p>None fired at this track.</p>');
     }
@@ -628,7 +640,7 @@
     for (j = 0; j < nEv; j++) {
       if (EV.track[j] === id || (obj >= 0 && EV.obj[j] === obj && (evK[j] === 2 || evK[j] === 3))) {
         evRows.push(esc(EV.kinds[evK[j]].replace('_', ' ')) + ' at ' + fmtS(evT[j]) +
-          (EV.detail[j] ? ' (' + esc(EV.detail[j]) + ')' : ''));
+          (EV.note[j] ? ' (' + esc(EV.note[j]) + ')' : ''));
       }
     }
     if (evRows.length) html.push('<p>' + evRows.join('<br>') + '</p>');
@@ -912,6 +924,14 @@
     visibleTracks: function () {
       var out = [];
       for (var n = 0; n < visN; n++) out.push({ id: TK.id[visK[n]], x: visX[n], y: visY[n] });
+      return out;
+    },
+    /* interceptors drawn in the last frame: number and where its head is (ENU m) */
+    visibleInterceptors: function () {
+      var out = [];
+      for (var n = 0; n < visShots; n++) {
+        out.push({ id: SH.id[headJ[n]], east: headX[n], north: headY[n] });
+      }
       return out;
     },
     /* the first time at which some confirmed track exists, or null */

@@ -1,13 +1,15 @@
 """The browser replay: one self-contained ``replay.html`` per run, and a local server for it.
 
-``write_replay(run_dir)`` reads ``run_dir/run.duckdb`` only (ARCHITECTURE.md: replay reads the
-log, never the simulator's internals): the scene, truth, plots, interceptors and events through
-:func:`airdefense.report.rundata.load_run`, plus what the report does not need: every track row
-with its status and velocity, the identity calls and the tracks' lifecycle events. It writes
-one HTML page with an animated plan view and altitude profile drawn on canvases by inline
-vanilla JavaScript (``replay.js``, ``replay.css`` beside this module): no network request at
-all. The data are embedded as JSON of quantised integer columns, delta-coded where rows
-follow one another in time, which keeps the default scenario's page well under 5 MB.
+``write_replay(run_dir)`` reads the run's record only (ARCHITECTURE.md: replay reads the log,
+never the simulator's internals), through :class:`~airdefense.record.reader.RunReader`: the
+scene, truth, plots and events through :func:`airdefense.report.rundata.load_run`, plus what
+the report does not need: every track row with its status and velocity, the identity calls
+(``events_identified``), the tracks' lifecycle events, and every interceptor as recorded
+(``interceptors``) on the path it flew (``interceptor_paths``). It writes one HTML page with
+an animated plan view and altitude profile drawn on canvases by inline vanilla JavaScript
+(``replay.js``, ``replay.css`` beside this module): no network request at all. The data are
+embedded as JSON of quantised integer columns, delta-coded where rows follow one another in
+time, which keeps the default scenario's page well under 5 MB.
 
 ``serve(run_dir, port)`` makes an HTTP server bound to 127.0.0.1 only that serves the run
 directory, for ``airdefense replay``.
@@ -19,45 +21,43 @@ import functools
 import json
 import math
 import sys
+from collections.abc import Callable
 from html import escape
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 from numpy.typing import NDArray
 
 from airdefense.errors import AirdefenseError
 from airdefense.files import write_atomic
 from airdefense.geo import Frame
-from airdefense.record.schema import TABLES
-from airdefense.report.rundata import (
-    Columns,
-    RunData,
-    _existing_tables,
-    _fetch,
-    _stride_keep,
-    _take,
-    load_run,
+from airdefense.record.reader import (
+    ColumnDict,
+    RunReader,
+    RunReadError,
+    database_of,
+    reading,
 )
+from airdefense.report.rundata import RunData, _stride_keep, _take, load_run
 
 REPLAY_NAME = "replay.html"
-DB_NAME = "run.duckdb"
 
 #: Above this many rows of truth, plots or tracks, a deterministic stride subsample is embedded
 #: (each line keeps its ends). The default scenario has ~35,000 truth rows: nothing is dropped.
 MAX_POINTS = 200_000
 
-#: Quantisation of the embedded numbers: time in 0.1 s, plan positions in 10 m, heights in
-#: 1 m, velocities in 1 m/s. Finer than anything the page can show.
+#: Quantisation of the embedded numbers (tracks, truth, plots and interceptor paths): time in
+#: 0.1 s, plan positions in 10 m, heights in 1 m, velocities in 1 m/s. Finer than anything
+#: the page can show.
 Q_T_S = 0.1
 Q_XY_M = 10.0
 Q_H_M = 1.0
 Q_V_MPS = 1.0
 
-#: Identity codes shared with replay.js (the identified events' ``detail``).
+#: Identity codes shared with replay.js (the identified events' ``identity``).
 IDENTITIES = ("unknown", "civil", "friend", "hostile")
 #: Track status codes shared with replay.js (the tracks table's ``status``).
 STATUSES = ("tentative", "confirmed", "coasting")
@@ -140,66 +140,56 @@ def _group_counts(ids: NDArray[Any], keys: NDArray[Any]) -> list[int]:
     return (right - left).tolist()
 
 
-def replay_data(db_path: Path, max_points: int = MAX_POINTS) -> dict[str, Any]:
-    """Read a run database into the JSON-able dict the page draws (deterministic).
-
-    Raises FileNotFoundError naming the path when the database does not exist.
-    """
-    db_path = Path(db_path)
-    run = load_run(db_path, max_points=max_points)
-    with duckdb.connect(str(db_path), read_only=True) as con:
-        con.sql("SET threads TO 1")
-        present = _existing_tables(con)
-        for name, ddl in TABLES.items():
-            if name not in present:  # an absent table reads as empty
-                con.sql(f"CREATE TEMP TABLE {name} ({ddl})")
-        extra = _replay_tables(con, max_points)
-    return _assemble(run, extra)
+def replay_data(run: RunReader | str | Path, max_points: int = MAX_POINTS) -> dict[str, Any]:
+    """Read a run (its directory, or a reader already open) into the JSON-able dict the page
+    draws (deterministic). Raises RunReadError when it is not a readable run."""
+    with reading(run) as reader:
+        return _assemble(
+            load_run(reader, max_points=max_points), _replay_tables(reader, max_points)
+        )
 
 
-def _replay_tables(con: duckdb.DuckDBPyConnection, max_points: int) -> dict[str, Columns]:
+def _replay_tables(run: RunReader, max_points: int) -> dict[str, ColumnDict]:
     """What the replay needs beyond the report's data: tracks, identities, interceptors."""
-    tracks = _fetch(
-        con,
+    tracks = run.columns(
         "SELECT t, track_id, x, y, z, vx, vy, vz, status FROM tracks "
-        "ORDER BY track_id, t, status, x, y, z",
+        "ORDER BY track_id, t, status, x, y, z"
     )
     tracks = _take(tracks, _stride_keep(tracks["track_id"].astype(np.int64), max_points))
     return {
         "tracks": tracks,
-        "identified": _fetch(
-            con,
-            "SELECT t, track_id, detail FROM events WHERE kind = 'identified' AND track_id >= 0 "
-            "ORDER BY track_id, t, detail",
+        "identified": run.columns(
+            "SELECT t, track_id, identity FROM events_identified WHERE track_id >= 0 "
+            "ORDER BY track_id, t, identity"
         ),
-        "lifecycle": _fetch(
-            con,
+        "lifecycle": run.columns(
             "SELECT track_id, min(t) FILTER (WHERE kind = 'track_confirmed') AS confirmed_t, "
             "max(t) FILTER (WHERE kind = 'track_dropped') AS dropped_t FROM events "
             "WHERE kind IN ('track_confirmed', 'track_dropped') AND track_id >= 0 "
-            "GROUP BY track_id ORDER BY track_id",
+            "GROUP BY track_id ORDER BY track_id"
         ),
-        "track_truth": _fetch(
-            con,
+        "track_truth": run.columns(
             """
             WITH c AS (SELECT track_id, truth_id, count(*) AS n FROM tracks
                        WHERE truth_id >= 0 GROUP BY track_id, truth_id)
             SELECT track_id, truth_id FROM c
             QUALIFY row_number() OVER (PARTITION BY track_id ORDER BY n DESC, truth_id) = 1
             ORDER BY track_id
-            """,
+            """
         ),
-        # one row per interceptor, in the order they were launched (rowid: insertion order,
-        # which is the interceptor number the launch events carry as their value)
-        "shots": _fetch(
-            con,
-            "SELECT rowid AS shot, t, battery, missile, track_id, object_id, outcome "
-            "FROM engagements ORDER BY rowid",
+        # one row per interceptor, in launch order, and the path each flew
+        "shots": run.columns(
+            "SELECT interceptor_id, launch_t, battery, missile, track_id, object_id, "
+            "end_track_id, end_object_id, end_t, end_reason, miss_m "
+            "FROM interceptors ORDER BY interceptor_id"
+        ),
+        "paths": run.columns(
+            "SELECT interceptor_id, t, x, y, z FROM interceptor_paths ORDER BY interceptor_id, t"
         ),
     }
 
 
-def _assemble(run: RunData, extra: dict[str, Columns]) -> dict[str, Any]:
+def _assemble(run: RunData, extra: dict[str, ColumnDict]) -> dict[str, Any]:
     frame = _frame(run.meta)
     objects = run.objects
     oid = objects["object_id"].astype(np.int64)
@@ -224,11 +214,11 @@ def _assemble(run: RunData, extra: dict[str, Columns]) -> dict[str, Any]:
     sensor_ids = sensors["sensor_id"].astype(np.int64)
     tracks = extra["tracks"]
     track_ids = np.unique(tracks["track_id"].astype(np.int64))
-    shots, events = _interceptors(run, extra["shots"], frame)
+    obj_index = _object_index(oid)
     ext = _extent(run, tracks)
 
     data: dict[str, Any] = {
-        "version": 1,
+        "version": 2,  # 2: interceptors on their recorded paths
         "scenario": run.meta.get("scenario", "run"),
         "description": run.meta.get("description", ""),
         "seed": run.meta.get("seed", ""),
@@ -282,7 +272,7 @@ def _assemble(run: RunData, extra: dict[str, Columns]) -> dict[str, Any]:
                 strict=True,
             )
         ],
-        "batteries": shots.pop("_batteries"),
+        "batteries": _batteries(run),
         "objects": {
             "id": oid.tolist(),
             "name": [str(v) for v in objects["name"]],
@@ -313,13 +303,13 @@ def _assemble(run: RunData, extra: dict[str, Columns]) -> dict[str, Any]:
         },
         "plotPersist": _plot_persistence(sensors),
         "tracks": _tracks(tracks, track_ids, extra, frame, oid),
-        "shots": shots,
-        "events": events,
+        "shots": _shots(extra["shots"], extra["paths"], frame, obj_index),
+        "events": _events(run, frame, obj_index),
     }
     return data
 
 
-def _plot_persistence(sensors: Columns) -> float:
+def _plot_persistence(sensors: ColumnDict) -> float:
     """How long a plot stays on the screen: the longest scan period (at least 2 s, at most 12)."""
     per = sensors["scan_period_s"].astype(np.float64)
     per = per[np.isfinite(per) & (per > 0)]
@@ -327,9 +317,9 @@ def _plot_persistence(sensors: Columns) -> float:
 
 
 def _tracks(
-    tracks: Columns,
+    tracks: ColumnDict,
     track_ids: NDArray[np.int64],
-    extra: dict[str, Columns],
+    extra: dict[str, ColumnDict],
     frame: Frame | None,
     oid: NDArray[np.int64],
 ) -> dict[str, Any]:
@@ -344,7 +334,7 @@ def _tracks(
     ev_tid = ev["track_id"].astype(np.int64)
     ev_t = ev["t"].astype(np.float64)
     code = {s: i for i, s in enumerate(IDENTITIES)}
-    ev_code = np.array([code.get(str(d), 0) for d in ev["detail"]], dtype=np.int64)
+    ev_code = np.array([code.get(str(d), 0) for d in ev["identity"]], dtype=np.int64)
     starts = np.searchsorted(tid, track_ids, side="left")
     ends = np.searchsorted(tid, track_ids, side="right")
     history: list[list[Any]] = []
@@ -397,179 +387,111 @@ def _tracks(
     }
 
 
-def _interceptors(
-    run: RunData, shots: Columns, frame: Frame | None
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Each interceptor's launch and end (site, time, intercept point, outcome) and the
-    kill/miss/leak/asset-hit markers.
+#: Object ids -> their rows in the embedded objects table (-1: not in it).
+ObjectIndex = Callable[[NDArray[np.int64]], list[int]]
 
-    The run records an interceptor's launch (site and time), its planned intercept point
-    and predicted time, and the kill or miss (where and when), not its path: the page moves
-    it on a straight line from the launch site to where it ended. A kill or miss is matched to
-    the interceptor of the same outcome and missile launched before it, preferring the same
-    track, then the same object, then the earliest launched; an interceptor that ended
-    otherwise (self-destructed, hit the ground, lost its target, still flying) ends at its
-    planned intercept point and time.
-    """
-    ev = run.engage_events
-    kind = np.asarray([str(k) for k in ev["kind"]], dtype=object)
-    detail = np.asarray(["" if d is None else str(d) for d in ev["detail"]], dtype=object)
-    ev_t = ev["t"].astype(np.float64)
-    ev_obj = _int_col(ev["object_id"])
-    ev_trk = _int_col(ev["track_id"])
-    ev_x, ev_y, ev_z = (ev[c].astype(np.float64) for c in ("x", "y", "z"))
-    ev_v = ev["value"].astype(np.float64)
-    ev_h = _heights(frame, np.nan_to_num(ev_x), np.nan_to_num(ev_y), np.nan_to_num(ev_z))
 
-    n = int(shots["t"].shape[0])
-    s_t = shots["t"].astype(np.float64)
-    s_trk = _int_col(shots["track_id"])
-    s_obj = _int_col(shots["object_id"])
-    s_missile = ["" if m is None else str(m) for m in shots["missile"]]
-    s_battery = ["" if b is None else str(b) for b in shots["battery"]]
-    s_outcome = ["" if o is None else str(o) for o in shots["outcome"]]
-    s_num = shots["shot"].astype(np.int64) if n else np.zeros(0, dtype=np.int64)
+def _object_index(oid: NDArray[np.int64]) -> ObjectIndex:
+    """A function from object ids to their rows in the objects table (-1: not in it)."""
 
-    # launch sites: the launch event carrying this interceptor's number, else one of the same
-    # (time, track, object, missile) not yet used
-    site = np.full((n, 3), np.nan)
-    launches: dict[tuple[Any, ...], list[int]] = {}
-    by_num: dict[int, int] = {}
-    for i in np.flatnonzero(kind == "launch").tolist():
-        if detail[i].startswith("interceptor "):
-            key = (round(ev_t[i], 6), ev_trk[i], ev_obj[i], detail[i][len("interceptor ") :])
-            launches.setdefault(key, []).append(i)
-            if np.isfinite(ev_v[i]):
-                by_num.setdefault(round(ev_v[i]), i)
-    used: set[int] = set()
-    for k in range(n):
-        key = (round(s_t[k], 6), s_trk[k], s_obj[k], s_missile[k])
-        same = launches.get(key, [])
-        i = by_num.get(int(s_num[k]))
-        if i is None or i in used or i not in same:
-            i = next((j for j in same if j not in used), None)
-        if i is not None:
-            used.add(i)
-            site[k] = (ev_x[i], ev_y[i], ev_h[i])
-    # planned intercept point and time: the latest unused plan of the same track and object
-    # by the same battery at or before the launch
-    plans: dict[tuple[Any, ...], list[int]] = {}
-    for j in np.flatnonzero(kind == "engagement_planned").tolist():
-        plans.setdefault((ev_trk[j], ev_obj[j], detail[j]), []).append(j)  # in time order
-    end = np.full((n, 4), np.nan)  # t, x, y, h
-    for k in range(n):
-        cands = plans.get((s_trk[k], s_obj[k], s_battery[k]), [])
-        best = next(
-            (j for j in reversed(cands) if j not in used and ev_t[j] <= s_t[k] + 1e-6), None
-        )
-        if best is not None:
-            used.add(best)
-            end[k] = (ev_v[best], ev_x[best], ev_y[best], ev_h[best])
-    # kills and misses: each to one interceptor of that outcome and missile launched before
-    # it, of the same track if any, else of the same object, else the earliest launched
-    groups: dict[tuple[str, ...], list[int]] = {}
-    for k in range(n):  # shots are in launch order
-        for key in (
-            (s_outcome[k], s_missile[k], f"t{s_trk[k]}"),
-            (s_outcome[k], s_missile[k], f"o{s_obj[k]}"),
-            (s_outcome[k], s_missile[k]),
-        ):
-            groups.setdefault(key, []).append(k)
-    done = np.zeros(n, dtype=bool)
-    for j in np.flatnonzero((kind == "kill") | (kind == "miss")).tolist():
-        k = None
-        for key in (
-            (kind[j], detail[j], f"t{ev_trk[j]}"),
-            (kind[j], detail[j], f"o{ev_obj[j]}"),
-            (kind[j], detail[j]),
-        ):
-            k = next(
-                (c for c in groups.get(key, []) if not done[c] and s_t[c] <= ev_t[j] + 1e-6),
-                None,
-            )
-            if k is not None:
-                break
-        if k is None:
-            continue
-        done[k] = True
-        if np.isfinite(ev_x[j]) and np.isfinite(ev_y[j]):
-            end[k] = (ev_t[j], ev_x[j], ev_y[j], ev_h[j])
-        else:
-            end[k, 0] = ev_t[j]
-    # an interceptor self-destructed because its target was killed by another stops then,
-    # part of the way to its planned intercept point
-    kill_t: dict[int, float] = {}
-    for j in np.flatnonzero(kind == "kill").tolist():
-        kill_t.setdefault(int(ev_obj[j]), float(ev_t[j]))
-    for k in range(n):
-        stop = kill_t.get(int(s_obj[k]))
-        if s_outcome[k] != "destroyed" or stop is None or not np.isfinite(site[k, 0]):
-            continue
-        if np.isfinite(end[k, 0]) and s_t[k] <= stop < end[k, 0]:
-            f = (stop - s_t[k]) / (end[k, 0] - s_t[k])
-            end[k] = (stop, *(site[k] + f * (end[k, 1:] - site[k])))
-
-    missiles: list[str] = []
-    batteries_l: list[str] = []
-    outcomes: list[str] = []
-    m_idx: dict[str, int] = {}
-    b_idx: dict[str, int] = {}
-    o_idx: dict[str, int] = {}
-    sites: dict[str, tuple[float, float]] = {}
-    for k in range(n):
-        if np.isfinite(site[k, 0]) and s_battery[k] not in sites:
-            sites[s_battery[k]] = (float(site[k, 0]), float(site[k, 1]))
-    oid = run.objects["object_id"].astype(np.int64)
-
-    def obj_index(o: NDArray[np.int64]) -> list[int]:
+    def index(o: NDArray[np.int64]) -> list[int]:
         if oid.size == 0:
             return [-1] * o.size
         p = np.minimum(np.searchsorted(oid, o), oid.size - 1)
         return np.where(oid[p] == o, p, -1).tolist()
 
-    shot_data = {
-        "t0": [_round(v, 1) for v in s_t],
-        "t1": [_round(v, 1) for v in end[:, 0]],
-        "x0": [_round(v, -1) for v in site[:, 0]],
-        "y0": [_round(v, -1) for v in site[:, 1]],
-        "h0": [_round(v, 0) for v in site[:, 2]],
-        "x1": [_round(v, -1) for v in end[:, 1]],
-        "y1": [_round(v, -1) for v in end[:, 2]],
-        "h1": [_round(v, 0) for v in end[:, 3]],
-        "track": s_trk.tolist(),
-        "obj": obj_index(s_obj),
-        "missile": [_index(missiles, m_idx, m) for m in s_missile],
-        "battery": [_index(batteries_l, b_idx, b) for b in s_battery],
-        "outcome": [_index(outcomes, o_idx, o) for o in s_outcome],
-        "missiles": missiles,
-        "batteryNames": batteries_l,
-        "outcomes": outcomes,
-        "_batteries": _batteries(run, sites, s_battery, s_missile),
+    return index
+
+
+def _shots(
+    shots: ColumnDict, paths: ColumnDict, frame: Frame | None, obj_index: ObjectIndex
+) -> dict[str, Any]:
+    """Every interceptor as recorded: launched when, by which battery, at which track (and
+    the track it was guided on at its end), how and when it ended and its miss distance,
+    and the path it flew (``interceptor_paths``, quantised and delta-coded like the truth).
+    ``t1`` is its last path sample: the page draws it from ``t0`` to then."""
+    ids = shots["interceptor_id"].astype(np.int64)
+    path_id = paths["interceptor_id"].astype(np.int64)
+    keep = np.isin(path_id, ids)  # a path row without its interceptor cannot be drawn
+    path_id = path_id[keep]
+    path = {k: v[keep] for k, v in paths.items()}
+    n = _group_counts(path_id, ids)
+    counts = np.asarray(n, dtype=np.int64)
+    path_t = path["t"].astype(np.float64)
+    t1 = np.full(ids.size, np.nan)
+    flown = counts > 0
+    t1[flown] = path_t[np.cumsum(counts)[flown] - 1]
+    names: dict[str, list[str]] = {"missiles": [], "batteryNames": [], "outcomes": []}
+    lookup: dict[str, dict[str, int]] = {k: {} for k in names}
+
+    def codes(key: str, values: NDArray[Any]) -> list[int]:
+        return [_index(names[key], lookup[key], v) for v in values]
+
+    return {
+        "id": ids.tolist(),
+        "t0": [_round(v, 1) for v in shots["launch_t"]],
+        "t1": [_round(v, 1) for v in t1],
+        "end": [_round(v, 1) for v in shots["end_t"]],
+        "track": _int_col(shots["track_id"]).tolist(),
+        "endTrack": _int_col(shots["end_track_id"]).tolist(),
+        "obj": obj_index(_int_col(shots["object_id"])),
+        "endObj": obj_index(_int_col(shots["end_object_id"])),
+        "missile": codes("missiles", shots["missile"]),
+        "battery": codes("batteryNames", shots["battery"]),
+        "outcome": codes("outcomes", shots["end_reason"]),
+        "miss": [_round(v, 1) for v in shots["miss_m"]],
+        **names,
+        "path": {
+            "n": n,
+            "t": _delta(path_t, Q_T_S),
+            "x": _delta(path["x"], Q_XY_M),
+            "y": _delta(path["y"], Q_XY_M),
+            "h": _delta(_heights(frame, path["x"], path["y"], path["z"]), Q_H_M),
+        },
     }
-    marks = np.flatnonzero(np.isin(kind, EVENT_KINDS) & np.isfinite(ev_x) & np.isfinite(ev_y))
-    event_data = {
+
+
+def _events(run: RunData, frame: Frame | None, obj_index: ObjectIndex) -> dict[str, Any]:
+    """The kill, miss, leak and asset-hit markers (where they happened), each with its
+    interceptor (kill, miss) and a short note: the missile and miss distance, the leak's
+    reason, the asset's name."""
+    ev = run.engage_events
+    kind = np.asarray([str(k) for k in ev["kind"]], dtype=object)
+    x, y, z = (ev[c].astype(np.float64) for c in ("x", "y", "z"))
+    marks = np.flatnonzero(np.isin(kind, EVENT_KINDS) & np.isfinite(x) & np.isfinite(y))
+    h = _heights(frame, x[marks], y[marks], np.nan_to_num(z[marks]))
+    assets = {
+        int(a): str(name)
+        for a, name in zip(run.assets["asset_id"], run.assets["name"], strict=True)
+    }
+
+    def note(j: int) -> str:
+        if kind[j] in ("kill", "miss"):
+            miss = _round(ev["miss_m"][j], 1)
+            return f"{ev['missile'][j]} #{int(ev['interceptor_id'][j])}" + (
+                f", miss {miss:g} m" if miss is not None else ""
+            )
+        if kind[j] == "asset_hit":
+            return assets.get(int(ev["asset_id"][j]), f"asset {ev['asset_id'][j]}")
+        return "" if ev["reason"][j] is None else str(ev["reason"][j])
+
+    return {
         "kinds": list(EVENT_KINDS),
-        "t": [_round(v, 1) for v in ev_t[marks]],
+        "t": [_round(v, 1) for v in ev["t"][marks]],
         "k": [EVENT_KINDS.index(str(kind[j])) for j in marks],
-        "x": _plain(ev_x[marks], Q_XY_M),
-        "y": _plain(ev_y[marks], Q_XY_M),
-        "h": _plain(ev_h[marks], Q_H_M),
-        "obj": obj_index(ev_obj[marks]),
-        "track": ev_trk[marks].tolist(),
-        "detail": [str(detail[j]) for j in marks],
-        "value": [_round(ev_v[j], 1) for j in marks],
+        "x": _plain(x[marks], Q_XY_M),
+        "y": _plain(y[marks], Q_XY_M),
+        "h": _plain(h, Q_H_M),
+        "obj": obj_index(_int_col(ev["object_id"][marks])),
+        "track": _int_col(ev["track_id"][marks]).tolist(),
+        "shot": _int_col(ev["interceptor_id"][marks]).tolist(),
+        "note": [note(j) for j in marks.tolist()],
     }
-    return shot_data, event_data
 
 
-def _batteries(
-    run: RunData,
-    launched: dict[str, tuple[float, float]],
-    s_battery: list[str],
-    s_missile: list[str],
-) -> list[dict[str, Any]]:
+def _batteries(run: RunData) -> list[dict[str, Any]]:
     """Every battery at its site, with what it carries and fired: the batteries table's
-    (every battery, whether it fired or not), else (a run written before that table existed)
+    (every battery, whether it fired or not), else (a run written without that table)
     each battery that fired, at its first launch site.
 
     Each battery has its name, site and, from the batteries table, its preset, launchers,
@@ -596,18 +518,9 @@ def _batteries(
                 "reachFrom": "" if b["reach_from"][i] is None else str(b["reach_from"][i]),
             }
         )
-    for name, (x, y) in sorted(launched.items()):  # placed by their launches only
-        if name and name not in out:
-            out[name] = {
-                "name": name,
-                "x": _round(x, 0),
-                "y": _round(y, 0),
-                "carried": False,
-                "missiles": [],
-            }
     fired: dict[tuple[str, str], int] = {}
-    for key in zip(s_battery, s_missile, strict=True):
-        fired[key] = fired.get(key, 0) + 1
+    for key in zip(run.engagements["battery"], run.engagements["missile"], strict=True):
+        fired[(str(key[0]), str(key[1]))] = fired.get((str(key[0]), str(key[1])), 0) + 1
     raw = run.batteries
     rows: dict[tuple[str, str], int] = {}
     for i in range(raw["battery"].shape[0]):
@@ -660,7 +573,7 @@ def _int_col(values: NDArray[Any]) -> NDArray[np.int64]:
     return np.nan_to_num(v, nan=-1.0).astype(np.int64)
 
 
-def _extent(run: RunData, tracks: Columns) -> dict[str, float]:
+def _extent(run: RunData, tracks: ColumnDict) -> dict[str, float]:
     """The plan view's initial box (ENU m) and the profile's axes: where the battle is.
 
     The box holds every site (assets, radars, batteries), every threat's whole path, and the central 90 % of the civil
@@ -763,41 +676,32 @@ _LAYERS = (
 
 
 def write_replay(run_dir: Path) -> Path:
-    """Read ``run_dir/run.duckdb`` and write ``run_dir/replay.html``; return its path.
+    """Read the run in ``run_dir`` and write ``run_dir/replay.html``; return its path.
 
     Written to a temporary file beside the target and renamed over it, so a crash never
-    leaves a half-written page. Raises FileNotFoundError when the run database is missing.
+    leaves a half-written page. Raises RunReadError (one line) when ``run_dir`` is not a
+    readable run.
     """
     run_dir = Path(run_dir)
-    page = render_replay(replay_data(run_dir / DB_NAME)).encode("utf-8")
+    page = render_replay(replay_data(run_dir)).encode("utf-8")
     target = run_dir / REPLAY_NAME
     write_atomic(target, page)
     return target
 
 
-def check_run_dir(run_dir: Path) -> None:
-    """Raise ReplayError unless ``run_dir`` is a directory holding a run database."""
-    if not run_dir.exists():
-        raise ReplayError(f"{run_dir}: no such run directory")
-    if not run_dir.is_dir():
-        raise ReplayError(f"{run_dir}: not a directory (give a run directory)")
-    if not (run_dir / DB_NAME).is_file():
-        raise ReplayError(f"{run_dir}: not a run directory (no {DB_NAME})")
-
-
 def ensure_replay(run_dir: Path) -> Path:
-    """``run_dir/replay.html``, written first if it is missing (runs from older versions)."""
+    """``run_dir/replay.html``, written first if it is missing (runs from older versions);
+    ReplayError (one line) when ``run_dir`` is not a run directory or cannot be read."""
     run_dir = Path(run_dir)
-    check_run_dir(run_dir)
     target = run_dir / REPLAY_NAME
-    if not target.is_file():
-        try:
+    try:
+        database_of(run_dir)
+        if not target.is_file():
             write_replay(run_dir)
-        except OSError as exc:
-            raise ReplayError(f"{target}: cannot write ({exc.strerror or exc})") from None
-        except duckdb.Error as exc:
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise ReplayError(f"{run_dir / DB_NAME}: cannot read ({first})") from None
+    except RunReadError as exc:
+        raise ReplayError(exc.message, source=exc.source, field=exc.field) from None
+    except OSError as exc:
+        raise ReplayError(f"{target}: cannot write ({exc.strerror or exc})") from None
     return target
 
 
