@@ -635,47 +635,45 @@ class Engagement:
         if len(ev) == 0:
             return
         kill = ev.outcome == "kill"
-        tracks = self.interceptors.track[ev.interceptor_id]
         if kill.any():
             self.truth.kill(ev.target_id[kill], ev.t[kill])
-            self._report_killed(tracks[kill])
+            self._report_killed(self.interceptors.track[ev.interceptor_id[kill]])
         launched = self.interceptors.launch_t[ev.interceptor_id]
         reason = self._end_reasons(ev.outcome, ev.target_id, ev.t, launched)
-        self.interceptors.end(
-            ev.interceptor_id, ev.t, np.array([END_CODE[r] for r in reason]), ev.miss_m, ev.position
-        )
-        for kind, name in ((Kill, "kill"), (Miss, "miss")):
-            sel = reason == name
-            if sel.any():
-                events.add(
-                    kind(
-                        t=ev.t[sel],
-                        interceptor_id=ev.interceptor_id[sel],
-                        track_id=tracks[sel],
-                        object_id=ev.target_id[sel],
-                        miss_m=ev.miss_m[sel],
-                        x=ev.position[sel, 0],
-                        y=ev.position[sel, 1],
-                        z=ev.position[sel, 2],
-                    )
-                )
-        other = (reason != "kill") & (reason != "miss")
-        if other.any():
-            events.add(
-                InterceptorEnd(
-                    t=ev.t[other],
-                    interceptor_id=ev.interceptor_id[other],
-                    track_id=tracks[other],
-                    object_id=ev.target_id[other],
-                    reason=reason[other].astype(object),
-                    miss_m=ev.miss_m[other],
-                    x=ev.position[other, 0],
-                    y=ev.position[other, 1],
-                    z=ev.position[other, 2],
-                )
-            )
+        self._end(events, ev.interceptor_id, ev.t, reason, ev.miss_m, ev.position)
         if kill.any():
             self._retarget(t1, np.unique(ev.target_id[kill]), events)
+
+    def _end(
+        self,
+        events: EventLog,
+        ids: IntArray,
+        t: FloatArray,
+        reason: NDArray[np.str_],
+        miss_m: FloatArray,
+        pos: FloatArray,
+    ) -> None:
+        """Record interceptors' ends (times, end reasons, misses, where) and log them: a kill
+        or a miss as such, any other end as an ``interceptor_end`` with its reason."""
+        log = self.interceptors
+        log.end(ids, t, np.array([END_CODE[r] for r in reason], dtype=np.int64), miss_m, pos)
+
+        def rows(sel: NDArray[np.bool_]) -> dict[str, NDArray]:
+            return {
+                "t": t[sel],
+                "interceptor_id": ids[sel],
+                "track_id": log.track[ids[sel]],
+                "object_id": log.object[ids[sel]],
+                "miss_m": miss_m[sel],
+                "x": pos[sel, 0],
+                "y": pos[sel, 1],
+                "z": pos[sel, 2],
+            }
+
+        for kind, name in ((Kill, "kill"), (Miss, "miss")):
+            events.add(kind(**rows(reason == name)))
+        other = (reason != "kill") & (reason != "miss")
+        events.add(InterceptorEnd(reason=reason[other].astype(object), **rows(other)))
 
     def _end_reasons(
         self, outcome: NDArray[np.str_], target: IntArray, t: FloatArray, launch_t: FloatArray
@@ -755,20 +753,8 @@ class Engagement:
         if orphans.size:
             fo.destroy(orphans)
             n = orphans.size
-            log.end(orphans, np.full(n, t), np.full(n, END_CODE["destroyed"]), np.nan, where)
-            events.add(
-                InterceptorEnd(
-                    t=np.full(n, t),
-                    interceptor_id=orphans,
-                    track_id=log.track[orphans],
-                    object_id=log.object[orphans],
-                    reason=np.full(n, "destroyed", dtype=object),
-                    miss_m=np.full(n, np.nan),
-                    x=where[:, 0],
-                    y=where[:, 1],
-                    z=where[:, 2],
-                )
-            )
+            reason = np.full(n, "destroyed")
+            self._end(events, orphans, np.full(n, t), reason, np.full(n, np.nan), where)
 
     def flyout_tables(self) -> list[object]:
         """Flyout time against range and height of every missile type the batteries carry

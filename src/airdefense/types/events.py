@@ -278,10 +278,9 @@ class InterceptorRetarget(Event):
 
 
 @dataclass(frozen=True)
-class Kill(Event):
-    """An interceptor's pass that killed its target: closest-approach time and miss."""
+class _Pass(Event):
+    """An interceptor's closest approach to its live target: when, and the miss."""
 
-    KIND = EventKind.KILL
     INT_FIELDS = ("interceptor_id", "track_id", "object_id")
     t: FloatArray
     interceptor_id: IntArray
@@ -294,19 +293,17 @@ class Kill(Event):
 
 
 @dataclass(frozen=True)
-class Miss(Event):
+class Kill(_Pass):
+    """An interceptor's pass that killed its target: closest-approach time and miss."""
+
+    KIND = EventKind.KILL
+
+
+@dataclass(frozen=True)
+class Miss(_Pass):
     """An interceptor's pass that did not kill: closest-approach time and miss."""
 
     KIND = EventKind.MISS
-    INT_FIELDS = ("interceptor_id", "track_id", "object_id")
-    t: FloatArray
-    interceptor_id: IntArray
-    track_id: IntArray
-    object_id: IntArray
-    miss_m: FloatArray
-    x: FloatArray
-    y: FloatArray
-    z: FloatArray
 
 
 @dataclass(frozen=True)
