@@ -48,3 +48,30 @@ def test_schema_flags_a_typo_like_an_editor_would() -> None:
     data["raids"][0]["speed_mph"] = 300
     with pytest.raises(jsonschema.ValidationError, match="speed_mph"):
         jsonschema.validate(data, json.loads(SCHEMA_PATH.read_text()))
+
+
+def test_every_field_of_the_format_says_what_it_is() -> None:
+    """The docs' field reference and the editor's hovers come from these descriptions."""
+    import typing
+
+    from pydantic import BaseModel
+
+    from airdefense.scenario.models import Scenario
+
+    missing: list[str] = []
+    seen: set[type] = set()
+
+    def walk(model: type[BaseModel], path: str) -> None:
+        if model in seen:
+            return
+        seen.add(model)
+        for name, field in model.model_fields.items():
+            if not field.description:
+                missing.append(path + name)
+            for arg in (field.annotation, *typing.get_args(field.annotation)):
+                for inner in (arg, *typing.get_args(arg)):
+                    if isinstance(inner, type) and issubclass(inner, BaseModel):
+                        walk(inner, f"{path}{name}.")
+
+    walk(Scenario, "")
+    assert not missing

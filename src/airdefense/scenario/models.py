@@ -26,11 +26,15 @@ class Position(_Model):
     """A place: either WGS-84 latitude/longitude, or east/north km along the Earth from the
     origin (azimuthal equidistant map coordinates). ``alt_m`` is height above the ellipsoid."""
 
-    lat_deg: float | None = Field(None, ge=-90.0, le=90.0)
-    lon_deg: float | None = Field(None, ge=-180.0, le=180.0)
-    east_km: float | None = Field(None, ge=-5000.0, le=5000.0)
-    north_km: float | None = Field(None, ge=-5000.0, le=5000.0)
-    alt_m: float = Field(0.0, ge=-500.0, le=100_000.0)
+    lat_deg: float | None = Field(None, ge=-90.0, le=90.0, description="WGS-84 latitude.")
+    lon_deg: float | None = Field(None, ge=-180.0, le=180.0, description="WGS-84 longitude.")
+    east_km: float | None = Field(
+        None, ge=-5000.0, le=5000.0, description="Map east of the origin, along the Earth."
+    )
+    north_km: float | None = Field(
+        None, ge=-5000.0, le=5000.0, description="Map north of the origin, along the Earth."
+    )
+    alt_m: float = Field(0.0, ge=-500.0, le=100_000.0, description="Height above the ellipsoid.")
 
     @model_validator(mode="after")
     def _one_form(self) -> Position:
@@ -46,8 +50,8 @@ class Position(_Model):
 class Asset(_Model):
     """A defended asset: what the raids aim at and the batteries protect."""
 
-    name: str = Field(min_length=1)
-    position: Position
+    name: str = Field(min_length=1, description="Its name (raids aim at it by name).")
+    position: Position = Field(description="Its centre.")
     radius_km: float = Field(gt=0.0, le=100.0, description="A hit inside this radius hits it.")
     value: float = Field(gt=0.0, le=1e6, description="Relative value (for threat evaluation).")
 
@@ -55,9 +59,9 @@ class Asset(_Model):
 class Sensor(_Model):
     """A radar: a preset, a site and any preset parameter overridden."""
 
-    name: str = Field(min_length=1)
-    preset: str
-    position: Position
+    name: str = Field(min_length=1, description="Its name (unique among the sensors).")
+    preset: str = Field(description="A radar preset (`airdefense presets`).")
+    position: Position = Field(description="Its site (the antenna stands on its mast above).")
     boresight_deg: float = Field(0.0, ge=-360.0, le=360.0, description="Sector centre azimuth.")
     phase_deg: float = Field(0.0, ge=-360.0, le=360.0, description="Beam azimuth at t = 0.")
     overrides: dict[str, Any] = Field(
@@ -68,17 +72,21 @@ class Sensor(_Model):
 class LaunchArea(_Model):
     """Where a raid's members start: a point, or uniformly inside a circle around a centre."""
 
-    centre: Position
-    radius_km: float = Field(0.0, ge=0.0, le=500.0)
+    centre: Position = Field(description="The launch area's centre.")
+    radius_km: float = Field(
+        0.0, ge=0.0, le=500.0, description="Launch points uniform in a disc this wide."
+    )
 
 
 class Aim(_Model):
     """What a raid's members fly to: a defended asset by name, or a point; scattered
     uniformly within ``spread_km`` of it."""
 
-    asset: str | None = None
-    point: Position | None = None
-    spread_km: float = Field(0.0, ge=0.0, le=100.0)
+    asset: str | None = Field(None, description="A defended asset's name.")
+    point: Position | None = Field(None, description="Or a point.")
+    spread_km: float = Field(
+        0.0, ge=0.0, le=100.0, description="Aim points uniform in a disc this wide around it."
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> Aim:
@@ -90,11 +98,13 @@ class Aim(_Model):
 class Raid(_Model):
     """A group of threats of one preset launched together."""
 
-    name: str = ""
-    preset: str
-    count: int = Field(ge=1, le=10_000)
-    launch: LaunchArea
-    aim: Aim
+    name: str = Field(
+        "", description="Its name: objects are named <name>-001...; changes address it by name."
+    )
+    preset: str = Field(description="A threat preset (`airdefense presets`).")
+    count: int = Field(ge=1, le=10_000, description="Objects in the raid.")
+    launch: LaunchArea = Field(description="Where they start.")
+    aim: Aim = Field(description="What they fly to.")
     launch_window_s: tuple[float, float] = Field(
         (0.0, 0.0), description="First and last launch time; launches spread uniformly at random."
     )
@@ -103,8 +113,12 @@ class Raid(_Model):
         description="Waypoints between launch and aim (not for ballistic threats).",
     )
     speed_mps: float | None = Field(None, gt=0.0, le=8000.0, description="Overrides the preset.")
-    cruise_altitude_m: float | None = Field(None, ge=0.0, le=40_000.0)
-    rcs_m2: float | None = Field(None, gt=0.0, le=1e4)
+    cruise_altitude_m: float | None = Field(
+        None, ge=0.0, le=40_000.0, description="Overrides the preset (above the ellipsoid)."
+    )
+    rcs_m2: float | None = Field(
+        None, gt=0.0, le=1e4, description="Radar cross section; overrides the preset."
+    )
     overrides: dict[str, Any] = Field(default_factory=dict, description="Any ThreatPreset field.")
 
     @field_validator("launch_window_s")
@@ -121,11 +135,18 @@ class Raid(_Model):
 class CivilTraffic(_Model):
     """Recorded ADS-B flights from a sample collection, relocated to the scenario."""
 
-    collection: Literal["quickstart", "switzerland"]
+    collection: Literal["quickstart", "switzerland"] = Field(
+        description="A sample collection of the `traffic` package."
+    )
     time_offset_s: float = Field(
         0.0, ge=0.0, le=86_400.0, description="Seconds into the recording at which the run starts."
     )
-    max_flights: int | None = Field(None, ge=1, le=100_000)
+    max_flights: int | None = Field(
+        None,
+        ge=1,
+        le=100_000,
+        description="At most this many flights, drawn at random each trial (None: every one).",
+    )
     centre: Position | None = Field(
         None, description="Where the collection's centre is placed (default: the origin)."
     )
@@ -135,40 +156,62 @@ class CivilTraffic(_Model):
 class Battery(_Model):
     """A fire unit (filled in by the engage stage): preset, site, loads."""
 
-    name: str = Field(min_length=1)
-    preset: str
-    position: Position
-    boresight_deg: float = Field(0.0, ge=-360.0, le=360.0)
-    launchers: int | None = Field(None, ge=1, le=64)
+    name: str = Field(min_length=1, description="Its name (unique among the batteries).")
+    preset: str = Field(description="A battery preset (`airdefense presets`).")
+    position: Position = Field(description="Where its launchers stand.")
+    boresight_deg: float = Field(
+        0.0, ge=-360.0, le=360.0, description="Where its engagement radar faces."
+    )
+    launchers: int | None = Field(None, ge=1, le=64, description="Launchers (None: the preset's).")
     loads: dict[str, int] = Field(
         default_factory=dict, description="Missile preset -> rounds in the battery."
     )
-    overrides: dict[str, Any] = Field(default_factory=dict)
+    overrides: dict[str, Any] = Field(
+        default_factory=dict, description="Any BatteryPreset parameter, e.g. target_channels."
+    )
 
 
 class Scenario(_Model):
     """A whole scenario file."""
 
-    name: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    description: str = ""
-    seed: int = Field(0, ge=0, le=2**63 - 1)
-    duration_s: float = Field(gt=0.0, le=86_400.0)
-    time_step_s: float = Field(1.0, gt=0.0, le=60.0)
-    origin: Origin
+    name: str = Field(
+        min_length=1,
+        max_length=80,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        description="Its name (run directories are named after it).",
+    )
+    description: str = Field("", description="What it is for, in a few sentences.")
+    seed: int = Field(
+        0, ge=0, le=2**63 - 1, description="Seed of every random stream (with the trial number)."
+    )
+    duration_s: float = Field(gt=0.0, le=86_400.0, description="Simulated time.")
+    time_step_s: float = Field(
+        1.0, gt=0.0, le=60.0, description="Step of the time grid truth is computed on."
+    )
+    origin: Origin = Field(description="Anchor of the scenario's ENU frame and map.")
     area_radius_km: float = Field(
         600.0,
         gt=0.0,
         le=3000.0,
         description="Everything placed must lie within this of the origin.",
     )
-    assets: list[Asset] = Field(default_factory=list)
-    sensors: list[Sensor] = Field(min_length=1)
-    raids: list[Raid] = Field(default_factory=list)
-    civil_traffic: list[CivilTraffic] = Field(default_factory=list)
-    batteries: list[Battery] = Field(default_factory=list)
-    tracking: TrackerSettings = Field(default_factory=lambda: TrackerSettings())
-    rules_of_engagement: RulesOfEngagement = Field(default_factory=lambda: RulesOfEngagement())
-    doctrine: Doctrine = Field(default_factory=lambda: Doctrine())
+    assets: list[Asset] = Field(default_factory=list, description="What is defended.")
+    sensors: list[Sensor] = Field(min_length=1, description="The radars.")
+    raids: list[Raid] = Field(default_factory=list, description="Who attacks.")
+    civil_traffic: list[CivilTraffic] = Field(
+        default_factory=list, description="Recorded civil flights in the picture."
+    )
+    batteries: list[Battery] = Field(default_factory=list, description="Who shoots.")
+    tracking: TrackerSettings = Field(
+        default_factory=lambda: TrackerSettings(), description="How the tracker runs."
+    )
+    rules_of_engagement: RulesOfEngagement = Field(
+        default_factory=lambda: RulesOfEngagement(),
+        description="What may be engaged, and the evidence identification works from.",
+    )
+    doctrine: Doctrine = Field(
+        default_factory=lambda: Doctrine(), description="How the batteries fight."
+    )
 
     def with_changes(self, changes: dict[str, Any]) -> Scenario:
         """This scenario with fields changed by path, validated as a file is::

@@ -23,8 +23,8 @@ class Origin(_Model):
     within a degree of a pole are refused: the scenario's map (an azimuthal projection about
     the origin) and its east/north axes degenerate there."""
 
-    lat_deg: float = Field(ge=-89.0, le=89.0)
-    lon_deg: float = Field(ge=-180.0, le=180.0)
+    lat_deg: float = Field(ge=-89.0, le=89.0, description="WGS-84 latitude.")
+    lon_deg: float = Field(ge=-180.0, le=180.0, description="WGS-84 longitude.")
     alt_m: float = Field(0.0, ge=-500.0, le=9000.0, description="Height above the ellipsoid.")
 
 
@@ -89,7 +89,7 @@ class RulesOfEngagement(_Model):
         description="Below this height a track faster than low_level_speed_mps is noted as "
         "flying low and fast, which airliners do not (they are slow there, on approach).",
     )
-    low_level_speed_mps: float = Field(120.0, gt=0.0, le=10_000.0)
+    low_level_speed_mps: float = Field(120.0, gt=0.0, le=10_000.0, description="See low_level_m.")
 
 
 def _default_salvo() -> dict[str, int]:
@@ -103,7 +103,9 @@ def _default_damage() -> dict[str, float]:
 class Doctrine(_Model):
     """How the batteries fight: decision cycle, salvo sizes, reserve, what things are worth."""
 
-    decision_cycle_s: float = Field(2.0, gt=0.0, le=60.0)
+    decision_cycle_s: float = Field(
+        2.0, gt=0.0, le=60.0, description="Period of the decision cycle (evaluate, assign, fire)."
+    )
     salvo: dict[ThreatClass, int] = Field(
         default_factory=_default_salvo,
         description="Most interceptors fired at one threat of a class in one cycle.",
@@ -204,7 +206,11 @@ class TrackerSettings(_Model):
         "picture where fighters turn and missiles boost and re-enter; cv: one Kalman filter, "
         "constant velocity (faster, for benign traffic).",
     )
-    association: Literal["gnn", "jpda"] = "gnn"
+    association: Literal["gnn", "jpda"] = Field(
+        "gnn",
+        description="gnn: global nearest neighbour (one plot a track, an optimal assignment); "
+        "jpda: joint probabilistic data association (every plot in the gate, weighted).",
+    )
     process_noise_m2ps3: float = Field(
         default=5.0,
         gt=0,
@@ -230,9 +236,18 @@ class TrackerSettings(_Model):
         description="IMM manoeuvring model (Singer): how long a manoeuvre's acceleration "
         "persists (time constant, s).",
     )
-    imm_switch_probability: float = Field(default=0.05, gt=0, lt=1)
-    gate_probability: float = Field(default=0.9997, gt=0.5, lt=1)
-    detection_probability: float = Field(default=0.9, gt=0, le=1)
+    imm_switch_probability: float = Field(
+        default=0.05, gt=0, lt=1, description="IMM: chance per update of switching model."
+    )
+    gate_probability: float = Field(
+        default=0.9997,
+        gt=0.5,
+        lt=1,
+        description="Chance that a track's own plot falls in its (chi-square) gate.",
+    )
+    detection_probability: float = Field(
+        default=0.9, gt=0, le=1, description="JPDA: a target's chance of a plot per scan."
+    )
     clutter_density_per_m3: float = Field(
         default=1e-13, gt=0, description="JPDA: false plots per cubic metre per scan."
     )
@@ -241,7 +256,9 @@ class TrackerSettings(_Model):
     max_misses: int = Field(
         default=3, ge=1, description="Confirmed track dropped after this many missed revisits."
     )
-    tentative_max_misses: int = Field(default=2, ge=1)
+    tentative_max_misses: int = Field(
+        default=2, ge=1, description="Tentative track dropped after this many missed revisits."
+    )
     max_position_sigma_m: float = Field(
         default=20_000.0, gt=0, description="Dropped when the position sigma grows past this."
     )
