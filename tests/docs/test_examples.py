@@ -10,8 +10,8 @@ import typer.main
 import yaml
 
 from airdefense.cli import app
-from airdefense.scenario.load import parse_scenario
-from airdefense.tracking.config import load_config
+from airdefense.scenario.load import load_model, parse_scenario
+from airdefense.tracking.config import TrackerConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -40,7 +40,7 @@ def test_tracker_config_example_loads(tmp_path: Path) -> None:
     assert blocks, "the track page has no tracker config example"
     config = tmp_path / "tracker.yaml"
     config.write_text(blocks[0], encoding="utf-8")
-    cfg = load_config(config)
+    cfg = load_model(config, TrackerConfig, "tracker settings")
     assert cfg.filter == "imm" and set(cfg.sensors) == {0, 1}
 
 
