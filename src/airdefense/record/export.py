@@ -34,7 +34,7 @@ DEFAULT_SUBDIR = "export"
 EXTRA_TABLES = ("summary", "engagements")
 #: Formats whose writers still take the database's path (``db: Path``), until they are
 #: ported to read through :class:`RunReader`; the run is checked and closed before the call.
-_DB_PATH_WRITERS = frozenset({"asterix", "dis"})
+_DB_PATH_WRITERS = frozenset({"dis"})
 
 
 class ExportError(AirdefenseError):
