@@ -106,14 +106,6 @@ def open_run(run_dir: Path) -> RunReader:
         raise _export_error(exc) from None
 
 
-def run_database(run_dir: Path) -> Path:
-    """The run directory's ``run.duckdb``, checked to be a readable run database of this
-    run format; else ExportError. For the live stream, until it reads through
-    :class:`RunReader`."""
-    with open_run(run_dir) as run:
-        return run.db_path
-
-
 def table_names(run: RunReader) -> list[str]:
     """What the table formats write: the run's tables present, in schema order, then
     :data:`EXTRA_TABLES` (``summary``, the ``engagements`` view) where present."""
