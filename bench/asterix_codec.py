@@ -10,8 +10,8 @@ decoded by our reader; ``--tracks`` track updates of 2,000 tracks over an hour e
 CAT062 edition 1.18 (including the ENU -> WGS-84 conversion and each velocity's rotation to
 north at the target). Each figure is the best of ``--repeat`` runs on one core (single-threaded
 numpy; the reader's walker is compiled with numba, warmed up first). With ``--run``, also the
-whole export of a run directory's database (read, encode both categories). Prints a markdown
-table for BENCHMARKS.md with the command and nproc.
+whole export of a run directory (opened with ``RunReader``, read, both categories encoded).
+Prints a markdown table for BENCHMARKS.md with the command and nproc.
 """
 
 from __future__ import annotations
@@ -110,8 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     data = enc.to_bytes()
     row("CAT048 decoded by our reader (all fields)", args.plots, lambda: ax.decode_cat048(data))
     if args.run is not None:
-        db = args.run / "run.duckdb"
-        seconds, run = best_of(args.repeat, lambda: ax.encode_run(db))
+        seconds, run = best_of(args.repeat, lambda: ax.encode_run(args.run))
         n = run.plots.n_records + run.tracks.n_records
         rows.append((f"whole export of {args.run.name} (read + both categories)", n, seconds, 0))
 

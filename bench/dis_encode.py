@@ -9,7 +9,8 @@ Two figures:
   states (ECEF location, velocity, Euler angles, type, marking), through ``.tobytes()``: the
   144-octet IEEE 1278.1-2012 ESPDUs back to back. Median of ``--repeat`` runs.
 - **run**: :func:`airdefense.interop.dis.build_pdus` on a whole run (the bundled
-  ``--scenario`` simulated once, or an existing ``--run``): reading ``run.duckdb``, ECEF
+  ``--scenario`` simulated once, or an existing ``--run``): opening it with ``RunReader``
+  and reading it, ECEF
   conversion, orientation, dead-reckoning filtering of every truth sample against the 1 m /
   3 degree thresholds and the 5 s heartbeat, interceptor flights, Fire and Detonation PDUs,
   and the merge into time order. Reported as entity-state samples considered per second and
@@ -34,10 +35,10 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import duckdb  # noqa: E402
 import numpy as np  # noqa: E402
 
 from airdefense.interop import dis  # noqa: E402
+from airdefense.record.reader import RunReader  # noqa: E402
 
 
 def random_states(n: int, seed: int = 0) -> dict[str, np.ndarray]:
@@ -85,14 +86,13 @@ def make_run(scenario: str, where: Path) -> Path:
 
 
 def bench_run(run_dir: Path, repeat: int) -> dict[str, float]:
-    db = run_dir / "run.duckdb"
-    with duckdb.connect(str(db), read_only=True) as con:
-        ((samples, duration),) = con.sql("SELECT count(*), max(t) FROM truth").fetchall()
-        ((objects,),) = con.sql("SELECT count(*) FROM objects").fetchall()
+    with RunReader(run_dir) as run:
+        ((samples, duration),) = run.rows("SELECT count(*), max(t) FROM truth")
+        ((objects,),) = run.rows("SELECT count(*) FROM objects")
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        pdus = dis.build_pdus(db)
+        pdus = dis.build_pdus(run_dir)  # opens the run each time, as the export does
         times.append(time.perf_counter() - t0)
     kinds = np.bincount(pdus.pdu_type, minlength=4)
     s = statistics.median(times)

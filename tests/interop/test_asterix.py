@@ -55,7 +55,7 @@ def _frame(db: Path) -> Frame:
 
 @pytest.fixture(scope="module")
 def encoded(sim_run: Path) -> ax.RunAsterix:
-    return ax.encode_run(sim_run / "run.duckdb")
+    return ax.encode_run(sim_run)
 
 
 @pytest.fixture(scope="module")
@@ -293,10 +293,20 @@ def test_datagrams_in_time_order_one_block_each(sim_run: Path, encoded: ax.RunAs
 
 
 def test_datagrams_refuse_a_directory_that_is_not_a_run(tmp_path: Path) -> None:
-    from airdefense.record.export import ExportError
+    from airdefense.record.reader import RunReadError
 
-    with pytest.raises(ExportError, match="not a run directory"):
+    with pytest.raises(RunReadError, match="not a run directory"):
         ax.asterix_datagrams(tmp_path)
+
+
+def test_an_open_reader_or_the_directory_encode_the_same(sim_run: Path) -> None:
+    from airdefense.record.reader import RunReader
+
+    with RunReader(sim_run) as run:
+        grams = list(ax.asterix_datagrams(run))
+        encoded = ax.encode_run(run)
+    assert grams == list(ax.asterix_datagrams(sim_run))
+    assert encoded.plots.to_bytes() == ax.encode_run(sim_run).plots.to_bytes()
 
 
 # --- our CAT048 reader on a real radar's recording ------------------------------------------
@@ -432,7 +442,7 @@ def test_export_writes_the_blocks_and_a_tracker_config(sim_run: Path, tmp_path: 
     tracks = (out / ax.TRACKS_NAME).read_bytes()
     assert {c for c, _ in _walk_blocks(plots)} == {48}
     assert {c for c, _ in _walk_blocks(tracks)} == {62}
-    assert plots == ax.encode_run(sim_run / "run.duckdb").plots.to_bytes()  # deterministic
+    assert plots == ax.encode_run(sim_run).plots.to_bytes()  # deterministic
     again = CliRunner().invoke(app, ["export", str(sim_run), "-f", "asterix", "-o", str(out)])
     assert again.exit_code == 2 and "already exists" in again.output
     forced = CliRunner().invoke(

@@ -14,13 +14,7 @@ import numpy as np
 import pytest
 from czml3 import Document
 
-from airdefense.interop.czml import (
-    DEFAULT_EPOCH,
-    build_document,
-    flyout_fractions,
-    interceptor_ends,
-    write_czml,
-)
+from airdefense.interop.czml import DEFAULT_EPOCH, build_document, write_czml
 from airdefense.record.reader import RunReader
 
 # WGS-84, written out here so that the check does not lean on airdefense.geo
@@ -180,21 +174,6 @@ def test_interceptors_fly_their_recorded_paths(
         assert np.linalg.norm(xyz[-1] - frame(np.array([kx, ky, kz]))) < 0.05
 
 
-def test_interceptor_ends_come_from_the_interceptors_table(sim_run: Path) -> None:
-    """What dis.py is given: each interceptor's launch and recorded end, no matching."""
-    with RunReader(sim_run) as run:
-        shots = interceptor_ends(run)
-        rows = run.rows(
-            "SELECT interceptor_id, launch_t, track_id, object_id, end_reason, "
-            "COALESCE(end_t, pip_t) FROM interceptors ORDER BY launch_t, interceptor_id"
-        )
-    assert [(s.shot, s.t_launch, s.track_id, s.object_id, s.outcome, s.t_end) for s in shots] == [
-        tuple(r) for r in rows
-    ]
-    assert {s.ended for s in shots} <= {"kill", "miss", None}
-    assert all(s.ended == s.outcome for s in shots if s.outcome in ("kill", "miss"))
-
-
 def test_tracks_take_the_colour_of_their_latest_identity(
     czml: tuple[Path, list[dict]], sim_run: Path
 ) -> None:
@@ -264,18 +243,3 @@ def test_start_time_from_the_run_when_it_has_one(sim_run: Path, tmp_path: Path) 
 
 def test_same_run_same_document(sim_run: Path) -> None:
     assert build_document(sim_run).dumps() == build_document(sim_run).dumps()
-
-
-def test_flyout_fractions_follow_the_table() -> None:
-    ranges = np.array([0.0, 10e3, 20e3, 40e3])
-    heights = np.array([0.0, 10e3])
-    # slow start, then fast: 10 s to the first 10 km, 5 s for each further 10 km
-    times = np.array([[np.nan, 20.0], [10.0, 22.0], [15.0, 25.0], [25.0, 32.0]])
-    ground = np.linspace(0.0, 40e3, 9)
-    frac = flyout_fractions((ranges, heights, times), ground, np.zeros(9))
-    assert frac[0] == 0.0 and frac[-1] == 1.0
-    assert np.all(np.diff(frac) > 0)
-    assert frac[2] == pytest.approx(10.0 / 25.0)  # 10 km in 10 of 25 s
-    assert frac[4] == pytest.approx(15.0 / 25.0)
-    # no table: evenly spaced in time
-    np.testing.assert_allclose(flyout_fractions(None, ground, np.zeros(9)), np.linspace(0, 1, 9))

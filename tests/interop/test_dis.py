@@ -2,8 +2,10 @@
 Wireshark's DIS dissector through ``tshark``. Every PDU decodes with every header field set
 and no malformed-packet or expert warning; entity states, Fire and Detonation PDUs carry what
 the run database says (positions converted to ECEF here with the WGS-84 formulas written out,
-not with airdefense.geo). Also: the standard's layouts read back with ``struct``, the
-Timestamp record, the Euler-angle convention, and dead reckoning (heartbeat and thresholds)."""
+not with airdefense.geo). Interceptors fly their recorded paths (``interceptor_paths``) and
+each one that ended detonates once, with the result of its end reason. Also: the standard's
+layouts read back with ``struct``, the Timestamp record, the Euler-angle convention, and dead
+reckoning (heartbeat and thresholds)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import math
 import shutil
 import struct
 import subprocess
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,8 @@ from typer.testing import CliRunner
 from airdefense.cli import app
 from airdefense.interop import dis
 from airdefense.record.export import FORMATS, export_run
+from airdefense.record.reader import RunReader
+from airdefense.types.events import INTERCEPTOR_ENDS
 
 TSHARK = shutil.which("tshark")
 needs_tshark = pytest.mark.skipif(
@@ -153,21 +157,37 @@ def frames(exported: tuple[Path, Path]) -> list[dict[str, list[str]]]:
 
 @pytest.fixture(scope="module")
 def run_db(sim_run: Path) -> dict[str, Any]:
-    with duckdb.connect(str(sim_run / "run.duckdb"), read_only=True) as con:
-        meta = dict(con.sql("SELECT key, value FROM meta").fetchall())
+    """What the run recorded: its tables, each interceptor's launch and end (``interceptors``)
+    and its flown path (``interceptor_paths``)."""
+    with RunReader(sim_run) as run:
         q = {
             "objects": "SELECT object_id, name, category, hostile, end_s, end_reason FROM objects",
             "truth": "SELECT t, object_id, lat_deg, lon_deg, alt_m, vx, vy, vz FROM truth",
             "sensors": "SELECT sensor_id, name, lat_deg, lon_deg, alt_m FROM sensors",
             "batteries": "SELECT DISTINCT battery_id, battery, lat_deg, lon_deg, alt_m FROM batteries",
-            "launches": "SELECT t, CAST(value AS INTEGER), object_id, x, y, z FROM events "
-            "WHERE kind = 'launch' AND detail LIKE 'interceptor %' ORDER BY t, value",
-            "ends": "SELECT t, kind, object_id, x, y, z FROM events WHERE kind IN ('kill', 'miss')",
-            "engagements": "SELECT rowid, battery, outcome FROM engagements",
+            "launches": "SELECT launch_t, interceptor_id, object_id, launch_x, launch_y, launch_z "
+            "FROM interceptors ORDER BY launch_t, interceptor_id",
+            "ends": "SELECT end_t, end_reason, interceptor_id, end_object_id, end_x, end_y, end_z "
+            "FROM interceptors WHERE end_reason <> 'flying' ORDER BY end_t, interceptor_id",
+            "engagements": "SELECT interceptor_id, battery, outcome FROM engagements",
+            "paths": "SELECT interceptor_id, t, x, y, z FROM interceptor_paths "
+            "ORDER BY interceptor_id, t",
         }
-        out: dict[str, Any] = {k: con.sql(v).fetchall() for k, v in q.items()}
-    out["meta"] = meta
+        out: dict[str, Any] = {k: run.rows(v) for k, v in q.items()}
+        out["meta"] = dict(run.meta)
     return out
+
+
+#: SISO-REF-010 Detonation Result of each interceptor end reason (as dis.py documents it).
+RESULT_OF_END = {
+    "kill": 2,  # Entity Proximate Detonation
+    "miss": 32,  # Miss due to End-Game Failure
+    "arrived_destroyed": 5,  # Detonation
+    "target_gone": 0,  # Other
+    "timeout": 31,  # Miss due to Fly-Out Failure
+    "ground": 3,  # Ground Impact
+    "destroyed": 25,  # Air Burst
+}
 
 
 def _t(frame: dict[str, list[str]]) -> float:
@@ -396,18 +416,19 @@ def test_fire_and_detonation_pdus(
         )
         assert float(f["dis.range"][0]) > 0 and float(f["dis.linear_velocity.x"][0]) != 0
         fired[shot + 1] = ids
-    ended = [r for r in run_db["engagements"] if r[2] in ("kill", "miss")]
+    ended = [r for r in run_db["engagements"] if r[2] != "flying"]
     assert len(dets) == len(ended) == len(run_db["ends"]) > 0
-    ends = {
-        (round(t, 6), oid): (kind, np.array([x, y, z])) for t, kind, oid, x, y, z in run_db["ends"]
-    }
+    ends = {iid: (t, reason, oid, np.array(xyz)) for t, reason, iid, oid, *xyz in run_db["ends"]}
     for f in dets:
         event = int(f["dis.event_number"][0])
+        t, reason, oid, enu = ends[event - 1]
         ids = tuple(_id(f, k) for k in range(3))
-        assert ids == fired[event]  # the same event, shooter, target and munition as its Fire PDU
-        kind, enu = ends[(_t(f), ids[1][2] - 1)]
-        assert shots[event - 1][1] == kind
-        assert f["dis.detonation.result"] == ["2" if kind == "kill" else "32"]
+        # the same event, shooter and munition as its Fire PDU; the target it flew at at its end
+        assert (ids[0], ids[2]) == (fired[event][0], fired[event][2])
+        assert ids[1] == (1, 1, oid + 1)
+        assert _t(f) == pytest.approx(t, abs=1e-6)
+        assert shots[event - 1][1] == reason
+        assert f["dis.detonation.result"] == [str(RESULT_OF_END[reason])]
         assert np.linalg.norm(_xyz(f, "dis.detonation.location") - (enu @ rot + origin)) < 1e-3
 
 
@@ -426,6 +447,10 @@ def test_export_from_the_command_line(sim_run: Path, tmp_path: Path) -> None:
 #: velocity 3 x float32, location 3 x float64, orientation 3 x float32, appearance (4),
 #: dead reckoning (1 + 15 + 12 + 12), marking (1 + 11), capabilities (4).
 ESPDU_STRUCT = struct.Struct(">BBBBIHBB HHH BB BBHBBBB BBHBBBB 3f 3d 3f I B15s3f3f B11s I")
+#: 7.3.3 Detonation PDU: header (12), firing, target and munition entity ids and event id
+#: (4 x 6), velocity 3 x float32, location 3 x float64, descriptor (8 + 8), location in
+#: entity coordinates 3 x float32, result, #variable parameters, padding.
+DETONATION_STRUCT = struct.Struct(">BBBBIHBB 3H3H3H3H 3f 3d BBHBBBB4H 3f BBH")
 
 
 def test_entity_state_layout_read_back_with_struct() -> None:
@@ -474,7 +499,7 @@ def test_fire_and_detonation_layouts_read_back_with_struct() -> None:
         dis.dis_timestamp([20.0]), *ids[:, None, :], [[4.0, 5.0, 6.0]], [[1.0, 2.0, 3.0]],
         [dis.ENTITY_TYPES["interceptor"].as_tuple()], [[0.5, 0.25, -1.0]], [2],
     ).tobytes()  # fmt: skip
-    d = struct.unpack(">BBBBIHBB 3H3H3H3H 3f 3d BBHBBBB4H 3f BBH", det)
+    d = DETONATION_STRUCT.unpack(det)
     assert len(det) == 104
     assert d[:8] == (7, 1, 3, 2, int(dis.dis_timestamp([20.0])[0]), 104, 6, 0)
     assert d[8:20] == tuple(ids.ravel())
@@ -635,14 +660,121 @@ def test_interceptors_leave_where_their_flight_ends(
             last[ent - 1] = f
     duration = float(run_db["meta"]["duration_s"])
     outcomes = {rowid: outcome for rowid, _, outcome in run_db["engagements"]}
+    end_t = {iid: t for t, _, iid, *_ in run_db["ends"]}
     assert set(last) == set(outcomes)
     for shot, f in last.items():
         appearance = int(f["dis.appearance"][0], 16)
         if outcomes[shot] == "flying":  # still flying when the run ends: no last word
             assert appearance == 0 and _t(f) <= duration
-        elif outcomes[shot] in ("kill", "miss"):
-            assert appearance == (1 << 23) | (3 << 3)  # deactivated, destroyed
+        else:  # it ended: its last state is where and when, deactivated and destroyed
+            assert appearance == (1 << 23) | (3 << 3)
+            assert _t(f) == pytest.approx(end_t[shot], abs=1e-6)
     assert "flying" in outcomes.values() and "kill" in outcomes.values()
+
+
+# --- interceptors as the run recorded them -------------------------------------------------
+
+
+def _sent(data: bytes, app: int) -> dict[int, list[tuple[float, np.ndarray, np.ndarray]]]:
+    """Per entity number of ``app``: (time, ECEF location, ECEF velocity) of each of its
+    ESPDUs in ``run.dis``, read with struct; time from the relative timestamp (the run is
+    shorter than an hour)."""
+    out: dict[int, list[tuple[float, np.ndarray, np.ndarray]]] = defaultdict(list)
+    for pdu in dis.split_pdus(data):
+        if pdu[2] != 1:
+            continue
+        v = ESPDU_STRUCT.unpack(pdu)
+        if v[9] == app:
+            t = (v[4] >> 1) * (3600.0 / (2**31 - 1))
+            out[v[10]].append((t, np.array(v[30:33]), np.array(v[27:30])))
+    return out
+
+
+def test_interceptors_fly_their_recorded_paths(
+    exported: tuple[Path, Path], run_db: dict[str, Any]
+) -> None:
+    """Every interceptor ESPDU is a sample of ``interceptor_paths`` (converted back from ECEF
+    with the run's frame, here with the WGS-84 formulas written out), its velocity the slope
+    of the recorded segment from there; launch and end are sent; and a receiver that
+    dead-reckons from the last ESPDU is within 1 m of every recorded sample."""
+    meta = run_db["meta"]
+    lat0, lon0 = float(meta["origin_lat_deg"]), float(meta["origin_lon_deg"])
+    rot, origin = _enu_rows(lat0, lon0), _ecef(lat0, lon0, float(meta["origin_alt_m"]))
+    paths: dict[int, list[tuple[float, ...]]] = defaultdict(list)
+    for iid, *sample in run_db["paths"]:
+        paths[iid].append(tuple(sample))
+    ended = {iid for _, _, iid, *_ in run_db["ends"]}
+    sent = _sent(exported[0].read_bytes(), app=2)
+    assert set(sent) == {iid + 1 for iid in paths} and len(paths) == len(run_db["launches"])
+    checked = 0
+    for ent, states in sent.items():
+        rec = np.array(paths[ent - 1])
+        t_rec, enu_rec = rec[:, 0], rec[:, 1:]
+        slope = np.diff(enu_rec, axis=0) / np.diff(t_rec)[:, None]
+        at = []
+        for t, loc, vel in states:
+            k = int(np.argmin(np.abs(t_rec - t)))
+            assert 0 <= t_rec[k] - t < 2e-6  # the timestamp truncates to 1.68 us
+            np.testing.assert_allclose((loc - origin) @ rot.T, enu_rec[k], rtol=0, atol=1e-6)
+            np.testing.assert_allclose(
+                vel @ rot.T, slope[min(k, len(slope) - 1)], rtol=1e-6, atol=1e-3
+            )
+            at.append(k)
+            checked += 1
+        assert at[0] == 0 and at == sorted(set(at))
+        if ent - 1 in ended:
+            assert at[-1] == len(t_rec) - 1
+        # a receiver's dead reckoning (DRM(F, P, W)) along the recorded path
+        last = np.maximum.accumulate(np.isin(np.arange(len(t_rec)), at) * np.arange(len(t_rec)))
+        v_sent = np.array([slope[min(k, len(slope) - 1)] for k in last])
+        guess = enu_rec[last] + v_sent * (t_rec - t_rec[last])[:, None]
+        assert np.linalg.norm(guess - enu_rec, axis=1).max() <= 1.0 + 1e-3
+    assert checked > 200
+
+
+def test_one_detonation_per_interceptor_that_ended(
+    exported: tuple[Path, Path], run_db: dict[str, Any]
+) -> None:
+    """The Detonation PDUs by result are the ``interceptors`` table's ends by reason, one per
+    interceptor that ended (none for one still flying)."""
+    dets = [
+        DETONATION_STRUCT.unpack(p) for p in dis.split_pdus(exported[0].read_bytes()) if p[2] == 3
+    ]
+    assert Counter(d[-3] for d in dets) == Counter(
+        RESULT_OF_END[reason] for _, reason, *_ in run_db["ends"]
+    )
+    assert sorted(d[19] for d in dets) == sorted(iid + 1 for _, _, iid, *_ in run_db["ends"])
+
+
+def test_every_end_reason_has_its_detonation_result(sim_run: Path, tmp_path: Path) -> None:
+    """Each end reason of the record (the fixture's run has kills and misses only: the others
+    are written over its ended interceptors here) detonates with its SISO-REF-010 result."""
+    assert dis.DETONATION_RESULTS == RESULT_OF_END
+    assert set(RESULT_OF_END) == set(INTERCEPTOR_ENDS) - {"flying"}
+    shutil.copy(sim_run / "run.duckdb", tmp_path / "run.duckdb")
+    reasons = list(RESULT_OF_END)
+    with duckdb.connect(str(tmp_path / "run.duckdb")) as con:
+        ended = [
+            r[0]
+            for r in con.sql(
+                "SELECT interceptor_id FROM interceptors WHERE end_t IS NOT NULL ORDER BY 1"
+            ).fetchall()
+        ]
+        assert len(ended) >= len(reasons)
+        for iid, reason in zip(ended, reasons, strict=False):
+            con.execute(
+                "UPDATE interceptors SET end_reason = ? WHERE interceptor_id = ?", [reason, iid]
+            )
+        recorded = Counter(
+            r[0]
+            for r in con.sql(
+                "SELECT end_reason FROM interceptors WHERE end_reason <> 'flying'"
+            ).fetchall()
+        )
+    pdus = dis.build_pdus(tmp_path)
+    results = Counter(DETONATION_STRUCT.unpack(p)[-3] for _, p in pdus if p[2] == 3)
+    assert set(recorded) == set(reasons)
+    assert results == Counter({RESULT_OF_END[r]: n for r, n in recorded.items()})
 
 
 def test_absolute_timestamps_when_the_run_has_a_calendar_start(
@@ -651,7 +783,7 @@ def test_absolute_timestamps_when_the_run_has_a_calendar_start(
     shutil.copy(sim_run / "run.duckdb", tmp_path / "run.duckdb")
     with duckdb.connect(str(tmp_path / "run.duckdb")) as con:
         con.execute("INSERT INTO meta VALUES ('start_utc', '2026-11-25T12:34:56.5Z')")
-    pdus = dis.build_pdus(tmp_path / "run.duckdb")
+    pdus = dis.build_pdus(tmp_path)
     assert pdus.epoch.isoformat() == "2026-11-25T12:34:56.500000+00:00"
     stamps = np.array([struct.unpack(">I", p[4:8])[0] for _, p in pdus])
     assert np.all(stamps & 1 == 1)  # absolute
@@ -661,12 +793,14 @@ def test_absolute_timestamps_when_the_run_has_a_calendar_start(
 
 
 def test_a_run_with_nothing_in_it(tmp_path: Path) -> None:
-    from airdefense.record.schema import TABLES
+    from airdefense.record.schema import RUN_FORMAT, TABLES
 
     with duckdb.connect(str(tmp_path / "run.duckdb")) as con:
         con.execute(f"CREATE TABLE meta ({TABLES['meta']})")
-        con.execute("INSERT INTO meta VALUES ('duration_s', '60')")
-    assert dis.write_dis(tmp_path / "run.duckdb", tmp_path / "out") == [
+        con.execute(f"INSERT INTO meta VALUES ('duration_s', '60'), ('run_format', '{RUN_FORMAT}')")
+    with RunReader(tmp_path) as run:
+        written = dis.write_dis(run, tmp_path / "out")
+    assert written == [
         tmp_path / "out" / "run.dis",
         tmp_path / "out" / "run-dis.pcap",
     ]
@@ -675,13 +809,22 @@ def test_a_run_with_nothing_in_it(tmp_path: Path) -> None:
 
 
 def test_too_many_entities_for_one_application_is_an_error(tmp_path: Path) -> None:
-    from airdefense.record.schema import TABLES
+    from airdefense.record.schema import RUN_FORMAT, TABLES
 
     with duckdb.connect(str(tmp_path / "run.duckdb")) as con:
         for name in ("meta", "sensors"):
             con.execute(f"CREATE TABLE {name} ({TABLES[name]})")
+        con.execute(f"INSERT INTO meta VALUES ('run_format', '{RUN_FORMAT}')")
         con.execute(
             "INSERT INTO sensors (sensor_id, name, preset, x, y, z) VALUES (70000, 'r', 'p', 0, 0, 0)"
         )
     with pytest.raises(dis.DisError, match="application 3 out of range 1-65534"):
-        dis.build_pdus(tmp_path / "run.duckdb")
+        dis.build_pdus(tmp_path)
+
+
+def test_same_run_same_bytes_from_a_reader_or_the_directory(
+    sim_run: Path, exported: tuple[Path, Path]
+) -> None:
+    with RunReader(sim_run) as run:
+        assert dis.build_pdus(run).data == exported[0].read_bytes()
+        assert run.rows("SELECT 1") == [(1,)]  # a reader handed in stays open for its owner

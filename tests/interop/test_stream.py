@@ -419,6 +419,33 @@ def test_a_pcap_of_both_streams_decodes_in_wireshark(
     _check_decoded(_decode(pcap, 8600, 3000), 8600, 3000, n_asterix, dis_pdus)
 
 
+def test_the_run_is_opened_once_for_both_streams(
+    sim_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both sources read the one reader the stream opened (or was handed), to the same
+    bytes."""
+    if reason := _asterix_missing():
+        pytest.skip(reason)
+    from airdefense.record.reader import RunReader
+
+    opened: list[Path] = []
+    real_init = RunReader.__init__
+
+    def counting(self: RunReader, run_dir: Any) -> None:
+        opened.append(Path(run_dir))
+        real_init(self, run_dir)
+
+    monkeypatch.setattr(RunReader, "__init__", counting)
+    ports = {"asterix": 8600, "dis": 3000}
+    n = st.write_stream_pcap(tmp_path / "a.pcap", sim_run, ports, EPOCH)
+    assert opened == [sim_run] and n > 0
+    with RunReader(sim_run) as run:
+        assert st.write_stream_pcap(tmp_path / "b.pcap", run, ports, EPOCH) == n
+        assert st.run_duration(run) == 240.0
+    assert len(opened) == 2
+    assert (tmp_path / "a.pcap").read_bytes() == (tmp_path / "b.pcap").read_bytes()
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))

@@ -25,9 +25,6 @@ Packets, after the document packet (clock: scenario start to start + duration):
 
 Group packets (``truth``, ``tracks``, ...) are the parents of each kind, so a viewer's
 entity list shows them as folders.
-
-:func:`interceptor_ends` gives each interceptor's launch and end as recorded (for the DIS
-export); the last section keeps what ``dis.py`` still calls until it reads through the reader.
 """
 
 from __future__ import annotations
@@ -65,7 +62,7 @@ from numpy.typing import NDArray
 
 from airdefense.geo import Frame
 from airdefense.record.export import OutputFiles
-from airdefense.record.reader import ColumnDict, RunReader, numpy_columns, reading
+from airdefense.record.reader import RunReader, reading
 
 FloatArray = NDArray[np.float64]
 
@@ -108,12 +105,6 @@ class _Run:
     epoch: datetime
     epoch_documented: str  # how the epoch was chosen, for the document's description
     duration_s: float
-
-    @property
-    def con(self) -> Any:
-        """dis.py's name for what it builds this with (its own connection), until it is
-        ported to read through RunReader."""
-        return self.reader
 
 
 def _meta_float(meta: dict[str, str], key: str, default: float) -> float:
@@ -463,66 +454,6 @@ def _interceptor_packets(run: _Run) -> tuple[list[Packet], list[Packet]]:
     return packets, batteries
 
 
-@dataclass(frozen=True)
-class Shot:
-    """One interceptor: launched when and where, at what, and where and when it ended."""
-
-    shot: int  # interceptor_id
-    t_launch: float
-    object_id: int  # behind its track at launch
-    track_id: int  # at launch
-    missile: str
-    battery: str | None
-    outcome: str | None  # its end reason
-    start: FloatArray  # ENU of its launcher
-    t_end: float  # its end; still flying at the end of the run: its planned intercept
-    stop: FloatArray  # ENU, likewise
-    ended: str | None  # "kill" | "miss" where it detonates, else None
-
-
-#: Each interceptor's launch and end as recorded (still flying: its planned intercept).
-_ENDS = """
-    SELECT interceptor_id, launch_t, object_id, track_id, missile, battery, end_reason,
-           launch_x, launch_y, launch_z,
-           COALESCE(end_t, pip_t) AS t_end, COALESCE(end_x, pip_x) AS end_x,
-           COALESCE(end_y, pip_y) AS end_y, COALESCE(end_z, pip_z) AS end_z
-    FROM interceptors
-    WHERE launch_x IS NOT NULL AND launch_y IS NOT NULL AND launch_z IS NOT NULL
-    ORDER BY launch_t, interceptor_id
-"""
-
-
-def interceptor_ends(run: RunReader) -> list[Shot]:
-    """Every interceptor with where and when it was launched and ended, from the
-    ``interceptors`` table (an interceptor still flying when the run ended ends at the
-    intercept planned for it; one with neither is left out)."""
-    c = _columns(run, _ENDS)
-    start = np.column_stack([c["launch_x"], c["launch_y"], c["launch_z"]]).astype(np.float64)
-    stop = np.column_stack([c["end_x"], c["end_y"], c["end_z"]]).astype(np.float64)
-    t_end = c["t_end"].astype(np.float64)
-    out = []
-    for k in range(t_end.shape[0]):
-        if not (np.isfinite(t_end[k]) and np.isfinite(stop[k]).all()):
-            continue
-        reason = str(c["end_reason"][k])
-        out.append(
-            Shot(
-                shot=int(c["interceptor_id"][k]),
-                t_launch=float(c["launch_t"][k]),
-                object_id=int(c["object_id"][k]),
-                track_id=int(c["track_id"][k]),
-                missile=str(c["missile"][k]),
-                battery=None if c["battery"][k] is None else str(c["battery"][k]),
-                outcome=reason,
-                start=start[k],
-                t_end=float(t_end[k]),
-                stop=stop[k],
-                ended=reason if reason in ("kill", "miss") else None,
-            )
-        )
-    return out
-
-
 def _site_packets(run: _Run) -> list[Packet]:
     out = []
     for aid, name, x, y, z, radius in run.reader.rows(
@@ -619,82 +550,3 @@ def write_czml(run: RunReader, out_dir: Path, *, force: bool = False) -> list[Pa
     with files:
         files.tmp(CZML_NAME).write_text(document.dumps(), encoding="utf-8")
     return files.paths
-
-
-# --- for dis.py, until it reads through RunReader ---------------------------------------------
-# dis.py builds a _Run on a connection it opened itself and calls these; they go (or move to
-# dis.py) when the lead ports it.
-
-#: Samples along each interceptor's straight flight as dis.py draws it.
-INTERCEPTOR_SAMPLES = 16
-
-
-def _columns(run: RunReader | Any, sql: str) -> ColumnDict:
-    """A query's columns from a RunReader, or from dis.py's own DuckDB connection."""
-    if isinstance(run, RunReader):
-        return run.columns(sql)
-    return numpy_columns(run.sql(sql).to_arrow_table())
-
-
-#: The old name dis.py calls (with its connection).
-interceptor_shots = interceptor_ends
-
-
-def _present(con: Any) -> set[str]:
-    """The tables in dis.py's connection."""
-    rows = con.sql("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()
-    return {str(r[0]) for r in rows}
-
-
-def _flyout_times(run: _Run) -> dict[str, tuple[FloatArray, FloatArray, FloatArray]]:
-    """Per missile type: ground ranges (R,), heights (H,), flyout time (R, H), NaN where
-    unreachable."""
-    fo = _columns(
-        run.reader,
-        "SELECT missile, ground_range_m, height_m, time_s FROM flyout "
-        "ORDER BY missile, ground_range_m, height_m",
-    )
-    out: dict[str, tuple[FloatArray, FloatArray, FloatArray]] = {}
-    missiles = fo["missile"].astype(str)
-    for m in sorted(set(missiles.tolist())):
-        sel = missiles == m
-        r = fo["ground_range_m"][sel].astype(np.float64)
-        h = fo["height_m"][sel].astype(np.float64)
-        t = fo["time_s"][sel].astype(np.float64)
-        rs, hs = np.unique(r), np.unique(h)
-        grid = np.full((rs.size, hs.size), np.nan)
-        grid[np.searchsorted(rs, r), np.searchsorted(hs, h)] = t
-        out[m] = (rs, hs, grid)
-    return out
-
-
-def flyout_fractions(
-    table: tuple[FloatArray, FloatArray, FloatArray] | None,
-    ground_m: FloatArray,
-    height_m: FloatArray,
-) -> FloatArray:
-    """Share of the flight time spent reaching each point of a path (0 at the launcher,
-    1 at its end), from the flyout table's time to (ground range, height), bilinear. Linear
-    in the path's index where the table has no finite, increasing answer."""
-    n = ground_m.shape[0]
-    linear = np.linspace(0.0, 1.0, n)
-    if table is None or n < 2:
-        return linear
-    from scipy.interpolate import RegularGridInterpolator
-
-    rs, hs, grid = table
-    if rs.size < 2 or hs.size < 2:
-        return linear
-    interp = RegularGridInterpolator((rs, hs), grid, bounds_error=False, fill_value=np.nan)
-    pts = np.column_stack([np.clip(ground_m, rs[0], rs[-1]), np.clip(height_m, hs[0], hs[-1])])
-    tau = interp(pts)
-    tau[0] = 0.0  # at the launcher (the table's first cell is often unreachable: NaN)
-    ok = np.isfinite(tau)
-    if not ok[-1] or tau[-1] <= 0:
-        return linear
-    idx = np.arange(n)
-    tau = np.interp(idx, idx[ok], tau[ok])  # bridge cells the table leaves NaN
-    tau = np.maximum.accumulate(tau)
-    if not np.all(np.diff(tau) > 0):
-        return linear
-    return tau / tau[-1]

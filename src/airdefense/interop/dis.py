@@ -1,7 +1,7 @@
 """A run as DIS PDUs: IEEE 1278.1-2012 (DIS protocol version 7), encoded from the standard's
 layouts with numpy structured arrays (big-endian, no padding), one array row per PDU.
 
-Read from ``run.duckdb`` only. What is sent (clause 7 of the standard, "PDUs"):
+Read through :class:`~airdefense.record.reader.RunReader` only. What is sent (clause 7 of the standard, "PDUs"):
 
 - **Entity State PDU** (7.2.2, PDU type 1, protocol family 1, 144 octets with no variable
   parameter records) for every object of the run (threats and civil aircraft), every
@@ -13,10 +13,14 @@ Read from ``run.duckdb`` only. What is sent (clause 7 of the standard, "PDUs"):
 - **Fire PDU** (7.3.2, type 2, family 2, 96 octets) at every interceptor launch: firing
   entity (the battery's launchers), target, munition entity, event id, launch location,
   munition descriptor (entity type, warhead, fuse, quantity, rate), initial velocity and the
-  range to the planned intercept point.
-- **Detonation PDU** (7.3.3, type 3, family 2, 104 octets) at every kill and miss: the same
-  event id as the Fire PDU, the interceptor's velocity and location, the descriptor, the
-  location in the target's body coordinates and the detonation result.
+  range to the planned intercept point; target: the object behind the track fired at.
+- **Detonation PDU** (7.3.3, type 3, family 2, 104 octets) at every interceptor's end (one
+  per interceptor that ended, none for one still flying when the run ended): the same event
+  id as its Fire PDU, the object it flew at when it ended as target, the interceptor's
+  velocity and location (``interceptors.end_x/y/z``), the descriptor, the location in the
+  target's body coordinates (zero when the target was gone by then) and the detonation
+  result of its end reason (:data:`DETONATION_RESULTS`: kill 2, miss 32, arrived_destroyed 5,
+  target_gone 0, timeout 31, ground 3, destroyed 25).
 
 Every header field is set (PDU Header record): protocol version 7, exercise id, PDU type,
 protocol family, timestamp, length, PDU status (LVC = constructive; TEI, CEI, FTI, DTI = 0).
@@ -28,9 +32,9 @@ scenario seconds, modulo one hour).
 
 **Entity ids** (Entity Identifier record): site :data:`SITE` (1) and one application number
 per kind, so an id maps back to the database: application 1 = world objects (entity =
-``object_id + 1``), 2 = interceptors (entity = shot number + 1, the shot number being the
-launch event's value), 3 = radars (``sensor_id + 1``), 4 = launchers (``battery_id + 1``).
-Event ids (Fire and Detonation) are site 1, application 4, event number = shot number + 1.
+``object_id + 1``), 2 = interceptors (entity = ``interceptor_id + 1``), 3 = radars
+(``sensor_id + 1``), 4 = launchers (``battery_id + 1``). Event ids (Fire and Detonation) are
+site 1, application 4, event number = ``interceptor_id + 1``.
 
 **Entity types** (SISO-REF-010 Entity Type record: kind.domain.country.category.subcategory
 .specific.extra) are in :data:`ENTITY_TYPES`. Every force in the bundled scenarios is
@@ -47,18 +51,21 @@ dead-reckons from the last ESPDU would be off by more than :data:`POSITION_THRES
 (1 m) in position or :data:`ORIENTATION_THRESHOLD_DEG` (3 degrees) in orientation, (c) at
 least every :data:`HEARTBEAT_S` (5 s) — the standard's default DIS parameter values — and
 (d) when it leaves the exercise before the run ends (appearance state "deactivated";
-damage "destroyed" for a killed object and for an interceptor that detonated). The thresholds
-are checked at the run's truth samples (every ``dt_s``, 1 s by default); recorded civil
-traffic, whose velocities jitter from second to second, therefore sends most of its samples.
+damage "destroyed" for a killed object and for an interceptor that ended). The thresholds
+are checked at the run's truth samples (every ``dt_s``, 1 s by default) and at every sample
+of an interceptor's recorded path (every 0.5 s of flight); recorded civil traffic, whose
+velocities jitter from second to second, and manoeuvring interceptors therefore send most
+of their samples.
 
 Orientation comes from the velocity: the body x axis along the velocity, wings level in the
 local level (geodetic) frame at the entity's position (no bank is modelled), converted to the
 DIS Euler angles. Radars face their boresight (north when they have none), launchers north.
 
-**Interceptors**: their paths are not recorded (launch, planned intercept point and outcome
-are). As in the CZML export (:mod:`airdefense.interop.czml`), each flies a straight line from
-its battery to where it ended (its kill or miss event, else its planned intercept point),
-timed along the way by the run's ``flyout`` table (:func:`~airdefense.interop.czml.flyout_fractions`).
+**Interceptors** fly the paths the run recorded (``interceptor_paths``: the launcher, every
+0.5 s of flight, where each ended), as in the CZML export: an ESPDU's location is a recorded
+sample (ENU to ECEF with the run's frame), its velocity the slope of the recorded segment
+that starts there (:func:`path_velocities`), so a receiver that dead-reckons reaches the next
+sample exactly. An interceptor still flying when the run ended sends no last state.
 
 **Files** (``airdefense export RUN_DIR --format dis``): ``run.dis``, the PDUs concatenated in
 time order with no other framing (each PDU's length is in octets 8-9 of its header), and
@@ -76,7 +83,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -84,8 +90,8 @@ from airdefense.errors import AirdefenseError
 from airdefense.geo import Frame, ecef_to_geodetic, enu_rotation
 from airdefense.interop import czml
 from airdefense.interop.pcap import write_pcap
-from airdefense.record.export import OutputFiles, run_database
-from airdefense.record.schema import TABLES
+from airdefense.record.export import ExportError, OutputFiles
+from airdefense.record.reader import RunReader, reading
 
 FloatArray = NDArray[np.float64]
 
@@ -120,11 +126,43 @@ APPEARANCE_DEACTIVATED = 1 << 23
 #: (SISO-REF-010 "Munition Descriptor-Warhead" and "-Fuse"), one round, rate 0.
 WARHEAD_HE_BLAST_FRAGMENTATION = 1620
 FUSE_PROXIMITY = 3000
-#: Detonation results (SISO-REF-010 "Detonation Result"): a kill is an "Entity Proximate
-#: Detonation" (2), a miss a "Miss due to End-Game Failure" (32): the sim's misses are
-#: closest approaches where the endgame did not kill.
+#: Detonation results (SISO-REF-010 "Detonation Result"), one per interceptor end reason
+#: (:data:`DETONATION_RESULTS`).
+DETONATION_OTHER = 0
 DETONATION_ENTITY_PROXIMATE = 2
+DETONATION_GROUND_IMPACT = 3
+DETONATION_DETONATION = 5
+DETONATION_AIR_BURST = 25
+DETONATION_MISS_FLY_OUT = 31
 DETONATION_MISS_END_GAME = 32
+#: The Detonation PDU's result for each way an interceptor ends (the ``interceptors`` table's
+#: ``end_reason``), one code per reason so a receiver can tell them apart:
+#:
+#: - ``kill``: 2 "Entity Proximate Detonation", the proximity-fuzed pass that killed;
+#: - ``miss``: 32 "Miss due to End-Game Failure", a pass at the live target that did not kill;
+#: - ``arrived_destroyed``: 5 "Detonation", its pass came at a target another interceptor had
+#:   already destroyed: it detonates, but no effect on an entity is claimed (never a second
+#:   kill);
+#: - ``target_gone``: 0 "Other", its target's trajectory ended (impact, end of data) before
+#:   any pass: no SISO-REF-010 result names an end for want of a target;
+#: - ``timeout``: 31 "Miss due to Fly-Out Failure", its flight time ran out before it reached
+#:   its target (self-destruct);
+#: - ``ground``: 3 "Ground Impact";
+#: - ``destroyed``: 25 "Air Burst", self-destruct ordered in flight (its target was reported
+#:   killed and no other was near).
+#:
+#: A reason not listed (none today) is sent as 0, "Other"; ``flying`` has no detonation.
+DETONATION_RESULTS: dict[str, int] = {
+    "kill": DETONATION_ENTITY_PROXIMATE,
+    "miss": DETONATION_MISS_END_GAME,
+    "arrived_destroyed": DETONATION_DETONATION,
+    "target_gone": DETONATION_OTHER,
+    "timeout": DETONATION_MISS_FLY_OUT,
+    "ground": DETONATION_GROUND_IMPACT,
+    "destroyed": DETONATION_AIR_BURST,
+}
+#: The end reason of an interceptor still in flight when the run ended (no detonation).
+STILL_FLYING = "flying"
 
 #: Default DIS parameter values (the standard's table of DIS parameters): ESPDU heartbeat,
 #: dead-reckoning position and orientation thresholds.
@@ -706,11 +744,6 @@ def _key(app: int, number: ArrayLike) -> NDArray[np.int64]:
     return app * 65536 + num
 
 
-def _fetch(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, NDArray[Any]]:
-    table = con.sql(sql).to_arrow_table()
-    return {n: table[n].to_numpy(zero_copy_only=False) for n in table.column_names}
-
-
 def _missile_marking(missile: str, shot: int) -> bytes:
     short = missile.upper().removesuffix("-CLASS")
     tag = f"#{shot}"
@@ -726,36 +759,30 @@ def _state_at(
     return pos[k] + vel[k] * (at - t[k]), vel[k]
 
 
-def build_pdus(db: Path, *, exercise_id: int = EXERCISE_ID, site: int = SITE) -> DisPdus:
-    """Every PDU of the run in ``db`` (read-only), in time order (see the module docstring).
-    Raises :class:`DisError` on a run that DIS cannot carry."""
-    with duckdb.connect(str(db), read_only=True) as con:
-        con.sql("SET threads TO 1")
-        present = czml._present(con)
-        for name, ddl in TABLES.items():
-            if name not in present:  # an absent table reads as empty
-                con.sql(f"CREATE TEMP TABLE {name} ({ddl})")
-        meta: dict[str, str] = {}
-        for k, v in con.sql("SELECT key, value FROM meta ORDER BY key, value").fetchall():
-            meta.setdefault(str(k), str(v))
+def build_pdus(
+    run: RunReader | str | Path, *, exercise_id: int = EXERCISE_ID, site: int = SITE
+) -> DisPdus:
+    """Every PDU of a run (its directory, or a reader already open), in time order (see the
+    module docstring). Raises :class:`DisError` on a run that DIS cannot carry."""
+    with reading(run) as reader:
+        meta = reader.meta
         frame = Frame.from_degrees(
             czml._meta_float(meta, "origin_lat_deg", 0.0),
             czml._meta_float(meta, "origin_lon_deg", 0.0),
             czml._meta_float(meta, "origin_alt_m", 0.0),
         )
-        epoch, documented = czml._epoch(meta)
+        epoch, _ = czml._epoch(meta)
         absolute = epoch is not czml.DEFAULT_EPOCH  # the run's own start_utc was read
-        t_max = con.sql("SELECT max(t) FROM truth").fetchall()[0][0]
+        t_max = reader.rows("SELECT max(t) FROM truth")[0][0]
         duration = czml._meta_float(meta, "duration_s", float(t_max) if t_max is not None else 0.0)
         dt_s = czml._meta_float(meta, "dt_s", 1.0)
-        run = czml._Run(con, meta, frame, epoch, documented, max(duration, 1.0))
         samples = _Samples([], [], [], [], [], [], [])
         entities: dict[int, _Entity] = {}
-        truth_of = _object_states(con, frame, samples, entities)
+        truth_of = _object_states(reader, frame, samples, entities)
         fires, dets = _interceptor_states(
-            run, duration, dt_s if dt_s > 0 else 1.0, truth_of, samples, entities, site
+            reader, frame, dt_s if dt_s > 0 else 1.0, truth_of, samples, entities, site
         )
-        _site_states(con, frame, duration, samples, entities)
+        _site_states(reader, frame, duration, samples, entities)
     return _assemble(samples, entities, fires, dets, epoch, absolute, exercise_id, site)
 
 
@@ -763,7 +790,7 @@ _Truth = dict[int, tuple[FloatArray, FloatArray, FloatArray]]
 
 
 def _object_states(
-    con: duckdb.DuckDBPyConnection,
+    run: RunReader,
     frame: Frame,
     samples: _Samples,
     entities: dict[int, _Entity],
@@ -771,13 +798,12 @@ def _object_states(
     """World objects: every truth row, then a last state where an object leaves before the
     run ends (deactivated; destroyed when killed). Returns each object's (t, ECEF position,
     ECEF velocity)."""
-    objects = con.sql(
+    objects = run.rows(
         "SELECT object_id, name, category, hostile, end_s, end_reason FROM objects "
         "ORDER BY object_id"
-    ).fetchall()
+    )
     obj_info = {int(r[0]): r for r in objects}
-    tr = _fetch(
-        con,
+    tr = run.columns(
         "SELECT object_id, t, x, y, z, vx, vy, vz FROM truth "
         "WHERE x IS NOT NULL AND y IS NOT NULL AND z IS NOT NULL "
         "AND vx IS NOT NULL AND vy IS NOT NULL AND vz IS NOT NULL "
@@ -825,101 +851,127 @@ def _object_states(
     return truth_of
 
 
+#: Every interceptor as the record has it, in launch order (the Fire PDUs' order).
+_INTERCEPTORS = """
+    SELECT interceptor_id, battery_id, missile, launch_t, launch_x, launch_y, launch_z,
+           object_id, pip_x, pip_y, pip_z, COALESCE(end_object_id, object_id) AS end_object_id,
+           end_t, end_reason, end_x, end_y, end_z
+    FROM interceptors ORDER BY launch_t, interceptor_id
+"""
+
+
+def path_velocities(ids: NDArray[np.int64], t: FloatArray, pos: FloatArray) -> FloatArray:
+    """Velocity (n, 3) at each sample of recorded paths (rows sorted by ``ids`` then ``t``,
+    strictly increasing times within an id): the slope of the segment that starts at the
+    sample, what a receiver dead-reckons on to the next sample; at a path's last sample the
+    slope of the segment that ends there; zero for a path of one sample."""
+    n = t.shape[0]
+    vel = np.zeros((n, 3))
+    if n < 2:
+        return vel
+    joined = ids[1:] == ids[:-1]  # sample k and k + 1 are on one path
+    seg = np.flatnonzero(joined)
+    vel[seg] = (pos[seg + 1] - pos[seg]) / (t[seg + 1] - t[seg])[:, None]
+    last = np.flatnonzero(~np.r_[joined, False] & np.r_[False, joined])  # ends, not alone
+    vel[last] = vel[last - 1]
+    return vel
+
+
 def _interceptor_states(
-    run: czml._Run,
-    duration: float,
+    run: RunReader,
+    frame: Frame,
     dt_s: float,
     truth_of: _Truth,
     samples: _Samples,
     entities: dict[int, _Entity],
     site: int,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Interceptors: states every ``dt_s`` along a straight line from the battery to where
-    each ended, timed by the flyout table (as in the CZML export), and a last state
-    (deactivated; destroyed if it detonated) where its flight ends within the run. Returns
-    the Fire and Detonation PDUs' fields."""
-    con, frame = run.con, run.frame
-    flyout = czml._flyout_times(run)
-    battery_id = {
-        str(name): int(bid)
-        for bid, name in con.sql(
-            "SELECT min(battery_id), battery FROM batteries GROUP BY battery"
-        ).fetchall()
+    """Interceptors: a state at every sample of their recorded paths (``interceptor_paths``:
+    the launcher, every 0.5 s of flight, where each ended), the last one deactivated and
+    destroyed for an interceptor that ended; a Fire PDU at each launch and a Detonation PDU at
+    each end (``interceptors``). Returns the Fire and Detonation PDUs' fields."""
+    c = run.columns(_INTERCEPTORS)
+    shots = c["interceptor_id"].astype(np.int64)
+    xyz = {
+        k: np.column_stack([c[f"{k}_x"], c[f"{k}_y"], c[f"{k}_z"]]).astype(np.float64)
+        for k in ("launch", "pip", "end")
     }
+    t_end = c["end_t"].astype(np.float64)
+    reasons = c["end_reason"].astype(str)
+    ended = (reasons != STILL_FLYING) & np.isfinite(t_end)
+    pc = run.columns(
+        "SELECT interceptor_id, t, x, y, z FROM interceptor_paths "
+        "WHERE x IS NOT NULL AND y IS NOT NULL AND z IS NOT NULL ORDER BY interceptor_id, t"
+    )
+    ids = pc["interceptor_id"].astype(np.int64)
+    t = pc["t"].astype(np.float64)
+    enu = np.column_stack([pc["x"], pc["y"], pc["z"]]).astype(np.float64)
+    keep = np.isin(ids, shots)
+    keep[:-1] &= (ids[1:] != ids[:-1]) | (t[1:] != t[:-1])  # of one instant, its last row
+    ids, t, enu = ids[keep], t[keep], enu[keep]
+    pos = frame.enu_to_ecef(enu)
+    vel = frame.vector_to_ecef(path_velocities(ids, t, enu))
+    span = {int(i): rows for i, rows in czml._blocks(ids)}  # each path's rows
+    final = np.zeros(ids.size, dtype=bool)  # an ended interceptor's last sample
+    final[[span[i].stop - 1 for i in shots[ended].tolist() if i in span]] = True
+    appear = np.where(final, APPEARANCE_DEACTIVATED | APPEARANCE_DESTROYED, 0).astype(np.int64)
+    samples.add(t, _key(APP_INTERCEPTORS, ids + 1), pos, vel, appearance=appear, final=final)
+
     fires: list[dict[str, Any]] = []
     dets: list[dict[str, Any]] = []
-    f = np.linspace(0.0, 1.0, czml.INTERCEPTOR_SAMPLES)
-    for s in czml.interceptor_shots(con):
-        if s.t_launch > duration:
-            continue
-        key = int(_key(APP_INTERCEPTORS, [s.shot + 1])[0])
+    for k, shot in enumerate(shots.tolist()):
+        launch, pip, end = xyz["launch"][k], xyz["pip"][k], xyz["end"][k]
+        key = int(_key(APP_INTERCEPTORS, [shot + 1])[0])
         entities[key] = _Entity(
             key,
             FORCE_FRIENDLY,
             ENTITY_TYPES["interceptor"],
-            _missile_marking(s.missile, s.shot),
+            _missile_marking(str(c["missile"][k]), shot),
             DRM_FPW,
         )
-        path = s.start + f[:, None] * (s.stop - s.start)[None, :]
-        ground = np.asarray(frame.ground_range_m(s.start, path), dtype=np.float64)
-        height = np.asarray(frame.height_m(path), dtype=np.float64)
-        frac = czml.flyout_fractions(flyout.get(s.missile), ground, height)
-        tau = s.t_launch + frac * max(s.t_end - s.t_launch, 1e-6)  # time at each path point
-        t_last = min(s.t_end, duration)
-        times = np.unique(np.r_[s.t_launch + np.arange(0.0, t_last - s.t_launch, dt_s), t_last])
-        along = np.interp(times, tau, f)
-        seg = np.clip(np.searchsorted(tau, times, side="right") - 1, 0, tau.size - 2)
-        rate = (f[seg + 1] - f[seg]) / np.maximum(tau[seg + 1] - tau[seg], 1e-9)
-        d_ecef = frame.vector_to_ecef(s.stop - s.start)
-        p_ecef = frame.enu_to_ecef(s.start)[None, :] + along[:, None] * d_ecef[None, :]
-        v_ecef = rate[:, None] * d_ecef[None, :]
-        detonates = s.ended is not None and s.t_end <= duration
-        final = np.zeros(times.size, dtype=bool)
-        appear = np.zeros(times.size, dtype=np.int64)
-        if s.t_end <= duration:
-            final[-1] = True
-            appear[-1] = APPEARANCE_DEACTIVATED | (APPEARANCE_DESTROYED if detonates else 0)
-        samples.add(times, np.full(times.size, key), p_ecef, v_ecef, appearance=appear, final=final)
-        b = battery_id.get(s.battery or "")
-        ids = {
-            "firing": (site, APP_LAUNCHERS, b + 1) if b is not None else (0, 0, 0),
-            "target": (site, APP_OBJECTS, s.object_id + 1),
-            "munition": (site, APP_INTERCEPTORS, s.shot + 1),
-            "event": (site, APP_LAUNCHERS, s.shot + 1),
+        ids_of = {
+            "firing": (site, APP_LAUNCHERS, int(c["battery_id"][k]) + 1),
+            "munition": (site, APP_INTERCEPTORS, shot + 1),
+            "event": (site, APP_LAUNCHERS, shot + 1),
         }
-        fires.append(
-            {
-                "t": s.t_launch,
-                **ids,
-                "location": p_ecef[0],
-                "velocity": v_ecef[0],
-                "range": float(np.linalg.norm(s.stop - s.start)),
-            }
-        )
-        if not detonates:
+        rows = span.get(shot)
+        if np.isfinite(launch).all():
+            fires.append(
+                {
+                    "t": float(c["launch_t"][k]),
+                    **ids_of,
+                    "target": (site, APP_OBJECTS, int(c["object_id"][k]) + 1),
+                    "location": frame.enu_to_ecef(launch),
+                    "velocity": vel[rows.start] if rows is not None else np.zeros(3),
+                    # the fire-control solution's range: to the planned intercept point
+                    "range": float(np.linalg.norm(pip - launch)) if np.isfinite(pip).all() else 0.0,
+                }
+            )
+        if not (ended[k] and np.isfinite(end).all()):
             continue
-        rel = np.zeros(3)  # where it detonated, in the target's body axes
-        target = truth_of.get(s.object_id)
-        if target is not None:
-            p_t, v_t = _state_at(*target, s.t_end)
-            rel = body_axes(p_t, v_t)[0] @ (p_ecef[-1] - p_t)
+        target_id = int(c["end_object_id"][k])
+        p_end = frame.enu_to_ecef(end)
+        rel = np.zeros(3)  # where it detonated, in the target's body axes (if still there)
+        target = truth_of.get(target_id)
+        if target is not None and target[0][0] <= t_end[k] <= target[0][-1] + dt_s:
+            p_t, v_t = _state_at(*target, t_end[k])
+            rel = body_axes(p_t, v_t)[0] @ (p_end - p_t)
         dets.append(
             {
-                "t": s.t_end,
-                **ids,
-                "location": p_ecef[-1],
-                "velocity": v_ecef[-1],
+                "t": float(t_end[k]),
+                **ids_of,
+                "target": (site, APP_OBJECTS, target_id + 1),
+                "location": p_end,
+                "velocity": vel[rows.stop - 1] if rows is not None else np.zeros(3),
                 "entity_location": rel,
-                "result": DETONATION_ENTITY_PROXIMATE
-                if s.ended == "kill"
-                else DETONATION_MISS_END_GAME,
+                "result": DETONATION_RESULTS.get(reasons[k], DETONATION_OTHER),
             }
         )
     return fires, dets
 
 
 def _site_states(
-    con: duckdb.DuckDBPyConnection,
+    run: RunReader,
     frame: Frame,
     duration: float,
     samples: _Samples,
@@ -927,9 +979,9 @@ def _site_states(
 ) -> None:
     """Radars and launchers: static, a heartbeat from time 0 to the end of the run."""
     beats = np.arange(0.0, duration + 1e-9, HEARTBEAT_S)
-    for sid, name, x, y, z, boresight in con.sql(
+    for sid, name, x, y, z, boresight in run.rows(
         "SELECT sensor_id, name, x, y, z, boresight_rad FROM sensors ORDER BY sensor_id"
-    ).fetchall():
+    ):
         if None in (x, y, z):
             continue
         key = int(_key(APP_RADARS, [int(sid) + 1])[0])
@@ -938,10 +990,10 @@ def _site_states(
         )
         heading = float(boresight) if boresight is not None and math.isfinite(boresight) else 0
         _static(samples, frame, key, (x, y, z), heading, beats)
-    for bid, name, x, y, z in con.sql(
+    for bid, name, x, y, z in run.rows(
         "SELECT battery_id, any_value(battery), any_value(x), any_value(y), any_value(z) "
         "FROM batteries GROUP BY battery_id ORDER BY battery_id"
-    ).fetchall():
+    ):
         if None in (x, y, z):
             continue
         key = int(_key(APP_LAUNCHERS, [int(bid) + 1])[0])
@@ -1108,24 +1160,23 @@ def _clock(epoch: datetime, absolute: bool) -> Any:
 # --- outputs -----------------------------------------------------------------------------
 
 
-def dis_datagrams(run_dir: Path) -> Iterator[tuple[float, bytes]]:
-    """(scenario time, PDU) of every PDU of the run in ``run_dir``, in time order: one DIS
-    PDU per UDP datagram. Raises :class:`airdefense.record.export.ExportError` on a
-    directory that is not a run, :class:`DisError` on a run DIS cannot carry."""
-    return iter(build_pdus(run_database(Path(run_dir))))
+def dis_datagrams(run: RunReader | str | Path) -> Iterator[tuple[float, bytes]]:
+    """(scenario time, PDU) of every PDU of a run (its directory, or a reader already open),
+    in time order: one DIS PDU per UDP datagram. The PDUs are built when this is called: it
+    raises :class:`~airdefense.record.reader.RunReadError` at once for a directory that is not
+    a run, :class:`DisError` for a run DIS cannot carry."""
+    return iter(build_pdus(run))
 
 
-def write_dis(db: Path, out_dir: Path, *, force: bool = False) -> list[Path]:
-    """Write ``out_dir/run.dis`` (the PDUs back to back in time order) and
-    ``out_dir/run-dis.pcap`` (one PDU per UDP datagram to port 3000, for Wireshark); return
-    their paths."""
+def write_dis(run: RunReader, out_dir: Path, *, force: bool = False) -> list[Path]:
+    """Export writer (``airdefense export RUN_DIR --format dis``): ``out_dir/run.dis`` (the
+    PDUs back to back in time order) and ``out_dir/run-dis.pcap`` (one PDU per UDP datagram
+    to port 3000, for Wireshark); return their paths."""
     files = OutputFiles(out_dir, [DIS_NAME, PCAP_NAME], force=force)
     try:
-        pdus = build_pdus(db)
+        pdus = build_pdus(run)
     except DisError as exc:
-        from airdefense.record.export import ExportError
-
-        raise ExportError(f"{db}: {exc}") from None
+        raise ExportError(exc.message, source=str(run.db_path or "")) from None
     with files:
         files.tmp(DIS_NAME).write_bytes(pdus.data)
         with files.tmp(PCAP_NAME).open("wb") as fh:

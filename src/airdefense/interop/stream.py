@@ -1,7 +1,8 @@
 """A run's ASTERIX data blocks and DIS PDUs sent as UDP datagrams in replayed time, and
 written as a pcap capture.
 
-``airdefense stream RUN_DIR`` merges two time-ordered sources, ASTERIX
+``airdefense stream RUN_DIR`` opens the run once (:class:`~airdefense.record.reader.RunReader`)
+and merges two time-ordered sources read from it, ASTERIX
 (:func:`airdefense.interop.asterix.asterix_datagrams`: CAT048 plots and CAT062 tracks, one
 data block per datagram) and DIS (:func:`airdefense.interop.dis.dis_datagrams`: one PDU per
 datagram), and sends each datagram when its scenario time comes: at wall time
@@ -32,6 +33,7 @@ from pathlib import Path
 
 from airdefense.errors import AirdefenseError
 from airdefense.interop.pcap import LOOPBACK, write_pcap
+from airdefense.record.reader import RunReader, reading
 
 #: Default destination host: loopback.
 DEFAULT_HOST = LOOPBACK
@@ -44,7 +46,8 @@ OFF = "off"
 _TICK_S = 0.1
 
 Datagram = tuple[float, bytes]
-Source = Callable[[Path], Iterable[Datagram]]
+#: A stream's datagrams in time order, read from the open run.
+Source = Callable[[RunReader], Iterable[Datagram]]
 
 
 class StreamError(AirdefenseError):
@@ -55,7 +58,7 @@ class StreamError(AirdefenseError):
 # --- sources -----------------------------------------------------------------------------
 
 
-def asterix_source(run_dir: Path) -> Iterable[Datagram]:
+def asterix_source(run: RunReader) -> Iterable[Datagram]:
     """The run's ASTERIX data blocks in time order, from
     :func:`airdefense.interop.asterix.asterix_datagrams`."""
     try:
@@ -64,14 +67,14 @@ def asterix_source(run_dir: Path) -> Iterable[Datagram]:
         raise StreamError(
             f"ASTERIX encoder not available ({exc}); stream DIS only with --asterix off"
         ) from None
-    return asterix_datagrams(run_dir)
+    return asterix_datagrams(run)
 
 
-def dis_source(run_dir: Path) -> Iterable[Datagram]:
+def dis_source(run: RunReader) -> Iterable[Datagram]:
     """The run's DIS PDUs in time order (:func:`airdefense.interop.dis.dis_datagrams`)."""
     from airdefense.interop.dis import dis_datagrams
 
-    return dis_datagrams(run_dir)
+    return dis_datagrams(run)
 
 
 #: The sources by stream name; tests and callers may switch one for another.
@@ -158,20 +161,20 @@ class StreamStatus:
 
 
 def _merged(
-    run_dir: Path, names: Iterable[str], sources: Mapping[str, Source]
+    run: RunReader, names: Iterable[str], sources: Mapping[str, Source]
 ) -> Iterator[tuple[float, int, str, bytes]]:
     """The sources' datagrams merged by time (ties: ASTERIX first, then each source's
-    order)."""
+    order); ``run`` must stay open while they are read."""
 
     def tagged(name: str) -> Iterator[tuple[float, int, str, bytes]]:
-        for seq, (t, payload) in enumerate(sources[name](run_dir)):
+        for seq, (t, payload) in enumerate(sources[name](run)):
             yield float(t), seq, name, bytes(payload)
 
     return heapq.merge(*(tagged(n) for n in names), key=lambda r: (r[0], r[2], r[1]))
 
 
 def stream_run(
-    run_dir: Path,
+    run: RunReader | str | Path,
     targets: Mapping[str, Endpoint],
     speed: float = 1.0,
     *,
@@ -181,13 +184,14 @@ def stream_run(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> StreamStatus:
-    """Send the run's datagrams to ``targets`` (stream name -> endpoint: ``"asterix"``,
-    ``"dis"``) in replayed time at ``speed`` times real time (0: as fast as possible).
+    """Send the datagrams of a run (its directory, or a reader already open) to ``targets``
+    (stream name -> endpoint: ``"asterix"``, ``"dis"``) in replayed time at ``speed`` times
+    real time (0: as fast as possible).
 
     ``progress`` is called about every 0.1 s of wall time and at the end. Ctrl-C
     (KeyboardInterrupt) stops the stream cleanly: the returned status says so. Raises
     :class:`StreamError` on a bad speed or a failed send; a bad run directory raises the
-    source's error (:class:`airdefense.record.export.ExportError`)."""
+    reader's :class:`~airdefense.record.reader.RunReadError`."""
     if not (math.isfinite(speed) and speed >= 0):
         raise StreamError(f"--speed: must be a number >= 0 (got {speed})")
     srcs = dict(SOURCES if sources is None else sources)
@@ -200,48 +204,49 @@ def stream_run(
     socks: dict[str, socket.socket] = {}
     start = clock()
     last_report = -math.inf
-    try:
-        for n in names:
-            ep = targets[n]
-            s = socket.socket(ep.family, socket.SOCK_DGRAM)
-            if ep.family == socket.AF_INET:
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
-            socks[n] = s
-        for t, _, name, payload in _merged(run_dir, names, srcs):
-            if status.t_first is None:
-                status.t_first = t
-                start = clock()
-            if speed > 0:
-                due = start + (t - status.t_first) / speed
-                while True:
-                    now = clock()
-                    if now >= due:
-                        break
-                    if progress is not None and now - last_report >= _TICK_S:
-                        status.wall_s = now - start
-                        progress(status)
-                        last_report = now
-                    sleep(min(due - now, _TICK_S))
-            ep = targets[name]
-            try:
-                socks[name].sendto(payload, (ep.address, ep.port))
-            except OSError as exc:
-                raise StreamError(
-                    f"{UNITS[name]} to {ep}: cannot send ({exc.strerror or exc})"
-                ) from None
-            status.t = t
-            status.sent[name] += 1
-            status.octets[name] += len(payload)
-            now = clock()
-            if progress is not None and now - last_report >= _TICK_S:
-                status.wall_s = now - start
-                progress(status)
-                last_report = now
-    except KeyboardInterrupt:
-        status.interrupted = True
-    finally:
-        for s in socks.values():
-            s.close()
+    with reading(run) as reader:
+        try:
+            for n in names:
+                ep = targets[n]
+                s = socket.socket(ep.family, socket.SOCK_DGRAM)
+                if ep.family == socket.AF_INET:
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+                socks[n] = s
+            for t, _, name, payload in _merged(reader, names, srcs):
+                if status.t_first is None:
+                    status.t_first = t
+                    start = clock()
+                if speed > 0:
+                    due = start + (t - status.t_first) / speed
+                    while True:
+                        now = clock()
+                        if now >= due:
+                            break
+                        if progress is not None and now - last_report >= _TICK_S:
+                            status.wall_s = now - start
+                            progress(status)
+                            last_report = now
+                        sleep(min(due - now, _TICK_S))
+                ep = targets[name]
+                try:
+                    socks[name].sendto(payload, (ep.address, ep.port))
+                except OSError as exc:
+                    raise StreamError(
+                        f"{UNITS[name]} to {ep}: cannot send ({exc.strerror or exc})"
+                    ) from None
+                status.t = t
+                status.sent[name] += 1
+                status.octets[name] += len(payload)
+                now = clock()
+                if progress is not None and now - last_report >= _TICK_S:
+                    status.wall_s = now - start
+                    progress(status)
+                    last_report = now
+        except KeyboardInterrupt:
+            status.interrupted = True
+        finally:
+            for s in socks.values():
+                s.close()
     status.wall_s = clock() - start
     if progress is not None:
         progress(status)
@@ -253,40 +258,32 @@ def stream_run(
 
 def write_stream_pcap(
     path: Path,
-    run_dir: Path,
+    run: RunReader | str | Path,
     ports: Mapping[str, int],
     epoch: datetime,
     sources: Mapping[str, Source] | None = None,
 ) -> int:
-    """Write the merged datagrams of the streams in ``ports`` (name -> UDP port) to a pcap
-    at ``path`` (what :func:`stream_run` would send, without sending it)."""
+    """Write the merged datagrams of the streams in ``ports`` (name -> UDP port) of a run (its
+    directory, or a reader already open) to a pcap at ``path`` (what :func:`stream_run` would
+    send, without sending it); return the number of datagrams."""
     srcs = dict(SOURCES if sources is None else sources)
     names = [n for n in ("asterix", "dis") if n in ports]
-    with Path(path).open("wb") as fh:
+    with reading(run) as reader, Path(path).open("wb") as fh:
         return write_pcap(
-            fh, ((t, ports[name], p) for t, _, name, p in _merged(run_dir, names, srcs)), epoch
+            fh, ((t, ports[name], p) for t, _, name, p in _merged(reader, names, srcs)), epoch
         )
 
 
-def run_duration(run_dir: Path) -> float:
-    """The run's simulated duration (s): ``meta.duration_s``, else the last truth time, else
-    0. Raises :class:`airdefense.record.export.ExportError` if ``run_dir`` is not a run."""
-    import duckdb
-
-    from airdefense.record.export import run_database
-
-    db = run_database(Path(run_dir))
-    with duckdb.connect(str(db), read_only=True) as con:
-        rows = con.sql("SELECT value FROM meta WHERE key = 'duration_s'").fetchall()
-        for (value,) in rows:
-            try:
-                d = float(value)
-            except ValueError:
-                continue
-            if math.isfinite(d) and d >= 0:
-                return d
+def run_duration(run: RunReader | str | Path) -> float:
+    """A run's simulated duration (s): ``meta.duration_s``, else the last truth time, else 0.
+    Raises :class:`~airdefense.record.reader.RunReadError` if ``run`` is not a run
+    directory."""
+    with reading(run) as reader:
         try:
-            ((t_max,),) = con.sql("SELECT max(t) FROM truth").fetchall()
-        except duckdb.Error:  # no truth table
-            t_max = None
+            d = float(reader.meta.get("duration_s", "nan"))
+        except ValueError:
+            d = math.nan
+        if math.isfinite(d) and d >= 0:
+            return d
+        ((t_max,),) = reader.rows("SELECT max(t) FROM truth")
     return float(t_max) if t_max is not None else 0.0

@@ -32,9 +32,6 @@ DEFAULT_SUBDIR = "export"
 #: What the table formats write besides the tables: the summary, and the ``engagements``
 #: view (one row per interceptor, under the name analysts know it by).
 EXTRA_TABLES = ("summary", "engagements")
-#: Formats whose writers still take the database's path (``db: Path``), until they are
-#: ported to read through :class:`RunReader`; the run is checked and closed before the call.
-_DB_PATH_WRITERS = frozenset({"asterix", "dis"})
 
 
 class ExportError(AirdefenseError):
@@ -109,14 +106,6 @@ def open_run(run_dir: Path) -> RunReader:
         raise _export_error(exc) from None
 
 
-def run_database(run_dir: Path) -> Path:
-    """The run directory's ``run.duckdb``, checked to be a readable run database of this
-    run format; else ExportError. For the writers not yet reading through
-    :class:`RunReader` (ASTERIX, DIS, the live stream)."""
-    with open_run(run_dir) as run:
-        return run.db_path
-
-
 def table_names(run: RunReader) -> list[str]:
     """What the table formats write: the run's tables present, in schema order, then
     :data:`EXTRA_TABLES` (``summary``, the ``engagements`` view) where present."""
@@ -134,9 +123,6 @@ def export_run(
         raise ExportError(f"--format: unknown format {fmt!r} (known: {known})")
     out = Path(out_dir) if out_dir is not None else Path(run_dir) / DEFAULT_SUBDIR
     try:
-        if spec.name in _DB_PATH_WRITERS:  # not yet ported: they open the database
-            legacy = spec.load()
-            return legacy(run_database(run_dir), out, force=force)  # type: ignore[arg-type]
         with open_run(run_dir) as run:
             return spec.load()(run, out, force=force)
     except OSError as exc:

@@ -8,8 +8,9 @@
 - :func:`asterix_datagrams` hands the same blocks out one per UDP datagram, in time order
   (``airdefense stream``).
 
-The run is read from ``run.duckdb`` only (read-only): ``meta`` (the frame origin),
-``sensors``, ``detections`` and ``tracks``.
+The run is read through :class:`~airdefense.record.reader.RunReader` only: ``meta`` (the
+frame origin), ``sensors``, ``detections`` and ``tracks`` (a table the run does not hold reads
+as empty).
 """
 
 from __future__ import annotations
@@ -18,10 +19,9 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from airdefense.geo import Frame
 from airdefense.interop.asterix._edition import DEFAULT_SAC
@@ -33,6 +33,10 @@ from airdefense.interop.asterix.encode import (
     encode_plots,
     encode_tracks,
 )
+
+if TYPE_CHECKING:  # the record is imported on use: `airdefense track` reads CAT048 through
+    # this package and needs no run database (nor DuckDB)
+    from airdefense.record.reader import RunReader
 
 _STATUS_CODES = {"tentative": 0, "confirmed": 1, "coasting": 2}
 
@@ -54,13 +58,9 @@ class RunAsterix:
     sites: dict[int, tuple[float, float, float, float]]
 
 
-def _fetch(con: Any, sql: str) -> dict[str, NDArray[Any]]:
-    table = con.sql(sql).to_arrow_table()
-    return {n: table[n].to_numpy(zero_copy_only=False) for n in table.column_names}
-
-
-def _meta_origin(con: Any) -> tuple[float, float, float]:
-    meta = {str(k): str(v) for k, v in con.sql("SELECT key, value FROM meta").fetchall()}
+def _meta_origin(run: RunReader) -> tuple[float, float, float]:
+    """The frame origin (latitude, longitude in degrees, height in m) the run recorded."""
+    meta = run.meta
     out = []
     for key, default in (("origin_lat_deg", None), ("origin_lon_deg", None), ("origin_alt_m", 0.0)):
         try:
@@ -71,52 +71,49 @@ def _meta_origin(con: Any) -> tuple[float, float, float]:
             if default is None:
                 from airdefense.record.export import ExportError
 
-                raise ExportError(f"run database: meta has no usable {key} (the frame origin)")
+                raise ExportError(
+                    f"meta has no usable {key} (the frame origin)", source=_label(run)
+                )
             value = default
         out.append(value)
     return out[0], out[1], out[2]
 
 
+def _label(run: RunReader) -> str:
+    """The run's database, for an error message."""
+    return str(run.db_path) if run.db_path is not None else "run database"
+
+
 def encode_run(
-    db: str | Path,
+    run: RunReader | str | Path,
     *,
     sac: int = DEFAULT_SAC,
     max_bytes: int = MAX_BLOCK_BYTES,
     block_s: float = DEFAULT_BLOCK_S,
     special: bool = True,
 ) -> RunAsterix:
-    """Read a run database (read-only) and encode every plot (``detections``) as CAT048 and
-    every track update (``tracks``) as CAT062. ``special``: write the CAT048 SP field."""
-    import duckdb
-
+    """Encode every plot (``detections``) of a run (its directory, or a reader already open)
+    as CAT048 and every track update (``tracks``) as CAT062. ``special``: write the CAT048 SP
+    field."""
     from airdefense.record.export import ExportError
+    from airdefense.record.reader import reading
 
-    with duckdb.connect(str(db), read_only=True) as con:
-        present = {
-            str(r[0])
-            for r in con.sql(
-                "SELECT table_name FROM duckdb_tables() WHERE NOT temporary"
-            ).fetchall()
-        }
-        missing = [n for n in ("meta", "sensors", "detections", "tracks") if n not in present]
-        if missing:
-            raise ExportError(f"{db}: not a complete run database (no {', '.join(missing)} table)")
-        origin = _meta_origin(con)
+    with reading(run) as reader:
+        origin = _meta_origin(reader)
         frame = Frame.from_degrees(*origin)
-        sensors = _fetch(con, "SELECT sensor_id, x, y, z, scan_period_s FROM sensors")
+        sensors = reader.columns("SELECT sensor_id, x, y, z, scan_period_s FROM sensors")
         bad = [int(s) for s in sensors["sensor_id"] if not 0 <= int(s) <= 255]
         if bad:
             raise ExportError(
-                f"{db}: sensor ids {bad} do not fit the 8-bit SIC of ASTERIX (0..255)"
+                f"sensor ids {bad} do not fit the 8-bit SIC of ASTERIX (0..255)",
+                source=_label(reader),
             )
-        det = _fetch(
-            con,
+        det = reader.columns(
             "SELECT t, sensor_id, range_m, azimuth_rad, elevation_rad, sigma_range_m, "
             "sigma_azimuth_rad, sigma_elevation_rad, snr_db, x, y, z, truth_id "
             "FROM detections ORDER BY t, sensor_id",
         )
-        trk = _fetch(
-            con,
+        trk = reader.columns(
             "SELECT t, track_id, x, y, z, vx, vy, vz, status, sx, sy, sz "
             "FROM tracks ORDER BY t, track_id",
         )
@@ -194,23 +191,23 @@ def sites_yaml(run: RunAsterix, sac: int = DEFAULT_SAC) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_asterix(db: Path, out_dir: Path, *, force: bool = False) -> list[Path]:
+def write_asterix(run: RunReader, out_dir: Path, *, force: bool = False) -> list[Path]:
     """Export writer (``airdefense export RUN_DIR --format asterix``): ``plots.cat048.ast``
     (every plot, CAT048 data blocks back to back), ``tracks.cat062.ast`` (every track update,
     CAT062) and ``tracker-sites.yaml`` (a tracker config to track the plots file with)."""
     from airdefense.record.export import OutputFiles
 
     files = OutputFiles(out_dir, [PLOTS_NAME, TRACKS_NAME, SITES_NAME], force=force)
-    run = encode_run(db)
+    encoded = encode_run(run)
     with files:
-        files.tmp(PLOTS_NAME).write_bytes(run.plots.to_bytes())
-        files.tmp(TRACKS_NAME).write_bytes(run.tracks.to_bytes())
-        files.tmp(SITES_NAME).write_text(sites_yaml(run), encoding="utf-8")
+        files.tmp(PLOTS_NAME).write_bytes(encoded.plots.to_bytes())
+        files.tmp(TRACKS_NAME).write_bytes(encoded.tracks.to_bytes())
+        files.tmp(SITES_NAME).write_text(sites_yaml(encoded), encoding="utf-8")
     return files.paths
 
 
 def asterix_datagrams(
-    run_dir: str | Path,
+    run: RunReader | str | Path,
     *,
     max_bytes: int = DATAGRAM_BYTES,
     sac: int = DEFAULT_SAC,
@@ -218,13 +215,11 @@ def asterix_datagrams(
     """A run's plots (CAT048) and tracks (CAT062) as UDP payloads in time order: ``(t, data)``
     with ``t`` the scenario time (s) of the latest record in the datagram (when to send it)
     and ``data`` one data block of at most ``max_bytes`` octets. Plots come before tracks of
-    the same time. The run is read and encoded when this is called (it raises
-    :class:`airdefense.record.export.ExportError` at once for a directory that is not a run);
-    the datagrams are then handed out one by one."""
-    from airdefense.record.export import run_database
-
-    run = encode_run(run_database(Path(run_dir)), sac=sac, max_bytes=max_bytes)
-    enc = [run.plots, run.tracks]
+    the same time. ``run`` is a run directory or a reader already open; it is read and
+    encoded when this is called (raising :class:`~airdefense.record.reader.RunReadError` at
+    once for a directory that is not a run); the datagrams are then handed out one by one."""
+    encoded = encode_run(run, sac=sac, max_bytes=max_bytes)
+    enc = [encoded.plots, encoded.tracks]
     t = np.concatenate([e.t for e in enc])
     kind = np.concatenate([np.full(len(e), k) for k, e in enumerate(enc)])
     index = np.concatenate([np.arange(len(e)) for e in enc])
