@@ -141,78 +141,151 @@ def simulate(
     timings["world"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    radars = place_radars(theatre)
-    sensor_rngs = child_rngs(seeds["sensors"], len(radars))
-    events = EventLog()
-    first = FirstDetections.none(truth.n)
-    plots: list[Plots] = []
-    tracker = make_tracker(theatre, radars)
-    pending: dict[int, list[Plots]] = {r.sensor_id: [] for r in radars}
-    since = {r.sensor_id: float(truth.t[0]) for r in radars}
-    flush_s = {r.sensor_id: r.preset.scan_period_s for r in radars}
-    track_rows: list[TrackUpdates] = []
-    track_clock = 0.0
-    engagement = Engagement(
-        theatre,
-        truth,
-        np.random.default_rng(seeds["engagement"]),
-        np.random.default_rng(seeds["identification"]),
-    )
-    cycle_s = theatre.doctrine.decision_cycle_s
-    next_cycle = float(truth.t[0]) + cycle_s
-    read = 0
-    engage_clock = 0.0
-    t = truth.t
-    steps = t.shape[0] - 1
-    report_every = max(steps // 100, 1)
-    for k in range(steps):
-        t0, t1 = float(t[k]), float(t[k + 1])
-        _log_launches(events, truth, t0, t1)
-        # interceptors fly first: a kill in this window ends the target before the radars look
-        tic = time.perf_counter()
-        engagement.advance(t0, t1, events)
-        engage_clock += time.perf_counter() - tic
-        for radar, rng in zip(radars, sensor_rngs, strict=True):
-            sid = radar.sensor_id
-            p = radar.scan_window(t0, t1, truth, rng)
-            if p.t.shape[0]:
-                plots.append(p)
-                _first_detections(first, p, truth)
-                pending[sid].append(p)
-            # a radar's plots go to the tracker once per revisit (or each step if longer):
-            # the picture stays current and the tracker's per-batch cost is paid less often
-            due = t1 - since[sid] >= flush_s[sid] - 1e-9 or k == steps - 1
-            if due:
-                since[sid] = t1
-                if pending[sid]:
-                    tic = time.perf_counter()
-                    track_rows.extend(track_plots(tracker, Plots.concat(pending[sid])))
-                    track_clock += time.perf_counter() - tic
-                    pending[sid] = []
-        events.extend(tracker.pop_events())
-        if t1 >= next_cycle - 1e-9 or k == steps - 1:
-            tic = time.perf_counter()
-            next_cycle += cycle_s
-            if read < len(track_rows):
-                engagement.identify(t1, TrackUpdates.concat(track_rows[read:]), events)
-                read = len(track_rows)
-            if engagement.enabled:
-                picture = tracker.tracks_at(t1)
-                engagement.cycle(t1, picture, picture.truth_id, events)
-            engage_clock += time.perf_counter() - tic
-        _log_ends(events, truth, theatre, t0, t1 if k < steps - 1 else np.inf)
-        if progress is not None and (k % report_every == 0 or k == steps - 1):
-            progress((k + 1) / steps)
-    all_plots = Plots.concat(plots) if plots else Plots.empty()
-    tracks = TrackUpdates.concat(track_rows)
-    _log_first_detections(events, first, truth)
-    timings["sensors"] = time.perf_counter() - clock - track_clock - engage_clock
-    timings["tracking"] = track_clock
-    timings["engagement"] = engage_clock
+    loop = _Loop(theatre, truth, seeds)
+    loop.run(progress)
+    plots, tracks = loop.finish()
+    timings["sensors"] = time.perf_counter() - clock - loop.track_clock - loop.engage_clock
+    timings["tracking"] = loop.track_clock
+    timings["engagement"] = loop.engage_clock
 
     clock = time.perf_counter()
+    coverage = coverage_diagrams(loop.radars) if analysis else {}
+    timings["coverage"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    track_score = score_tracks(truth, loop.first, tracks) if analysis else None
+    timings["track_metrics"] = time.perf_counter() - clock
+    engagement, events = loop.engagement, loop.events
+    summary = _summary(theatre, trial, truth, loop.radars, plots, loop.first, events)
+    summary["tracks_confirmed"] = events.count(EventKind.TRACK_CONFIRMED)
+    summary["gospa_mean_m"] = track_score.gospa_mean if track_score else float("nan")
+    summary["track_completeness"] = track_score.completeness if track_score else float("nan")
+    summary.update(identification_summary(events, truth))
+    summary.update(engagement.summary())
+    return RunResult(
+        theatre,
+        trial,
+        truth,
+        loop.radars,
+        plots,
+        tracks,
+        track_score,
+        engagement.interceptors,
+        engagement.interceptor_paths(),
+        events,
+        loop.first,
+        coverage,
+        summary,
+        timings,
+        engagement.flyout_tables(),
+        engagement.batteries if engagement.enabled else None,
+    )
+
+
+class _Loop:
+    """One run's time loop and what it gathers: the radars and their random streams, the
+    tracker and the plots waiting for it, the engage stage, the event log; wall time spent
+    tracking and engaging."""
+
+    def __init__(
+        self, theatre: Theatre, truth: Truth, seeds: dict[str, np.random.SeedSequence]
+    ) -> None:
+        self.theatre = theatre
+        self.truth = truth
+        self.radars = place_radars(theatre)
+        self.sensor_rngs = child_rngs(seeds["sensors"], len(self.radars))
+        self.events = EventLog()
+        self.first = FirstDetections.none(truth.n)
+        self.plots: list[Plots] = []
+        self.tracker = make_tracker(theatre, self.radars)
+        self.pending: dict[int, list[Plots]] = {r.sensor_id: [] for r in self.radars}
+        self.since = {r.sensor_id: float(truth.t[0]) for r in self.radars}
+        self.flush_s = {r.sensor_id: r.preset.scan_period_s for r in self.radars}
+        self.track_rows: list[TrackUpdates] = []
+        self.read = 0  # track rows already given to identification
+        self.engagement = Engagement(
+            theatre,
+            truth,
+            np.random.default_rng(seeds["engagement"]),
+            np.random.default_rng(seeds["identification"]),
+        )
+        self.next_cycle = float(truth.t[0]) + theatre.doctrine.decision_cycle_s
+        self.track_clock = 0.0
+        self.engage_clock = 0.0
+
+    def run(self, progress: Callable[[float], None] | None) -> None:
+        """Every window [t_k, t_k+1) of the time grid, in order."""
+        t = self.truth.t
+        steps = t.shape[0] - 1
+        report_every = max(steps // 100, 1)
+        for k in range(steps):
+            last = k == steps - 1
+            self._step(float(t[k]), float(t[k + 1]), last)
+            if progress is not None and (k % report_every == 0 or last):
+                progress((k + 1) / steps)
+
+    def _step(self, t0: float, t1: float, last: bool) -> None:
+        """One window: launches, the interceptors' flight (a kill in the window ends its
+        target before the radars look), the radars' looks and the tracker, the decision
+        cycle when one is due, the trajectories that ended."""
+        _log_launches(self.events, self.truth, t0, t1)
+        tic = time.perf_counter()
+        self.engagement.advance(t0, t1, self.events)
+        self.engage_clock += time.perf_counter() - tic
+        for radar, rng in zip(self.radars, self.sensor_rngs, strict=True):
+            self._look(radar, rng, t0, t1, last)
+        self.events.extend(self.tracker.pop_events())
+        if t1 >= self.next_cycle - 1e-9 or last:
+            self._decide(t1)
+        _log_ends(self.events, self.truth, self.theatre, t0, np.inf if last else t1)
+
+    def _look(
+        self, radar: Radar, rng: np.random.Generator, t0: float, t1: float, last: bool
+    ) -> None:
+        """A radar's plots of the window; its plots go to the tracker once per revisit (or
+        each step if longer): the picture stays current and the tracker's per-batch cost is
+        paid less often."""
+        sid = radar.sensor_id
+        p = radar.scan_window(t0, t1, self.truth, rng)
+        if p.t.shape[0]:
+            self.plots.append(p)
+            _first_detections(self.first, p, self.truth)
+            self.pending[sid].append(p)
+        if t1 - self.since[sid] >= self.flush_s[sid] - 1e-9 or last:
+            self.since[sid] = t1
+            if self.pending[sid]:
+                tic = time.perf_counter()
+                self.track_rows.extend(track_plots(self.tracker, Plots.concat(self.pending[sid])))
+                self.track_clock += time.perf_counter() - tic
+                self.pending[sid] = []
+
+    def _decide(self, t1: float) -> None:
+        """A decision cycle: identification takes the track updates since the last one, then
+        the engage stage runs on the confirmed picture."""
+        tic = time.perf_counter()
+        self.next_cycle += self.theatre.doctrine.decision_cycle_s
+        engagement = self.engagement
+        if self.read < len(self.track_rows):
+            engagement.identify(t1, TrackUpdates.concat(self.track_rows[self.read :]), self.events)
+            self.read = len(self.track_rows)
+        if engagement.enabled:
+            picture = self.tracker.tracks_at(t1)
+            engagement.cycle(t1, picture, picture.truth_id, self.events)
+        self.engage_clock += time.perf_counter() - tic
+
+    def finish(self) -> tuple[Plots, TrackUpdates]:
+        """Every plot and track row of the run; the first detections logged."""
+        plots = Plots.concat(self.plots) if self.plots else Plots.empty()
+        _log_first_detections(self.events, self.first, self.truth)
+        return plots, TrackUpdates.concat(self.track_rows)
+
+
+def coverage_diagrams(
+    radars: list[Radar],
+) -> dict[int, tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Each radar's coverage diagram for the reference target: SNR, Pd and visibility on a
+    grid of ground range (to its instrumented range) and height."""
     coverage = {}
-    for radar in radars if analysis else ():
+    for radar in radars:
         max_r = radar.preset.max_range_km * 1000.0
         ground_r = np.linspace(0.0, max_r, COVERAGE_RANGES)
         rr, hh = np.meshgrid(ground_r, COVERAGE_HEIGHTS_M)
@@ -225,35 +298,7 @@ def simulate(
             np.asarray(pd),
             np.asarray(visible),
         )
-    timings["coverage"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    track_score = score_tracks(truth, first, tracks) if analysis else None
-    timings["track_metrics"] = time.perf_counter() - clock
-    summary = _summary(theatre, trial, truth, radars, all_plots, first, events)
-    summary["tracks_confirmed"] = events.count(EventKind.TRACK_CONFIRMED)
-    summary["gospa_mean_m"] = track_score.gospa_mean if track_score else float("nan")
-    summary["track_completeness"] = track_score.completeness if track_score else float("nan")
-    summary.update(identification_summary(events, truth))
-    summary.update(engagement.summary())
-    tables = engagement.flyout_tables()
-    return RunResult(
-        theatre,
-        trial,
-        truth,
-        radars,
-        all_plots,
-        tracks,
-        track_score,
-        engagement.interceptors,
-        engagement.interceptor_paths(),
-        events,
-        first,
-        coverage,
-        summary,
-        timings,
-        tables,
-        engagement.batteries if engagement.enabled else None,
-    )
+    return coverage
 
 
 def score_tracks(truth: Truth, first: FirstDetections, tracks: TrackUpdates) -> TrackingScore:
