@@ -341,7 +341,8 @@ def candidates(
     pos, radius = gate_geometry(x, p, mu, t, t_b, tidx, t_plot, r, pidx, gate, q_max, q0)
     zp = np.empty((pidx.size, 3))
     for k in range(pidx.size):
-        zp[k] = z[pidx[k]]
+        for a in range(3):  # element by element: no array assignment's shape check
+            zp[k, a] = z[pidx[k], a]
     ti_l, pj_l = pairs_within(pos, radius, zp)
     ti = tidx[ti_l]
     pj = pidx[pj_l]
