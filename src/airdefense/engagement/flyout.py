@@ -69,6 +69,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from airdefense.engagement import _flyout_kernels as _k
 from airdefense.engagement import _intercept_kernels as _ik
+from airdefense.files import cache_dir
 from airdefense.geo import EARTH_MEAN_RADIUS_M, WGS84_A, WGS84_B, Frame
 from airdefense.systems.models import MissilePreset
 from airdefense.world.atmosphere import _LOOKUP_H, _LOOKUP_LOG_RHO, density_lookup_kg_m3
@@ -413,15 +414,6 @@ def _compute_table(
 _TABLES: dict[str, FlyoutTable] = {}
 
 
-def _cache_dir() -> Path:
-    """Where computed tables are kept: beside numba's cache (in ``NUMBA_CACHE_DIR`` when it is
-    set, so one variable moves or empties every compiled-kernel and table cache)."""
-    numba_dir = os.environ.get("NUMBA_CACHE_DIR")
-    if numba_dir:
-        return Path(numba_dir) / "airdefense-flyout"
-    return Path(__file__).parent / "__pycache__"
-
-
 @functools.cache
 def _shipped() -> dict[str, FloatArray]:
     """The arrays of the shipped tables by ``"<key>_<array>"``; empty when the file is missing
@@ -498,7 +490,7 @@ def flyout_table(
         )
         _TABLES[key] = table
         return table
-    cache = _cache_dir()
+    cache = cache_dir(__file__, "flyout")
     path = cache / f"flyout-{_MODEL_HASH}-{key}.npz"
     table = None
     try:
