@@ -130,31 +130,24 @@ def timed_run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     return wall, cpu
 
 
-def cold_and_warm(args: argparse.Namespace, root: Path) -> dict[str, tuple[float, float]]:
-    """One cold run into an empty cache folder, then one warm run with what it left."""
+def cold_and_warm(
+    args: argparse.Namespace, root: Path, split: bool = False
+) -> dict[str, dict[str, float]]:
+    """One cold run into an empty cache folder, then one warm run with what it left: each
+    run's wall and CPU seconds, and with ``split`` its instrumented stage times."""
     cache = root / "cache"
     cache.mkdir()
     env = cache_env(cache)
     res = {}
     for kind in ("cold", "warm"):
-        res[kind] = timed_run(command(args.scenario, root / kind, args.no_report), env)
-    return res
-
-
-def split_runs(args: argparse.Namespace, root: Path) -> dict[str, dict[str, float]]:
-    """The instrumented cold and warm pair of ``--split``."""
-    cache = root / "cache"
-    cache.mkdir()
-    env = cache_env(cache)
-    res = {}
-    for kind in ("cold", "warm"):
+        cmd = command(args.scenario, root / kind, args.no_report)
         out = root / f"{kind}.json"
-        cmd = [sys.executable, "-c", _SPLIT_CHILD, str(out), "run", args.scenario]
-        cmd += ["--out", str(root / kind), *(["--no-report"] if args.no_report else [])]
-        wall, _ = timed_run(cmd, env)
-        acc = json.loads(out.read_text())
-        acc["wall_s"] = wall
-        res[kind] = acc
+        if split:  # the same arguments after the instrumented child's own
+            cmd = [sys.executable, "-c", _SPLIT_CHILD, str(out), *cmd[cmd.index("run") :]]
+        wall, cpu = timed_run(cmd, env)
+        res[kind] = {"wall_s": wall, "cpu_s": cpu}
+        if split:
+            res[kind].update(json.loads(out.read_text()))
     return res
 
 
@@ -186,20 +179,20 @@ def main() -> None:
             root = Path(tmp) / f"r{i}"
             root.mkdir()
             res = cold_and_warm(args, root)
-            for kind, (wall, cpu) in res.items():
-                walls[kind].append(wall)
-                cpus[kind].append(cpu)
+            for kind, r in res.items():
+                walls[kind].append(r["wall_s"])
+                cpus[kind].append(r["cpu_s"])
             print(
-                f"repeat {i + 1}/{args.repeat}: cold {res['cold'][0]:.1f} s "
-                f"(CPU {res['cold'][1]:.1f} s), warm {res['warm'][0]:.1f} s "
-                f"(CPU {res['warm'][1]:.1f} s), load {os.getloadavg()[0]:.2f}",
+                f"repeat {i + 1}/{args.repeat}: cold {res['cold']['wall_s']:.1f} s "
+                f"(CPU {res['cold']['cpu_s']:.1f} s), warm {res['warm']['wall_s']:.1f} s "
+                f"(CPU {res['warm']['cpu_s']:.1f} s), load {os.getloadavg()[0]:.2f}",
                 flush=True,
             )
             shutil.rmtree(root)
         if args.split:
             root = Path(tmp) / "split"
             root.mkdir()
-            split = split_runs(args, root)
+            split = cold_and_warm(args, root, split=True)
     load1 = os.getloadavg()
 
     import numba
