@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 # are not needed to read them, so it is installed without them (see README).
 TRAFFIC := traffic==2.13
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench flyout-tables clean
 
 $(VENV)/.python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -44,6 +44,11 @@ format: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	OMP_NUM_THREADS=1 $(BIN)/python bench/detect.py
 	$(BIN)/python bench/scenario.py
+
+# The flyout tables shipped with the package: rewrite them after a change to the flyout model
+# (a test says when they are stale).
+flyout-tables: $(VENV)/.installed
+	$(BIN)/python -c 'from airdefense.engagement.flyout import write_shipped_tables as w; print(w())'
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .ruff_cache .hypothesis build dist src/*.egg-info

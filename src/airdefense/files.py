@@ -1,4 +1,4 @@
-"""Writing a file so that a reader never sees it half-written."""
+"""Writing a file so that a reader never sees it half-written; where derived data is cached."""
 
 from __future__ import annotations
 
@@ -28,3 +28,14 @@ def write_atomic(target: Path, data: bytes, mode: int = 0o644) -> Path:
             os.unlink(tmp_name)
         raise
     return target
+
+
+def cache_dir(beside: str, name: str) -> Path:
+    """The folder of one of airdefense's on-disk caches of derived data (flyout tables,
+    parsed traffic): ``$NUMBA_CACHE_DIR/airdefense-<name>`` when that variable is set, so
+    the one variable that moves numba's compiled kernels moves (or empties) every cache a
+    run fills; else the ``__pycache__`` beside the module ``beside``, as numba's own."""
+    numba_dir = os.environ.get("NUMBA_CACHE_DIR")
+    if numba_dir:
+        return Path(numba_dir) / f"airdefense-{name}"
+    return Path(beside).parent / "__pycache__"

@@ -114,6 +114,14 @@ def test_chi_square_gate_matches_the_published_table() -> None:
     assert filters.chi2_gate(0.999, 3) == pytest.approx(16.266, abs=1e-3)
 
 
+@pytest.mark.parametrize("dof", [1, 2, 3, 6])
+def test_chi_square_gate_is_scipy_stats_to_the_last_bit(dof: int) -> None:
+    from scipy.stats import chi2
+
+    for p in (0.5001, 0.9, 0.95, 0.99, 0.9997, 0.999999):
+        assert filters.chi2_gate(p, dof) == float(chi2.ppf(p, dof))
+
+
 def test_converted_measurement_is_unbiased_and_its_covariance_consistent() -> None:
     rng = np.random.default_rng(7)
     n = 200_000

@@ -135,3 +135,30 @@ def test_trials_reuse_the_placement_but_never_share_its_arrays() -> None:
     b = build_truth(theatre, np.random.default_rng(2))
     np.testing.assert_array_equal(b.pos[:, civil], before)
     assert (b.end_s[civil] > 0).all()
+
+
+@needs_traffic
+def test_a_cached_parse_equals_a_fresh_one(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    path = adsb._collections_dir() / "switzerland.json.gz"
+    fresh = adsb._parse_collection(path)
+    adsb._read_collection.cache_clear()
+    try:
+        adsb._read_collection(path)  # parses and writes the cache
+        assert len(list((tmp_path / "airdefense-traffic").glob("traffic-switzerland-*.npz"))) == 1
+        adsb._read_collection.cache_clear()
+
+        def no_parse(_path):
+            raise AssertionError("parsed again instead of reading the cache")
+
+        monkeypatch.setattr(adsb, "_parse_collection", no_parse)
+        cached = adsb._read_collection(path)
+    finally:
+        adsb._read_collection.cache_clear()
+    for name in ("flight", "time_s", "lat_rad", "lon_rad", "alt_m"):
+        a, b = getattr(fresh, name), getattr(cached, name)
+        assert a.dtype == b.dtype and np.array_equal(a, b), name
+    for name in ("callsign", "icao24"):
+        a, b = getattr(fresh, name), getattr(cached, name)
+        assert b.dtype == object and list(a) == list(b) and {type(x) for x in b} == {str}, name
+    assert (cached.name, cached.epoch_s) == (fresh.name, fresh.epoch_s)

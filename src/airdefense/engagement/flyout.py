@@ -57,6 +57,7 @@ position fits in the time left.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Sequence
@@ -68,6 +69,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from airdefense.engagement import _flyout_kernels as _k
 from airdefense.engagement import _intercept_kernels as _ik
+from airdefense.files import cache_dir
 from airdefense.geo import EARTH_MEAN_RADIUS_M, WGS84_A, WGS84_B, Frame
 from airdefense.systems.models import MissilePreset
 from airdefense.world.atmosphere import _LOOKUP_H, _LOOKUP_LOG_RHO, density_lookup_kg_m3
@@ -130,7 +132,11 @@ _G0 = _k.G0
 _MODEL_HASH = hashlib.sha256(
     Path(__file__).read_bytes() + Path(_k.__file__).read_bytes()
 ).hexdigest()[:16]
-_CACHE_DIR = Path(__file__).parent / "__pycache__"
+#: The default-grid tables of every catalog missile, computed once and shipped with the
+#: package (``make flyout-tables`` writes it); used while their model hash is this one's.
+SHIPPED_TABLES = Path(__file__).with_name("flyout_tables.npz")
+#: The arrays of a :class:`FlyoutTable` that are computed (the rest come from the preset).
+_TABLE_ARRAYS = ("time_s", "loft", "speed_mps", "apex_m", "peak_speed_mps")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -411,6 +417,46 @@ def _compute_table(
 _TABLES: dict[str, FlyoutTable] = {}
 
 
+@functools.cache
+def _shipped() -> dict[str, FloatArray]:
+    """The arrays of the shipped tables by ``"<key>_<array>"``; empty when the file is missing
+    or holds another model's tables (then tables are computed as if it did not exist)."""
+    try:
+        with np.load(SHIPPED_TABLES) as z:
+            if str(z["model_hash"]) != _MODEL_HASH:
+                return {}
+            return {name: z[name] for name in z.files if name != "model_hash"}
+    except (OSError, KeyError, ValueError):
+        return {}
+
+
+def _table_key(
+    preset: MissilePreset, ranges: FloatArray, heights: FloatArray, step_s: float
+) -> str:
+    """Cache key of a table: the preset's parameters, the grid, the step and the model."""
+    h = hashlib.sha256()
+    h.update(preset.model_dump_json(exclude={"description", "sources"}).encode())
+    for part in (ranges.tobytes(), heights.tobytes(), repr(step_s).encode(), _MODEL_HASH.encode()):
+        h.update(part)
+    return h.hexdigest()[:24]
+
+
+def _table_from(
+    preset: MissilePreset, ranges: FloatArray, heights: FloatArray, arrays: dict[str, FloatArray]
+) -> FlyoutTable:
+    """A :class:`FlyoutTable` from its computed arrays (:data:`_TABLE_ARRAYS`)."""
+    return FlyoutTable(
+        preset=preset.name,
+        ground_range_m=ranges,
+        height_m=heights,
+        **{name: arrays[name] for name in _TABLE_ARRAYS},
+        min_range_m=preset.min_range_km * 1000.0,
+        max_range_m=preset.max_range_km * 1000.0,
+        min_height_m=preset.min_altitude_m,
+        max_height_m=preset.max_altitude_km * 1000.0,
+    )
+
+
 def flyout_table(
     preset: MissilePreset,
     ground_ranges_m: ArrayLike | None = None,
@@ -421,8 +467,10 @@ def flyout_table(
     from 0 to max range x :data:`TABLE_HEIGHTS` heights over the altitude band).
 
     Every (point, loft gain) is flown once, batched in one compiled call (points in
-    parallel; ~0.2-1.3 s per preset on the default grid). Tables are cached in memory and on
-    disk beside numba's cache (keyed by the preset's parameters, the grid and the model's
+    parallel; ~0.2-1.3 s per preset on the default grid, plus ~4 s to compile the kernel).
+    The catalog's missiles on the default grid come precomputed with the package
+    (:data:`SHIPPED_TABLES`, same model hash); other tables are cached in memory and on disk
+    beside numba's cache (keyed by the preset's parameters, the grid and the model's
     source), so later runs load them in about a millisecond instead of flying them again.
     """
     if ground_ranges_m is None or heights_m is None:
@@ -435,54 +483,57 @@ def flyout_table(
         raise ValueError("ground_ranges_m and heights_m must be 1-D with >= 2 points")
     if np.any(np.diff(ranges) <= 0) or np.any(np.diff(heights) <= 0):
         raise ValueError("ground_ranges_m and heights_m must be increasing")
-    h = hashlib.sha256()
-    h.update(preset.model_dump_json(exclude={"description", "sources"}).encode())
-    for part in (ranges.tobytes(), heights.tobytes(), repr(step_s).encode(), _MODEL_HASH.encode()):
-        h.update(part)
-    key = h.hexdigest()[:24]
+    key = _table_key(preset, ranges, heights, step_s)
     if key in _TABLES:
         return _TABLES[key]
-    path = _CACHE_DIR / f"flyout-{_MODEL_HASH}-{key}.npz"
+    shipped = _shipped()
+    if all(f"{key}_{name}" in shipped for name in _TABLE_ARRAYS):
+        table = _table_from(
+            preset, ranges, heights, {name: shipped[f"{key}_{name}"] for name in _TABLE_ARRAYS}
+        )
+        _TABLES[key] = table
+        return table
+    cache = cache_dir(__file__, "flyout")
+    path = cache / f"flyout-{_MODEL_HASH}-{key}.npz"
     table = None
     try:
         with np.load(path) as z:
-            table = FlyoutTable(
-                preset=preset.name,
-                ground_range_m=ranges,
-                height_m=heights,
-                time_s=z["time_s"],
-                loft=z["loft"],
-                speed_mps=z["speed_mps"],
-                apex_m=z["apex_m"],
-                peak_speed_mps=z["peak_speed_mps"],
-                min_range_m=preset.min_range_km * 1000.0,
-                max_range_m=preset.max_range_km * 1000.0,
-                min_height_m=preset.min_altitude_m,
-                max_height_m=preset.max_altitude_km * 1000.0,
-            )
+            table = _table_from(preset, ranges, heights, {name: z[name] for name in _TABLE_ARRAYS})
     except (OSError, KeyError, ValueError):
         table = None
     if table is None:
         table = _compute_table(preset, ranges, heights, step_s)
         try:
-            _CACHE_DIR.mkdir(exist_ok=True)
-            for stale in _CACHE_DIR.glob("flyout-*.npz"):  # tables of an older model
+            cache.mkdir(parents=True, exist_ok=True)
+            for stale in cache.glob("flyout-*.npz"):  # tables of an older model
                 if not stale.name.startswith(f"flyout-{_MODEL_HASH}-"):
                     stale.unlink(missing_ok=True)
-            tmp = _CACHE_DIR / f"flyout-{_MODEL_HASH}-{key}.{os.getpid()}.tmp.npz"
-            np.savez(
-                tmp,
-                time_s=table.time_s,
-                loft=table.loft,
-                speed_mps=table.speed_mps,
-                apex_m=table.apex_m,
-                peak_speed_mps=table.peak_speed_mps,
-            )
+            tmp = cache / f"flyout-{_MODEL_HASH}-{key}.{os.getpid()}.tmp.npz"
+            np.savez(tmp, **{name: getattr(table, name) for name in _TABLE_ARRAYS})
             tmp.replace(path)
         except OSError:
             pass
     _TABLES[key] = table
     return table
+
+
+def write_shipped_tables(path: Path = SHIPPED_TABLES) -> Path:
+    """Compute the default-grid table of every catalog missile and write them as the shipped
+    tables (run after a change to the flyout model: ``make flyout-tables``)."""
+    from airdefense.systems.catalog import MISSILES
+
+    arrays: dict[str, np.ndarray] = {"model_hash": np.array(_MODEL_HASH)}
+    for preset in MISSILES.values():
+        ranges, heights = _default_grid(preset)
+        table = _compute_table(preset, ranges, heights, TABLE_STEP_S)
+        key = _table_key(preset, ranges, heights, TABLE_STEP_S)
+        for name in _TABLE_ARRAYS:
+            arrays[f"{key}_{name}"] = getattr(table, name)
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+    np.savez_compressed(tmp, **arrays)
+    tmp.replace(path)
+    _shipped.cache_clear()
+    return path
 
 
 def flyout_time_table(

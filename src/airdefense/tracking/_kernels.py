@@ -645,8 +645,10 @@ def gate_pairs(
             predict_model(x0[src, m], p0[src, m], fb, qb, 3, xo, po, fp)
             q2, ll[k, m] = plot_fit(xo, po, z[j], r[j], s, si)
             best = min(best, q2)
-            xm[m] = xo[:3]
-            pm[m] = po[:3, :3]
+            for a in range(3):  # element by element: no array assignment's shape check
+                xm[m, a] = xo[a]
+                for b in range(3):
+                    pm[m, a, b] = po[a, b]
         if mixture and m_n > 1:
             for a in range(3):
                 acc = 0.0

@@ -256,8 +256,10 @@ def fly_kernel(
             pos[0, i, 0], pos[0, i, 1], pos[0, i, 2] = px, py, pz
             vel[0, i, 0], vel[0, i, 1], vel[0, i, 2] = vx, vy, vz
     k_end = n_coast - 1
-    if m > 0:
-        k_end = last_k.max()
+    if m > 0:  # last_k.max(), as a loop: numba's array max compiles for ~0.6 s
+        k_end = last_k[0]
+        for i in range(1, m):
+            k_end = max(k_end, last_k[i])
     for i in range(m):
         if not landed[i]:
             imp_step[i] = n_boost + k_end
