@@ -326,10 +326,9 @@ class InterceptorEnd(Event):
 
 
 @dataclass(frozen=True)
-class Leak(Event):
-    """A threat reached its aim point alive (``reason``: impact or reached_aim)."""
+class _TrajectoryEnd(Event):
+    """An object's trajectory ended: why, and where."""
 
-    KIND = EventKind.LEAK
     INT_FIELDS = ("object_id",)
     STR_FIELDS = ("reason",)
     t: FloatArray
@@ -338,6 +337,13 @@ class Leak(Event):
     x: FloatArray
     y: FloatArray
     z: FloatArray
+
+
+@dataclass(frozen=True)
+class Leak(_TrajectoryEnd):
+    """A threat reached its aim point alive (``reason``: impact or reached_aim)."""
+
+    KIND = EventKind.LEAK
 
 
 @dataclass(frozen=True)
@@ -355,18 +361,10 @@ class AssetHit(Event):
 
 
 @dataclass(frozen=True)
-class ObjectEnd(Event):
+class ObjectEnd(_TrajectoryEnd):
     """Any other end of a trajectory (``reason`` from :data:`OBJECT_END_REASONS`)."""
 
     KIND = EventKind.OBJECT_END
-    INT_FIELDS = ("object_id",)
-    STR_FIELDS = ("reason",)
-    t: FloatArray
-    object_id: IntArray
-    reason: StrArray
-    x: FloatArray
-    y: FloatArray
-    z: FloatArray
 
 
 #: The record type of each kind.
