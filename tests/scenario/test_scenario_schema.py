@@ -75,3 +75,50 @@ def test_every_field_of_the_format_says_what_it_is() -> None:
 
     walk(Scenario, "")
     assert not missing
+
+
+def test_every_number_of_the_format_has_bounds() -> None:
+    """A number a user writes is bounded both ways (a scan period of 1e-6 s, a salvo of 1e30
+    or a hundred-million-metre sigma would hang or break a run), inside lists and mappings
+    too; the bounds are in the JSON Schema and the docs' field reference."""
+    import typing
+
+    import annotated_types as at
+    from pydantic import BaseModel
+
+    from airdefense.scenario.models import Scenario
+    from airdefense.systems.models import BatteryPreset, MissilePreset, RadarPreset, ThreatPreset
+    from airdefense.tracking.config import TrackerConfig
+
+    unbounded: list[str] = []
+    seen: set[type] = set()
+
+    def bounded(metadata: list[object]) -> bool:
+        low = any(isinstance(m, at.Ge | at.Gt) for m in metadata)
+        high = any(isinstance(m, at.Le | at.Lt) for m in metadata)
+        return low and high
+
+    def check(annotation: object, metadata: list[object], where: str) -> None:
+        origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+        if origin is typing.Annotated:
+            inner = [m for a in args[1:] for m in getattr(a, "metadata", [a])]
+            check(args[0], metadata + inner, where)
+        elif annotation in (int, float):
+            if not bounded(metadata):
+                unbounded.append(where)
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            walk(annotation, where + ".")
+        else:
+            for i, arg in enumerate(a for a in args if a is not type(None)):
+                check(arg, metadata if origin not in (dict, list, tuple) else [], f"{where}[{i}]")
+
+    def walk(model: type[BaseModel], path: str) -> None:
+        if model in seen:
+            return
+        seen.add(model)
+        for name, field in model.model_fields.items():
+            check(field.annotation, list(field.metadata), path + name)
+
+    for model in (Scenario, RadarPreset, ThreatPreset, MissilePreset, BatteryPreset, TrackerConfig):
+        walk(model, model.__name__ + ".")
+    assert not unbounded

@@ -19,9 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from airdefense.errors import AirdefenseError
+from airdefense.scenario import yamlfile
 from airdefense.scenario.changes import ChangeError, set_field, show
 from airdefense.scenario.load import ScenarioError, scenario_from_mapping
 from airdefense.scenario.models import Scenario
@@ -102,7 +101,7 @@ def _scalar(raw: str) -> Any:
             return kind(raw)
         except ValueError:
             pass
-    return yaml.safe_load(raw)
+    return yamlfile.load(raw)
 
 
 def parse_axis(text: str) -> SweepAxis:
@@ -122,8 +121,8 @@ def parse_axis(text: str) -> SweepAxis:
             raise SweepError(f"{where}: empty value in the list")
         try:
             value = _scalar(raw)
-        except yaml.YAMLError:
-            raise SweepError(f"{where}: cannot read value {raw!r}") from None
+        except yamlfile.YamlProblem as exc:
+            raise SweepError(f"{where}: cannot read value {raw[:40]!r} ({exc.message})") from None
         _check_value(where, value, repr(raw))
         values.append(value)
     return _axis(where, path, values)

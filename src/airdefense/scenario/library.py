@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
+from airdefense.scenario import yamlfile
 
 LIBRARY_DIR = Path(__file__).parent / "library"
 #: What ``airdefense run`` runs with no argument.
@@ -18,7 +18,7 @@ def bundled() -> dict[str, Path]:
 
 def describe(path: Path) -> str:
     """The first line of a bundled scenario's description."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = yamlfile.load(path.read_text(encoding="utf-8")) or {}
     text = str(data.get("description", "")).strip()
     return text.splitlines()[0] if text else ""
 

@@ -16,11 +16,11 @@ import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from airdefense.errors import AirdefenseError
 from airdefense.geo import Frame
+from airdefense.scenario import yamlfile
 from airdefense.scenario.models import Position, Raid, Scenario, Sensor
 from airdefense.systems import catalog
 from airdefense.systems.models import BatteryPreset, RadarPreset, ThreatPreset
@@ -31,8 +31,6 @@ MAX_TRUTH_BYTES = 2 * 1024**3
 TRUTH_BYTES_PER_SAMPLE = 7 * 8
 #: Flights per recorded collection, used to size the time grid before loading them.
 COLLECTION_FLIGHTS = {"quickstart": 240, "switzerland": 1250}
-#: Largest scenario file read (a scenario is a few kB; this guards against a wrong file).
-MAX_FILE_BYTES = 5 * 1024**2
 #: Preset fields a scenario may not override (they identify the preset).
 _FIXED_FIELDS = {"name", "description", "sources"}
 
@@ -76,38 +74,25 @@ def load_model(path: str | Path, model: type[M], what: str = "settings") -> M:
 
 
 def _read_text(path: str | Path, what: str) -> str:
-    """A YAML file's text; ScenarioError for a directory, an oversized, missing, unreadable
-    or non-UTF-8 file."""
-    p = Path(path)
+    """A YAML file's text (a regular UTF-8 file of bounded size: :mod:`.yamlfile`);
+    ScenarioError for anything else, and for a file that cannot be read."""
     source = str(path)
     try:
-        if p.is_dir():
-            raise ScenarioError(source, "", f"is a directory, not {what}")
-        if p.stat().st_size > MAX_FILE_BYTES:
-            raise ScenarioError(
-                source, "", f"file is over {MAX_FILE_BYTES // 1024**2} MB, not {what}"
-            )
-        return p.read_text(encoding="utf-8")
-    except ScenarioError:
-        raise
+        return yamlfile.read_text(path, what)
+    except yamlfile.YamlProblem as exc:
+        raise ScenarioError(source, exc.where, exc.message) from None
     except FileNotFoundError:
         raise ScenarioError(source, "", "no such file") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(source, "", "not a UTF-8 text file") from None
     except OSError as exc:
-        raise ScenarioError(source, "", f"cannot read ({exc.strerror})") from None
+        raise ScenarioError(source, "", f"cannot read ({exc.strerror or exc})") from None
 
 
 def _parse_mapping(text: str, source: str, what: str, empty_ok: bool = False) -> dict[str, Any]:
-    """YAML text (``yaml.safe_load``) that must be a mapping of ``what``."""
+    """YAML text (bounded and safe: :mod:`.yamlfile`) that must be a mapping of ``what``."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
-        raise ScenarioError(source, where, f"invalid YAML ({exc.problem})") from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(source, "", f"invalid YAML ({exc})") from None
+        data = yamlfile.load(text)
+    except yamlfile.YamlProblem as exc:
+        raise ScenarioError(source, exc.where, exc.message) from None
     if data is None:
         if empty_ok:
             return {}
@@ -337,13 +322,14 @@ def _loc_path(loc: tuple[Any, ...]) -> str:
 
 
 def _short(value: Any) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
+    """What was given, in a few words (never the whole of a big value)."""
     if isinstance(value, dict):
-        text = "a mapping"
-    elif isinstance(value, list):
-        text = "a list"
-    elif value is None:
-        text = "nothing"
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if value is None:
+        return "nothing"
+    text = repr(value[:60]) if isinstance(value, str) else str(value)[:60]
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -370,7 +356,9 @@ def _describe(err: dict[str, Any], root: type[BaseModel]) -> str:
             if isinstance(bound, float)
             else f"must be {limits[kind]} {bound}{got}"
         )
-    if kind in ("float_parsing", "float_type", "finite_number"):
+    if kind == "finite_number":
+        return f"must be a finite number{got}"
+    if kind in ("float_parsing", "float_type"):
         return f"must be a number{got}"
     if kind in ("int_parsing", "int_type"):
         return f"must be a whole number{got}"

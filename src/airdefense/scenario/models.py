@@ -11,15 +11,16 @@ in :mod:`airdefense.scenario.load`, which reports them with the same field paths
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from airdefense.strict import StrictModel
 from airdefense.types.settings import Doctrine, Origin, RulesOfEngagement, TrackerSettings
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Model(StrictModel):
+    """Unknown keys refused, frozen, finite numbers, no true/false for a number."""
 
 
 class Position(_Model):
@@ -105,7 +106,9 @@ class Raid(_Model):
     count: int = Field(ge=1, le=10_000, description="Objects in the raid.")
     launch: LaunchArea = Field(description="Where they start.")
     aim: Aim = Field(description="What they fly to.")
-    launch_window_s: tuple[float, float] = Field(
+    launch_window_s: tuple[
+        Annotated[float, Field(ge=0.0, le=86_400.0)], Annotated[float, Field(ge=0.0, le=86_400.0)]
+    ] = Field(
         (0.0, 0.0), description="First and last launch time; launches spread uniformly at random."
     )
     route: list[Position] = Field(
@@ -163,7 +166,7 @@ class Battery(_Model):
         0.0, ge=-360.0, le=360.0, description="Where its engagement radar faces."
     )
     launchers: int | None = Field(None, ge=1, le=64, description="Launchers (None: the preset's).")
-    loads: dict[str, int] = Field(
+    loads: dict[str, Annotated[int, Field(ge=0, le=10_000)]] = Field(
         default_factory=dict, description="Missile preset -> rounds in the battery."
     )
     overrides: dict[str, Any] = Field(

@@ -9,14 +9,14 @@ Field names carry their units; values are SI apart from the unit named in the fi
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from airdefense.strict import StrictModel
 
 
-class _Preset(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class _Preset(StrictModel):
     name: str = Field(description="Preset name, as a scenario refers to it.")
     description: str = Field("", description="One line on what the preset stands for.")
     sources: dict[str, str] = Field(
@@ -39,17 +39,21 @@ class RadarPreset(_Preset):
         gt=0.0, le=60.0, description="One-way gain (transmit = receive)."
     )
     pulse_width_s: float = Field(gt=0.0, le=1e-2, description="Uncompressed pulse width.")
-    range_resolution_m: float = Field(gt=0.0, le=10_000.0, description="After pulse compression.")
+    range_resolution_m: float = Field(
+        ge=1.0, le=10_000.0, description="After pulse compression (at least 1 m)."
+    )
     system_noise_temperature_k: float = Field(gt=0.0, le=1e5)
     losses_db: float = Field(ge=0.0, le=40.0, description="Total system losses.")
     pulses_integrated: int = Field(
         1, ge=1, le=8096, description="Non-coherently integrated pulses."
     )
     pfa: float = Field(1e-6, gt=0.0, lt=1e-2, description="False-alarm probability per cell.")
-    scan_period_s: float = Field(gt=0.0, le=120.0, description="Time to sweep the scan once.")
-    azimuth_beamwidth_deg: float = Field(gt=0.0, le=30.0)
-    elevation_beamwidth_deg: float = Field(gt=0.0, le=90.0)
-    min_range_km: float = Field(0.5, ge=0.0)
+    scan_period_s: float = Field(
+        ge=0.1, le=120.0, description="Time to sweep the scan once (at least 0.1 s)."
+    )
+    azimuth_beamwidth_deg: float = Field(ge=0.1, le=30.0, description="One-way 3 dB width.")
+    elevation_beamwidth_deg: float = Field(ge=0.1, le=90.0, description="One-way 3 dB width.")
+    min_range_km: float = Field(0.5, ge=0.0, le=1_000.0, description="Blind range.")
     max_range_km: float = Field(gt=0.0, le=5000.0, description="Instrumented range.")
     min_elevation_deg: float = Field(-2.0, ge=-10.0, le=90.0)
     max_elevation_deg: float = Field(60.0, gt=-10.0, le=90.0)
@@ -90,16 +94,16 @@ class ThreatPreset(_Preset):
     max_turn_rate_deg_s: float = Field(3.0, gt=0.0, le=90.0)
     rcs_m2: float = Field(gt=0.0, le=1e4, description="Mean radar cross section (X band nominal).")
     swerling: Literal[0, 1, 2, 3, 4] = 1
-    max_range_km: float = Field(gt=0.0, le=20_000.0)
-    min_range_km: float = Field(0.0, ge=0.0)
-    cost_usd: float = Field(0.0, ge=0.0)
+    max_range_km: float = Field(gt=0.0, le=20_000.0, description="Longest flight.")
+    min_range_km: float = Field(0.0, ge=0.0, le=20_000.0, description="Shortest flight.")
+    cost_usd: float = Field(0.0, ge=0.0, le=1e10, description="Price of one (US$).")
     # ballistic only
     loft_angle_deg: float = Field(
         40.0, gt=0.0, lt=90.0, description="Flight-path angle at burnout (ballistic)."
     )
     boost_time_s: float = Field(0.0, ge=0.0, le=600.0, description="Motor burn time (ballistic).")
     ballistic_coefficient_kg_m2: float = Field(
-        5000.0, gt=0.0, description="m / (Cd A) of the re-entering body (ballistic)."
+        5000.0, gt=0.0, le=1e6, description="m / (Cd A) of the re-entering body (ballistic)."
     )
     transponder: bool = Field(False, description="Replies to secondary-radar interrogation.")
 
@@ -120,9 +124,9 @@ class MissilePreset(_Preset):
     ``q reference_area_m2 max_normal_force_coefficient / m`` capped at ``max_lateral_g``.
     """
 
-    min_range_km: float = Field(ge=0.0)
-    max_range_km: float = Field(gt=0.0, le=1000.0)
-    min_altitude_m: float = Field(ge=0.0)
+    min_range_km: float = Field(ge=0.0, le=1000.0, description="Shortest intercept range.")
+    max_range_km: float = Field(gt=0.0, le=1000.0, description="Longest intercept range.")
+    min_altitude_m: float = Field(ge=0.0, le=100_000.0, description="Lowest intercept.")
     max_altitude_km: float = Field(gt=0.0, le=200.0)
     max_speed_mps: float = Field(gt=0.0, le=5000.0)
     boost_time_s: float = Field(gt=0.0, le=120.0)
@@ -130,18 +134,21 @@ class MissilePreset(_Preset):
     max_lateral_g: float = Field(gt=0.0, le=100.0, description="At sea level; falls with density.")
     navigation_constant: float = Field(4.0, ge=2.0, le=6.0, description="PN N'.")
     lethal_radius_m: float = Field(gt=0.0, le=200.0)
-    cost_usd: float = Field(ge=0.0)
+    cost_usd: float = Field(ge=0.0, le=1e9, description="Price of one round (US$).")
     per_launcher: int = Field(ge=1, le=64, description="Missiles carried by one launcher.")
     # motor and airframe (flyout kinematics)
     launch_mass_kg: float = Field(gt=0.0, le=20_000.0, description="Mass at launch.")
     boost_propellant_kg: float = Field(
-        gt=0.0, description="Propellant burnt at a constant rate over boost_time_s."
+        gt=0.0, le=20_000.0, description="Propellant burnt at a constant rate over boost_time_s."
     )
     sustain_time_s: float = Field(
         0.0, ge=0.0, le=300.0, description="Sustain (or second-pulse) burn after the boost."
     )
     sustain_propellant_kg: float = Field(
-        0.0, ge=0.0, description="Propellant burnt at a constant rate over sustain_time_s."
+        0.0,
+        ge=0.0,
+        le=20_000.0,
+        description="Propellant burnt at a constant rate over sustain_time_s.",
     )
     specific_impulse_s: float = Field(gt=0.0, le=400.0, description="Delivered Isp of the motor.")
     reference_area_m2: float = Field(
@@ -166,7 +173,7 @@ class MissilePreset(_Preset):
     reliability: float = Field(
         gt=0.0, le=1.0, description="Single-shot reliability: motor, guidance and fuze work."
     )
-    warhead_pk: dict[ThreatCategory, float] = Field(
+    warhead_pk: dict[ThreatCategory, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(
         default_factory=dict,
         description="Target category -> kill probability of a pass within lethal_radius_m "
         "given a working missile (1 for a category not listed).",

@@ -8,26 +8,27 @@ The settings themselves (filter, gates, M-of-N, ...) are declared once, in
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing import Annotated
 
+from pydantic import Field, model_validator
+
+from airdefense.strict import StrictModel
 from airdefense.types.settings import Origin, TrackerSettings
 
 
-class SensorSite(BaseModel):
+class SensorSite(StrictModel):
     """Where a polar sensor stands: ENU metres in the tracker's frame, or geodetic degrees
     (then the config needs an ``origin``). Angles are measured in the sensor's local
     east-north-up axes when an origin is given, in the frame's axes otherwise."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    east_m: float | None = None
-    north_m: float | None = None
-    up_m: float | None = None
+    east_m: float | None = Field(default=None, ge=-1e7, le=1e7)
+    north_m: float | None = Field(default=None, ge=-1e7, le=1e7)
+    up_m: float | None = Field(default=None, ge=-1e5, le=1e6)
     lat_deg: float | None = Field(default=None, ge=-90, le=90)
     lon_deg: float | None = Field(default=None, ge=-180, le=180)
-    alt_m: float | None = None
+    alt_m: float | None = Field(default=None, ge=-500.0, le=100_000.0)
     revisit_s: float | None = Field(
-        default=None, gt=0, description="Scan period; default: measured from the data."
+        default=None, gt=0, le=3_600.0, description="Scan period; default: measured from the data."
     )
 
     @model_validator(mode="after")
@@ -45,7 +46,10 @@ class TrackerConfig(TrackerSettings):
     """Tracker settings plus, for files of polar plots, where the sensors stand."""
 
     origin: Origin | None = None
-    sensors: dict[int, SensorSite] = Field(default_factory=dict)
+    sensors: dict[Annotated[int, Field(ge=0, le=65_535)], SensorSite] = Field(
+        default_factory=dict,
+        description="Polar sensors by id (an ASTERIX source: SAC x 256 + SIC).",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> TrackerConfig:

@@ -9,13 +9,15 @@ number a decision layer uses is a field here: nothing is a hidden constant.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from airdefense.strict import StrictModel
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Model(StrictModel):
+    """Unknown keys refused, frozen, finite numbers, no true/false for a number."""
 
 
 class Origin(_Model):
@@ -41,6 +43,7 @@ class RulesOfEngagement(_Model):
     unknown_inside_km: float | None = Field(
         default=None,
         gt=0.0,
+        le=10_000.0,
         description="With 'unknown' listed: only unknowns predicted to reach an asset within "
         "this distance (self-defence); None: any threatening unknown.",
     )
@@ -106,9 +109,10 @@ class Doctrine(_Model):
     decision_cycle_s: float = Field(
         2.0, gt=0.0, le=60.0, description="Period of the decision cycle (evaluate, assign, fire)."
     )
-    salvo: dict[ThreatClass, int] = Field(
+    salvo: dict[ThreatClass, Annotated[int, Field(ge=0, le=16)]] = Field(
         default_factory=_default_salvo,
-        description="Most interceptors fired at one threat of a class in one cycle.",
+        description="Most interceptors fired at one threat of a class in one cycle (a class "
+        "not listed keeps its default; 0: never fire at that class).",
     )
     shoot_look_shoot: bool = Field(
         True,
@@ -118,13 +122,15 @@ class Doctrine(_Model):
     reserve_fraction: float = Field(
         0.1, ge=0.0, lt=1.0, description="Share of each battery's rounds kept for later waves."
     )
-    damage_share: dict[ThreatClass, float] = Field(
+    damage_share: dict[ThreatClass, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(
         default_factory=_default_damage,
-        description="Share of an asset's value one threat of a class destroys.",
+        description="Share of an asset's value one threat of a class destroys (a class not "
+        "listed keeps its default).",
     )
     value_per_million_usd: float = Field(
         1.0,
         ge=0.0,
+        le=1e6,
         description="What an interceptor's cost weighs against asset value: value units per "
         "US$1M (0: fire whatever is most likely to kill).",
     )
@@ -190,6 +196,16 @@ class Doctrine(_Model):
         "by MILP where branch and bound cannot finish) or heuristic.",
     )
 
+    @field_validator("salvo", mode="after")
+    @classmethod
+    def _every_class_salvo(cls, value: dict[str, int]) -> dict[str, int]:
+        return {**_default_salvo(), **value}
+
+    @field_validator("damage_share", mode="after")
+    @classmethod
+    def _every_class_damage(cls, value: dict[str, float]) -> dict[str, float]:
+        return {**_default_damage(), **value}
+
 
 class TrackerSettings(_Model):
     """How the tracker runs: filter, association, gates and track management.
@@ -214,6 +230,7 @@ class TrackerSettings(_Model):
     process_noise_m2ps3: float = Field(
         default=5.0,
         gt=0,
+        le=1e6,
         description="Power spectral density q of the continuous white-noise acceleration of "
         "the constant-velocity model (m^2/s^3; Stone Soup's noise_diff_coeff); the IMM's "
         "quiet model uses it too.",
@@ -227,12 +244,14 @@ class TrackerSettings(_Model):
     manoeuvre_acceleration_mps2: float = Field(
         default=30.0,
         gt=0,
+        le=2_000.0,
         description="IMM manoeuvring model (Singer): standard deviation of the target's "
         "manoeuvre acceleration (m/s^2; 30 is about 3 g).",
     )
     manoeuvre_time_s: float = Field(
         default=20.0,
         gt=0,
+        le=3_600.0,
         description="IMM manoeuvring model (Singer): how long a manoeuvre's acceleration "
         "persists (time constant, s).",
     )
@@ -249,32 +268,44 @@ class TrackerSettings(_Model):
         default=0.9, gt=0, le=1, description="JPDA: a target's chance of a plot per scan."
     )
     clutter_density_per_m3: float = Field(
-        default=1e-13, gt=0, description="JPDA: false plots per cubic metre per scan."
+        default=1e-13, gt=0, le=1e-3, description="JPDA: false plots per cubic metre per scan."
     )
-    confirm_m: int = Field(default=3, ge=1, description="M of the M-of-N confirmation.")
-    confirm_n: int = Field(default=5, ge=1, description="N of the M-of-N confirmation.")
+    confirm_m: int = Field(default=3, ge=1, le=100, description="M of the M-of-N confirmation.")
+    confirm_n: int = Field(default=5, ge=1, le=100, description="N of the M-of-N confirmation.")
     max_misses: int = Field(
-        default=3, ge=1, description="Confirmed track dropped after this many missed revisits."
+        default=3,
+        ge=1,
+        le=100,
+        description="Confirmed track dropped after this many missed revisits.",
     )
     tentative_max_misses: int = Field(
-        default=2, ge=1, description="Tentative track dropped after this many missed revisits."
+        default=2,
+        ge=1,
+        le=100,
+        description="Tentative track dropped after this many missed revisits.",
     )
     max_position_sigma_m: float = Field(
-        default=20_000.0, gt=0, description="Dropped when the position sigma grows past this."
+        default=20_000.0,
+        gt=0,
+        le=1e7,
+        description="Dropped when the position sigma grows past this.",
     )
     max_speed_mps: float = Field(
         default=1_500.0,
         gt=0,
+        le=20_000.0,
         description="A new track's velocity prior: zero mean, this as its 1-sigma per axis / 2.",
     )
     revisit_s: float | None = Field(
         default=None,
         gt=0,
+        le=3_600.0,
         description="Revisit time of Cartesian measurements; default: measured from the data.",
     )
     batch_window_s: float = Field(
         default=1.0,
         ge=0,
+        le=3_600.0,
         description="Plots of one sensor within this time of each other form one batch.",
     )
 
