@@ -61,6 +61,7 @@ def resolve(scenario: Scenario, source: str = "<scenario>") -> Theatre:
         rules=s.rules_of_engagement,
         doctrine=s.doctrine,
         document=document(s),
+        source=source,
     )
 
 

@@ -166,7 +166,8 @@ class Radar:
         #: arrays cost a page fault per 4 kB at every call
         self._work = threading.local()
         #: mean false alarms per full scan
-        self._false_alarms_per_scan = p.pfa * self.cells_per_scan
+        #: expected false alarms in one scan (Pfa x cells)
+        self.false_alarms_per_scan = p.pfa * self.cells_per_scan
         #: parameter vector of the merge, false-alarm and plot kernels (_k.P_*)
         self._prm = self._plot_params()
         #: what a window without plots returns (zero rows: nothing to share or mutate)
@@ -388,7 +389,7 @@ class Radar:
         """
         if t1 <= t0:
             return _NO_FALSE_ALARMS
-        count = int(rng.poisson(self._false_alarms_per_scan * (t1 - t0) / self.period_s))
+        count = int(rng.poisson(self.false_alarms_per_scan * (t1 - t0) / self.period_s))
         if count == 0:
             return _NO_FALSE_ALARMS
         p = self.preset

@@ -22,6 +22,7 @@ from airdefense.engagement.engage import Engagement
 from airdefense.engagement.interceptors import InterceptorLog
 from airdefense.geo import Frame
 from airdefense.sensors import Plots, Radar
+from airdefense.sim.budget import check_budget
 from airdefense.sim.seeds import child_rngs, stage_seeds
 from airdefense.tracking.config import TrackerConfig
 from airdefense.tracking.measurements import Measurements, TrackUpdates
@@ -192,6 +193,7 @@ class _Loop:
         self.theatre = theatre
         self.truth = truth
         self.radars = place_radars(theatre)
+        check_budget(theatre, self.radars, truth.n)
         self.sensor_rngs = child_rngs(seeds["sensors"], len(self.radars))
         self.events = EventLog()
         self.first = FirstDetections.none(truth.n)

@@ -172,6 +172,8 @@ class Theatre:
     #: the scenario as run, defaults filled in, as YAML text (a run directory's
     #: ``scenario.yaml``)
     document: str = ""
+    #: where the scenario came from (its file), for the line of an error found later
+    source: str = "<scenario>"
 
     @property
     def asset_xyz(self) -> NDArray[np.float64]:
