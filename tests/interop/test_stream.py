@@ -132,6 +132,7 @@ def test_defaults_are_loopback_on_the_usual_ports() -> None:
         ("127.0.0.1:0", "port must be 1-65535"),
         (":70000", "port must be 1-65535"),
         ("host:http", "port must be 1-65535"),
+        ("127.0.0.1:\u00b2", "port must be 1-65535"),  # a superscript two is a digit to str
         ("[::1", "missing ']'"),
         ("[::1]x", "expected [IPv6]:PORT"),
         ("nonexistent.invalid:3000", "cannot resolve host 'nonexistent.invalid'"),
@@ -141,6 +142,14 @@ def test_bad_endpoints(text: str, message: str) -> None:
     with pytest.raises(st.StreamError, match=r"^--dis: ") as err:
         st.parse_endpoint(text, 3000, "--dis")
     assert message in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "broadcast"),
+    [("127.0.0.1", False), ("10.1.2.3", False), ("10.1.2.255", True), ("255.255.255.255", True)],
+)
+def test_only_a_broadcast_address_is_sent_to_as_broadcast(text: str, broadcast: bool) -> None:
+    assert st.parse_endpoint(text, 3000).broadcast is broadcast
 
 
 # --- sending -----------------------------------------------------------------------------

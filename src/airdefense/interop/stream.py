@@ -100,6 +100,14 @@ class Endpoint:
         """True for a loopback address (127.0.0.0/8, ::1): nothing leaves this machine."""
         return ipaddress.ip_address(self.address).is_loopback
 
+    @property
+    def broadcast(self) -> bool:
+        """True for an IPv4 broadcast address: the limited one (255.255.255.255) or one
+        ending in .255 (a /24's, the common subnet broadcast). Only a socket sending to one
+        is allowed to broadcast (``SO_BROADCAST``)."""
+        ip = ipaddress.ip_address(self.address)
+        return ip.version == 4 and (int(ip) == 0xFFFFFFFF or int(ip) & 0xFF == 0xFF)
+
     def __str__(self) -> str:
         shown = f"[{self.host}]" if ":" in self.host else self.host
         extra = "" if self.address == self.host else f" ({self.address})"
@@ -124,7 +132,8 @@ def parse_endpoint(text: str, default_port: int, option: str = "address") -> End
         host, port_text = raw.split(":")
     host = host or DEFAULT_HOST
     if port_text:
-        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        digits = port_text.isascii() and port_text.isdigit()
+        if not digits or not 1 <= int(port_text) <= 65535:
             raise StreamError(f"{option}: {text!r}: port must be 1-65535 (got {port_text!r})")
         port = int(port_text)
     else:
@@ -209,7 +218,7 @@ def stream_run(
             for n in names:
                 ep = targets[n]
                 s = socket.socket(ep.family, socket.SOCK_DGRAM)
-                if ep.family == socket.AF_INET:
+                if ep.broadcast:
                     s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
                 socks[n] = s
             for t, _, name, payload in _merged(reader, names, srcs):
