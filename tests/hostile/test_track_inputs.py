@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from hostile_helpers import airdefense, assert_refused, listing
+
+from airdefense.interop import asterix as ax
 
 CONFIG = "sensors:\n  1: {east_m: 0, north_m: 0, up_m: 0}\n"
 CART = "t,x,y,z,sx,sy,sz"
@@ -124,3 +127,32 @@ def test_an_asterix_file_of_garbage_after_a_bad_header_is_one_line(workdir: Path
     )  # fmt: skip
     assert_refused(outcome, starts="error: garbage.ast: ", contains="no CAT048 plots")
     assert listing(workdir) == before
+
+
+def test_an_asterix_plot_with_a_sigma_of_40_rad_is_skipped_and_counted(workdir: Path) -> None:
+    """The polar conversion of a plot whose SP field says sigma_azimuth = 40 rad divided by
+    zero (a ZeroDivisionError, 28 of 2,000 mutated files): an ASTERIX file is a recording, so
+    that plot is skipped and counted in one warning line and the rest is tracked."""
+    n = 40
+    t = np.arange(n, dtype=float)
+    sigma_az = np.full(n, 5e-4)
+    sigma_az[17] = 40.0
+    enc = ax.encode_plots(
+        t, np.ones(n, dtype=int), 20_000.0 + 100.0 * t, np.full(n, 0.5), height_m=np.full(n, 3e3),
+        elevation_rad=np.full(n, 0.15), sigma_range_m=np.full(n, 20.0),
+        sigma_azimuth_rad=sigma_az, sigma_elevation_rad=np.full(n, 5e-4),
+    )  # fmt: skip
+    (workdir / "plots.ast").write_bytes(enc.to_bytes())
+    (workdir / "tracker.yaml").write_text(CONFIG)
+    done = airdefense(
+        "track", "plots.ast", "-o", "tracks.parquet", "-c", "tracker.yaml", "-q", cwd=workdir
+    )
+    assert done.code == 0, done.err[-2000:]
+    assert "Traceback" not in done.err
+    assert done.lines == [
+        "warning: plots.ast: skipped 1 CAT048 records whose accuracies (SP field) are outside "
+        "the bounds tracked (sigma of range 0.001..1e+06 m, of angles 1e-06..1 rad)"
+    ]
+    tab = pq.read_table(workdir / "tracks.parquet")
+    assert tab.num_rows == n - 1
+    assert pc.all(pc.is_finite(tab["sx"])).as_py()
