@@ -1,16 +1,28 @@
 """The CAT048 reader on malformed input: never an exception, bad blocks skipped one by one and
-counted, good blocks around them decoded as if nothing had happened; and the round trip of
-arbitrary plots within one LSB of each item."""
+counted, good blocks around them decoded as if nothing had happened; resynchronising after a
+bad header linear in the octets skipped; mutants of a valid file tracked by ``airdefense
+track``'s reader and tracker without a crash (plots whose accuracies the tracker cannot use
+skipped and counted); and the round trip of arbitrary plots within one LSB of each item."""
 
 from __future__ import annotations
 
 import itertools
+import struct
+import time
+from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from airdefense.errors import AirdefenseError
 from airdefense.interop import asterix as ax
+from airdefense.interop.asterix import decode as dec
+from airdefense.interop.asterix._edition import _SP_LEN, _SP_MAGIC, _SP_VERSION
+from airdefense.interop.asterix.plots import AsterixPlotsReader
+from airdefense.tracking.config import TrackerConfig
+from airdefense.tracking.tracker import Tracker
 
 NM, FT = 1852.0, 0.3048
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -178,6 +190,242 @@ def test_an_undefined_compound_subfield_or_long_fspec_is_malformed() -> None:
     rec = bytes([0x02, 0x01, 0x80, 0x00])
     _, summary = ax.decode_cat048(bytes([48, 0, 3 + len(rec)]) + rec)
     assert "undefined subfield" in summary.lines()[0]
+
+
+# --- resynchronising: the same decisions as walking each candidate, in linear time ---------
+
+
+def _clean(buf: np.ndarray, p: int, length: int) -> bool:
+    """Does the CAT048 block at ``p`` of ``length`` octets parse cleanly (walked in full)?"""
+    offs = np.zeros((0, 28), dtype=np.int32)
+    args = (dec._KINDS, dec._LENS, dec._SUBS, dec._NSUBS)
+    return dec._parse_block(buf, p, length, offs, 0, False, *args) >= 0
+
+
+@FUZZ
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(list(VALID.blocks())),
+            st.binary(max_size=30),
+            st.binary(max_size=8).map(lambda b: b"\x30" + b),
+        ),
+        max_size=8,
+    ),
+    st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=4),
+)
+def test_resync_tables_decide_every_candidate_as_walking_it_would(
+    pieces: list[bytes], edits: list[tuple[int, int]]
+) -> None:
+    data = bytearray(b"".join(pieces))
+    for pos, value in edits:
+        if data:
+            data[pos % len(data)] = value
+    buf = np.frombuffer(bytes(data) + b"\x00", dtype=np.uint8)[:-1].copy()
+    n = buf.shape[0]
+    for ws in sorted({0, n // 3}):
+        tin, size = dec._resync_tables(buf, ws, n, dec._KINDS, dec._LENS, dec._SUBS, dec._NSUBS)
+        for p in range(ws, n - 2):
+            length = int(buf[p + 1]) * 256 + int(buf[p + 2])
+            if length < 3 or p + length > n:
+                continue
+            s, t = p + 3 - ws, p + length - ws
+            fast = bool(tin[t] <= tin[s] < tin[t] + size[t])
+            assert fast == _clean(buf, p, length), (p, length)
+
+
+def _garbage(kind: str, n: int) -> bytes:
+    """``n`` octets after an impossible header, each kind hard on a resynchronising reader."""
+    head = b"\x30\x00\x00"
+    if kind == "octets-0x30":  # every octet starts a 12,336-octet block failing at its end
+        return head + b"\x30" * n
+    if kind == "long-headers":  # every third octet starts a 65,535-octet block
+        return head + b"\x30\xff\xff" * (n // 3)
+    if kind == "odd-octets":  # variable items whose extension never ends
+        return head + (b"\x30\x30\x30" + b"\x21" * 29) * (n // 32)
+    if kind == "random":
+        return head + np.random.default_rng(n).integers(0, 256, n, dtype=np.uint8).tobytes()
+    # a valid file whose every block header is broken
+    blocks = [bytearray(b) for b in VALID.blocks()]
+    for b in blocks:
+        b[1:3] = b"\x00\x01"
+    body = b"".join(map(bytes, blocks))
+    return body * (n // len(body) + 1)
+
+
+KINDS = ["octets-0x30", "long-headers", "odd-octets", "random", "broken-headers"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_resync_work_is_linear_in_the_garbage(kind: str) -> None:
+    """Counting work: the octets examined while resynchronising (tables built, octets
+    scanned) are at most a few per octet, at every size, however the garbage is made (it was
+    up to 12,000 per octet: each candidate block walked in full)."""
+    for n in (20_000, 200_000, 2_000_000):
+        data = _garbage(kind, n)
+        _, summary = ax.decode_cat048(data)
+        assert summary.blocks_skipped >= 1
+        assert summary.resync_work <= 3 * len(data) + 2 * (1 << 20), (n, summary.resync_work)
+
+
+def _seconds_per_octet(data: bytes) -> float:
+    best = np.inf
+    for _ in range(3):
+        t0 = time.perf_counter()
+        ax.decode_cat048(data)
+        best = min(best, time.perf_counter() - t0)
+    return best / len(data)
+
+
+@pytest.mark.parametrize("kind", ["octets-0x30", "long-headers"])
+def test_garbage_costs_about_what_a_valid_file_costs_per_octet(kind: str) -> None:
+    """Relative timing, a generous margin: an octet of the hardest garbage costs less than 40
+    octets of a valid file (it cost ~2,000: 4 MB took over 240 s); and 4 times the garbage
+    costs less than 8 times as long."""
+    valid = VALID_BYTES * (2_000_000 // len(VALID_BYTES))
+    ax.decode_cat048(_garbage(kind, 1000))  # compiled before timing
+    small, large = _garbage(kind, 500_000), _garbage(kind, 2_000_000)
+    per_valid = _seconds_per_octet(valid)
+    per_small, per_large = _seconds_per_octet(small), _seconds_per_octet(large)
+    assert per_large < 40 * per_valid, (per_large, per_valid)
+    assert per_large * len(large) < 8 * per_small * len(small)
+
+
+# --- mutants of a valid file, tracked --------------------------------------------------------
+
+SITES = {1: (0.0, -10_000.0, 0.0), 2: (30_000.0, 30_000.0, 100.0)}
+CONFIG = TrackerConfig.model_validate(
+    {"sensors": {s: {"east_m": e, "north_m": n, "up_m": u} for s, (e, n, u) in SITES.items()}}
+)
+
+
+def _tracked_file() -> bytes:
+    """Two radars watching three straight-line targets for 30 s, with the SP field."""
+    t = np.repeat(np.arange(30.0), 3)
+    k = np.tile(np.arange(3), 30)
+    starts = np.array([[0.0, 0.0, 3000.0], [20_000.0, 0.0, 5000.0], [0.0, 20_000.0, 8000.0]])
+    vel = np.array([[200.0, 0.0, 0.0], [0.0, -150.0, 0.0], [100.0, 100.0, 0.0]])
+    pos = starts[k] + vel[k] * t[:, None]
+    sensor = np.where(t % 2 == 0, 1, 2)
+    d = pos - np.array([SITES[int(s)] for s in sensor])
+    r = np.linalg.norm(d, axis=1)
+    n = len(t)
+    return ax.encode_plots(
+        t, sensor, r, np.arctan2(d[:, 0], d[:, 1]), height_m=pos[:, 2],
+        elevation_rad=np.arcsin(d[:, 2] / r), sigma_range_m=np.full(n, 20.0),
+        sigma_azimuth_rad=np.full(n, 5e-4), sigma_elevation_rad=np.full(n, 5e-4), truth_id=k,
+    ).to_bytes()  # fmt: skip
+
+
+TRACKED = _tracked_file()
+_SP_HEAD = bytes([_SP_LEN, *_SP_MAGIC, _SP_VERSION])
+#: Where each record's SP field starts, and the offsets in it of the three sigmas (float32).
+SP_AT = [i for i in range(len(TRACKED)) if TRACKED.startswith(_SP_HEAD, i)]
+SIGMA_OFFSETS = (8, 12, 16)  # after the head and the elevation: range, azimuth, elevation
+
+
+@pytest.fixture(scope="module")
+def ast_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("mutants")
+
+
+def _track(path: Path, data: bytes) -> AsterixPlotsReader | None:
+    """Read and track ``data`` as ``airdefense track`` does: every number of every update
+    finite; None when the file is refused (an :class:`AirdefenseError`, one line)."""
+    path.write_bytes(data)
+    try:
+        with AsterixPlotsReader(path, config=CONFIG) as reader:
+            tracker = Tracker(CONFIG, None)
+            for chunk in reader:
+                for u in tracker.run(chunk):
+                    cols = (u.t, u.x, u.y, u.z, u.vx, u.vy, u.vz, u.sx, u.sy, u.sz, u.quality)
+                    assert all(np.isfinite(c).all() for c in cols)
+    except AirdefenseError as exc:
+        assert "\n" not in str(exc)
+        return None
+    return reader
+
+
+def test_the_file_is_tracked_and_has_an_sp_field_per_plot(ast_dir: Path) -> None:
+    reader = _track(ast_dir / "clean.ast", TRACKED)
+    assert reader is not None and reader.rows_read == 90 and reader.notes == []
+    assert len(SP_AT) == 90
+
+
+UNUSABLE = [1e30, np.inf, -np.inf, -1.0, 0.0, 1e-40, 3.0e38]
+
+
+@pytest.mark.parametrize(
+    ("which", "value"),
+    [(w, v) for w in range(3) for v in UNUSABLE] + [(1, 40.0), (2, 40.0), (0, 2e6)],
+    ids=lambda v: str(v),
+)
+def test_an_unusable_sigma_skips_its_plot_and_is_counted(
+    ast_dir: Path, which: int, value: float
+) -> None:
+    """A sigma_azimuth of 40 rad made the converted measurement divide by zero
+    (ZeroDivisionError in the polar conversion): now that plot is skipped and counted."""
+    data = bytearray(TRACKED)
+    hit = SP_AT[10:40:3]
+    for at in hit:
+        o = at + SIGMA_OFFSETS[which]
+        data[o : o + 4] = struct.pack(">f", value)
+    reader = _track(ast_dir / "sigma.ast", bytes(data))
+    assert reader is not None
+    assert reader.out_of_bounds == len(hit)
+    assert reader.rows_read == 90 - len(hit)
+    assert any(f"skipped {len(hit)} CAT048 records whose accuracies" in n for n in reader.notes)
+
+
+def test_a_nan_sigma_is_absent_and_gets_the_assumed_accuracy(ast_dir: Path) -> None:
+    data = bytearray(TRACKED)
+    o = SP_AT[5] + SIGMA_OFFSETS[1]
+    data[o : o + 4] = struct.pack(">f", np.nan)
+    reader = _track(ast_dir / "nan.ast", bytes(data))
+    assert reader is not None and reader.rows_read == 90 and reader.out_of_bounds == 0
+
+
+MUTANTS = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+@MUTANTS
+@given(
+    st.lists(
+        st.tuples(st.integers(0, len(TRACKED) - 1), st.integers(0, 255)), min_size=1, max_size=6
+    )
+)
+def test_a_mutant_is_tracked_or_refused_in_one_line_never_a_crash(
+    ast_dir: Path, edits: list[tuple[int, int]]
+) -> None:
+    data = bytearray(TRACKED)
+    for pos, value in edits:
+        data[pos] = value
+    _track(ast_dir / "mutant.ast", bytes(data))
+
+
+@MUTANTS
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, len(SP_AT) - 1),
+            st.sampled_from(SIGMA_OFFSETS),
+            st.floats(width=32, allow_nan=True, allow_infinity=True),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_a_mutant_sigma_is_tracked_or_skipped_never_a_crash(
+    ast_dir: Path, edits: list[tuple[int, int, float]]
+) -> None:
+    """Mutations aimed at the polar conversion: any float32 for any sigma of any plot."""
+    data = bytearray(TRACKED)
+    for record, offset, value in edits:
+        o = SP_AT[record] + offset
+        data[o : o + 4] = struct.pack(">f", value)
+    reader = _track(ast_dir / "mutant-sigma.ast", bytes(data))
+    assert reader is not None
+    assert reader.rows_read + reader.out_of_bounds == 90
 
 
 # --- round trip of arbitrary plots -----------------------------------------------------------

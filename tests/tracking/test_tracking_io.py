@@ -280,7 +280,84 @@ BAD: dict[str, tuple[pa.Table, list[str]]] = {
         _polar(sensor_id=[1, None, 1, 1, 2, 1]),
         ["sensor_id: NaN or empty at row 2"],
     ),
+    # extreme but finite: past the bounds of tracking.measurements
+    "angle sigma of 40 rad": (
+        _polar(sigma_azimuth=[1e-3, 40.0, 1e-3, 1e-3, 1e-3, 1e-3]),
+        ["sigma_azimuth: 40 at row 2 is outside 1e-06..1 (a standard deviation in radians"],
+    ),
+    "tiny angle sigma": (
+        _polar(sigma_elevation=[1e-3, 1e-3, 1e-3, 1e-9, 1e-3, 1e-3]),
+        ["sigma_elevation: 1e-09 at row 4 is outside 1e-06..1"],
+    ),
+    "huge range sigma": (
+        _polar(sigma_range=[30, 30, 30, 30, 30, 1e7]),
+        ["sigma_range: 1e+07 at row 6 is outside 0.001..1e+06 (a standard deviation in metres"],
+    ),
+    "range of 1e308": (
+        _polar(range=[1e4, 1e4, 1e308, 1e4, 1e4, 1e4]),
+        ["range: 1e+308 at row 3 is outside 0..1e+08 (metres)"],
+    ),
+    "coordinates of 1e308": (
+        _cart(y=[0, 1, 2, 3, 1e308, 5, 6, 7]),
+        ["y: 1e+308 at row 5 is outside -1e+08..1e+08 (ENU metres)"],
+    ),
+    "sigma of 1e300": (
+        _cart(sz=[1, 1, 1, 1e300, 1, 1, 1, 1]),
+        ["sz: 1e+300 at row 4 is outside 0.001..1e+06"],
+    ),
+    "time of 1e300": (
+        _cart(t=[0, 1, 2, 3, 4, 5, 6, 1e300]),
+        ["t: 1e+300 at row 8 is outside -1e+10..1e+10 (seconds)"],
+    ),
+    "truth id of 1e300": (
+        _cart(truth_id=[1, 2, 3, 1e300, 1, 1, 1, 1]),
+        ["truth_id: 1e+300 at row 4 is out of range (ids are whole numbers from -2^53 to 2^53)"],
+    ),
+    "truth id past 2^53": (
+        _cart(truth_id=[1, 2, 3, 1, 1, 2.0**60, 1, 1]),
+        ["truth_id: 1.15292e+18 at row 6 is out of range"],
+    ),
 }
+
+
+def test_ids_within_2_53_are_exact_and_int64_min_is_refused(tmp_path: Path) -> None:
+    """A truth id of 1e300 became INT64_MIN (-9223372036854775808) on the cast to int64;
+    ids of magnitude up to 2^53 come through exactly, in CSV and Parquet alike."""
+    ids = [2**53, -(2**53), 0, -1, 7, 2**40, 3, 4]
+    for name in ("ok.csv", "ok.parquet"):
+        path = write(with_column(cartesian_table(8), "truth_id", ids), tmp_path / name)
+        assert read_detections(path).truth_id.tolist() == ids
+    table = with_column(cartesian_table(8), "truth_id", pa.array([1, 2, -(2**63)] + [0] * 5))
+    path = write(table, tmp_path / "min.parquet")
+    with pytest.raises(DetectionsError, match=r"truth_id: -9.22337e\+18 at row 3 is out of"):
+        read_detections(path)
+    table = with_column(cartesian_table(8), "truth_id", pa.array([2**64 - 1] * 8, pa.uint64()))
+    with pytest.raises(DetectionsError, match=r"truth_id: 1.84467e\+19 at row 1 is out of range"):
+        read_detections(write(table, tmp_path / "u64.parquet"))
+
+
+@pytest.mark.parametrize("name", ["twice.csv", "twice.parquet", "twice-truth.csv"])
+def test_a_column_given_twice_is_refused(tmp_path: Path, name: str) -> None:
+    """Which of two x columns is the position? Neither: the file is refused, whatever reads
+    it (detections, truth)."""
+    table = cartesian_table(4)
+    table = pa.Table.from_arrays([*table.columns, table["x"]], names=[*table.schema.names, "x"])
+    path = write(table, tmp_path / name)
+    read = read_truth if "truth" in name else read_detections
+    with pytest.raises(DetectionsError, match=r": x: column given twice \(give each column once"):
+        read(path)
+
+
+def test_values_at_the_bounds_are_read(tmp_path: Path) -> None:
+    pol = polar_table(6).to_pydict()
+    pol.update(range=[1e8, 1e-3, 1, 2, 3, 4], sigma_range=[1e-3, 1e6, 1, 1, 1, 1])
+    pol.update(sigma_azimuth=[1e-6, 1.0] + [1e-3] * 4, sigma_elevation=[1.0, 1e-6] + [1e-3] * 4)
+    m = read_detections(write(pa.table(pol), tmp_path / "p.csv"), sensors=[1, 2])
+    assert m.range_m[0] == 1e8 and m.sigma_azimuth_rad[1] == 1.0
+    cart = _cart(t=[-1e10, 0, 1, 2, 3, 4, 5, 1e10], x=[1e8, -1e8, 0, 0, 0, 0, 0, 0])
+    cart = with_column(cart, "sx", [1e-3, 1e6, 1, 1, 1, 1, 1, 1])
+    m = read_detections(write(cart, tmp_path / "c.parquet"))
+    assert m.t[-1] == 1e10 and m.x[1] == -1e8 and m.sx[1] == 1e6
 
 
 @pytest.mark.parametrize("suffix", [".parquet", ".csv"])
@@ -468,6 +545,24 @@ def test_track_writer_is_atomic_on_error(tmp_path: Path) -> None:
         writer.write(updates(50))  # several row groups already on disk
         assert any(p.name.endswith(".tmp") for p in tmp_path.iterdir())
         raise RuntimeError("boom")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("column", ["x", "vz", "sy", "quality", "t"])
+@pytest.mark.parametrize("value", [np.inf, np.nan])
+def test_track_writer_refuses_non_finite_numbers(tmp_path: Path, column: str, value: float) -> None:
+    """Infinite or NaN sigmas were written out; now the run stops, nothing written."""
+    u = updates(20)
+    bad = getattr(u, column).copy()
+    bad[13] = value
+    u = TrackUpdates(**{**{f.name: getattr(u, f.name) for f in fields(u)}, column: bad})
+    out = tmp_path / "tracks.parquet"
+    with pytest.raises(DetectionsError) as err, TrackWriter(out, row_group_rows=4) as writer:
+        writer.write(updates(9))
+        writer.write(u)
+    text = str(err.value)
+    assert text.startswith(f"{out}: {column}: the tracker computed {value} for track ")
+    assert "\n" not in text and "finite" in text
     assert list(tmp_path.iterdir()) == []
 
 

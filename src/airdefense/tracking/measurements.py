@@ -14,6 +14,23 @@ from airdefense.types.columns import Columns
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
+#: What a detection may hold, so that every number the tracker derives from it stays finite
+#: (a bias factor exp(-sigma^2 / 2) of an angle sigma of 40 rad is 0, a divisor; a position
+#: of 1e308 overflows when squared). ``airdefense track`` refuses a table (CSV, Parquet) with
+#: a row outside them, naming the row, and skips and counts an ASTERIX plot outside them.
+#: Times: |t| at most 1e10 s (Unix times fit).
+MAX_ABS_TIME_S = 1e10
+#: Positions |x|, |y|, |z| and ranges: at most 1e8 m (100,000 km, far beyond any sensor).
+MAX_ABS_POSITION_M = 1e8
+#: Standard deviations of positions and ranges (sx, sy, sz, sigma_range): 1 mm to 1,000 km.
+SIGMA_M_BOUNDS = (1e-3, 1e6)
+#: Standard deviations of angles (sigma_azimuth, sigma_elevation): 1 microradian to 1 rad
+#: (57 degrees; well below pi, where a measured angle would say nothing).
+SIGMA_RAD_BOUNDS = (1e-6, 1.0)
+#: Ids (truth_id, sensor_id): whole numbers of magnitude at most 2^53, the largest a number in
+#: a CSV file (read as a float) holds exactly.
+MAX_ABS_ID = 2**53
+
 #: Track status codes, in the order of :data:`STATUS_NAMES`.
 TENTATIVE, CONFIRMED, COASTING = 0, 1, 2
 STATUS_NAMES = ("tentative", "confirmed", "coasting")

@@ -18,9 +18,12 @@ A detections file may also be raw ASTERIX (:data:`ASTERIX_SUFFIXES`, ``.ast``,
 like :class:`DetectionsReader`, which ``airdefense track`` picks by the extension.
 
 Optional columns: ``truth_id`` (integer, -1 or empty when unknown) and, in Cartesian files,
-``sensor_id``. Rows must be in time order. Any problem raises :class:`DetectionsError`
-whose text is one line, ``FILE: column: what is wrong (what is allowed)``; rows are counted
-from 1, the header not included.
+``sensor_id``. Rows must be in time order, each column given once, and every value within
+the bounds of :mod:`airdefense.tracking.measurements` (``MAX_ABS_TIME_S``,
+``MAX_ABS_POSITION_M``, ``SIGMA_M_BOUNDS``, ``SIGMA_RAD_BOUNDS``, ``MAX_ABS_ID``): a file with
+one row outside them is refused, not partly tracked. Any problem raises
+:class:`DetectionsError` whose text is one line, ``FILE: column: what is wrong (what is
+allowed)``; rows are counted from 1, the header not included.
 
 Truth files (:func:`read_truth`, :class:`TruthSamples`) and tracks files (:func:`read_tracks`,
 as :mod:`airdefense.tracking.writer` writes them) are read whole, for scoring.
@@ -45,6 +48,11 @@ import pyarrow.parquet as pq
 
 from airdefense.errors import AirdefenseError
 from airdefense.tracking.measurements import (
+    MAX_ABS_ID,
+    MAX_ABS_POSITION_M,
+    MAX_ABS_TIME_S,
+    SIGMA_M_BOUNDS,
+    SIGMA_RAD_BOUNDS,
     STATUS_NAMES,
     FloatArray,
     IntArray,
@@ -147,6 +155,11 @@ class _Table:
             finally:
                 self._close_raw()
         self.names: list[str] = list(self.schema.names)
+        seen: set[str] = set()
+        for name in self.names:
+            if name in seen:
+                raise self.error(name, "column given twice (give each column once)")
+            seen.add(name)
 
     def error(self, column: str, message: str) -> DetectionsError:
         return DetectionsError(self.source, column, message)
@@ -291,7 +304,9 @@ class _Table:
         """A column as int64; empty/NaN values become ``missing`` if given, else are errors."""
         col = batch.column(name)
         if pa.types.is_integer(col.type) and col.null_count == 0:
-            return np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.int64)
+            a = np.asarray(col.to_numpy(zero_copy_only=False))
+            self._id_range(name, a, offset)  # before the cast: a uint64 may not fit int64
+            return a.astype(np.int64)
         try:
             if missing is not None:
                 col = pc.fill_null(col, missing)
@@ -305,7 +320,34 @@ class _Table:
             i = int(np.argmax(bad))
             what = "NaN or empty" if np.isnan(a[i]) else f"not a whole number ({a[i]:g})"
             raise self.error(name, f"{what} at {self.where(offset + i)} (must be an integer)")
+        self._id_range(name, a, offset)
         return a.astype(np.int64)
+
+    def _id_range(self, name: str, a: np.ndarray, offset: int) -> None:
+        bad = a > MAX_ABS_ID
+        if a.dtype.kind != "u":
+            bad |= a < -MAX_ABS_ID
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise self.error(
+                name,
+                f"{a[i]:g} at {self.where(offset + i)} is out of range (ids are whole numbers "
+                "from -2^53 to 2^53)",
+            )
+
+    def bounded(
+        self, name: str, a: FloatArray, offset: int, bounds: tuple[float, float], what: str
+    ) -> None:
+        """Refuse the first value of ``a`` outside ``bounds`` (inclusive), saying ``what``
+        the column holds."""
+        lo, hi = bounds
+        bad = (a < lo) | (a > hi)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise self.error(
+                name,
+                f"{a[i]:g} at {self.where(offset + i)} is outside {lo:g}..{hi:g} ({what})",
+            )
 
     def positive(self, name: str, a: FloatArray, offset: int) -> None:
         bad = a <= 0
@@ -490,6 +532,7 @@ class DetectionsReader(DetectionsSource):
     def _convert(self, batch: pa.RecordBatch, offset: int, last_t: float) -> Measurements:
         tab = self._table
         t = tab.floats(batch, "t", offset)
+        tab.bounded("t", t, offset, (-MAX_ABS_TIME_S, MAX_ABS_TIME_S), "seconds")
         prev = np.concatenate(([last_t], t[:-1]))
         back = t < prev
         if back.any():
@@ -506,8 +549,12 @@ class DetectionsReader(DetectionsSource):
         )
         if self.kind == "cartesian":
             v = {c: tab.floats(batch, c, offset) for c in CARTESIAN_COLUMNS[1:]}
+            position = (-MAX_ABS_POSITION_M, MAX_ABS_POSITION_M)
+            for c in ("x", "y", "z"):
+                tab.bounded(c, v[c], offset, position, "ENU metres")
             for c in ("sx", "sy", "sz"):
                 tab.positive(c, v[c], offset)
+                tab.bounded(c, v[c], offset, SIGMA_M_BOUNDS, "a standard deviation in metres")
             sensor_id = (
                 tab.ints(batch, "sensor_id", offset, missing=-1)
                 if "sensor_id" in self.columns
@@ -549,8 +596,14 @@ class DetectionsReader(DetectionsSource):
                 )
         v = {c: tab.floats(batch, c, offset) for c in POLAR_COLUMNS[2:]}
         tab.positive("range", v["range"], offset)
-        for c in ("sigma_range", "sigma_azimuth", "sigma_elevation"):
+        tab.bounded("range", v["range"], offset, (0.0, MAX_ABS_POSITION_M), "metres")
+        for c, bounds, unit in (
+            ("sigma_range", SIGMA_M_BOUNDS, "metres"),
+            ("sigma_azimuth", SIGMA_RAD_BOUNDS, "radians, well below pi"),
+            ("sigma_elevation", SIGMA_RAD_BOUNDS, "radians, well below pi"),
+        ):
             tab.positive(c, v[c], offset)
+            tab.bounded(c, v[c], offset, bounds, f"a standard deviation in {unit}")
         for c, limit, shown in (("azimuth", 2 * np.pi, "2 pi"), ("elevation", np.pi / 2, "pi/2")):
             bad = np.abs(v[c]) > limit
             if bad.any():

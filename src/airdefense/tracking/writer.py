@@ -1,7 +1,8 @@
 """Tracks written: :class:`TrackWriter` streams track updates into a Parquet file of
 :data:`TRACK_SCHEMA` (``airdefense track --out``), a row group at a time.
 
-Tracks are written to a temporary file beside the destination that is renamed into place on
+Every number written is finite (:meth:`TrackWriter.write` refuses NaN and infinity). Tracks
+are written to a temporary file beside the destination that is renamed into place on
 :meth:`TrackWriter.close`; an aborted writer leaves nothing behind. :func:`check_output`
 refuses a destination before any work is done; :func:`updates_table` is one batch of updates
 as an Arrow table of the same schema. :func:`airdefense.tracking.readers.read_tracks` reads
@@ -76,6 +77,27 @@ def updates_table(updates: TrackUpdates) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=TRACK_SCHEMA)
 
 
+_FINITE_COLUMNS = ("t", "x", "y", "z", "vx", "vy", "vz", "sx", "sy", "sz", "quality")
+
+
+def _check_finite(path: Path, updates: TrackUpdates) -> None:
+    """Refuse updates holding NaN or infinity: a tracks file holds finite numbers only. The
+    readers' bounds keep the tracker's numbers finite; this is the last guard, so that a
+    state that still overflowed stops the run (nothing written) instead of being written."""
+    for name in _FINITE_COLUMNS:
+        a = getattr(updates, name)
+        bad = ~np.isfinite(a)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise DetectionsError(
+                str(path),
+                name,
+                f"the tracker computed {a[i]} for track {int(updates.track_id[i])} at "
+                f"t = {float(updates.t[i]):g} s (not written: a tracks file holds finite "
+                "numbers; the detections around it are beyond what the tracker can represent)",
+            )
+
+
 class TrackWriter:
     """Streams :class:`TrackUpdates` batches into a Parquet file of :data:`TRACK_SCHEMA`.
 
@@ -123,6 +145,7 @@ class TrackWriter:
         n = len(updates)
         if n == 0:
             return
+        _check_finite(self.path, updates)
         self.rows += n
         self._tracks.update(np.unique(updates.track_id).tolist())
         self._confirmed.update(np.unique(updates.track_id[updates.status == CONFIRMED]).tolist())

@@ -5,7 +5,8 @@ compiled (numba) kernel that finds every record's items through the edition's fu
 extended, repetitive, explicit and compound items), then every field is decoded for all records
 at once with numpy. A block that is not CAT048, has an impossible length, is truncated, or
 whose records do not parse exactly to its end is reported and skipped as a whole; after an
-impossible header the reader resynchronises on the next CAT048 block that parses cleanly.
+impossible header the reader resynchronises on the next CAT048 block that parses cleanly, in
+time linear in the octets it skips (:func:`_resync_tables`; a block is never re-walked).
 Nothing in the input can raise: every problem is counted in a :class:`DecodeSummary`.
 
 Sources: EUROCONTROL-SPEC-0149 part 4, CAT048 edition 1.21, its user application profile
@@ -198,13 +199,87 @@ def _parse_block(buf, p, length, offs, nrec, store, kinds, lens, subs, nsubs):  
     return nrec
 
 
+#: Resynchronisation decides on candidate blocks a window of this many start positions at a
+#: time (the window's tables reach one longest block further).
+_RESYNC_WINDOW = 1 << 20
+_MAX_BLOCK = 65_535
+
+
+@njit(cache=True, nogil=True)
+def _record_next(buf, s, end, next_even, ws, kinds, lens, subs, nsubs):  # pragma: no cover
+    """Where the record at ``s`` ends if it parses with items ending by ``end`` (as
+    :func:`_parse_block` walks it), else -1. Variable items use ``next_even`` (the first octet
+    at or after each window position without the FX bit), so a record costs O(1)."""
+    pos = s
+    while True:
+        if pos >= end or pos - s >= 4:
+            return -1
+        b = buf[pos]
+        pos += 1
+        if b & 1 == 0:
+            break
+    nitems = 0
+    for octet in range(pos - s):
+        b = buf[s + octet]
+        for j in range(7):
+            if b & (0x80 >> j):
+                frn = octet * 7 + j + 1
+                if kinds[frn] == 1:
+                    k = next_even[pos - ws] + ws
+                    n = k - pos + 1 if k < end else -2
+                else:
+                    n = _item_length(buf, pos, end, kinds[frn], lens[frn], subs[frn], nsubs[frn])
+                if n < 0:
+                    return -1
+                pos += n
+                nitems += 1
+    return pos if nitems > 0 else -1
+
+
+@njit(cache=True, nogil=True)
+def _resync_tables(buf, ws, we, kinds, lens, subs, nsubs):  # pragma: no cover - compiled
+    """The records of every start position in ``[ws, we]`` as a forest (a record's parent is
+    where the next one starts; parent > child), numbered in preorder: ``tin`` and subtree
+    ``size`` per position (root ``we - ws + 1``: no record there). A CAT048 block at ``p`` of
+    length ``L`` (``p + L <= we``) parses cleanly exactly when ``p + L`` is ``p + 3`` or one of
+    its ancestors, an O(1) test: ``tin[T] <= tin[S] < tin[T] + size[T]``. Built in O(we - ws).
+    """
+    m = we - ws
+    next_even = np.empty(m + 1, dtype=np.int32)
+    next_even[m] = m
+    for i in range(m - 1, -1, -1):
+        next_even[i] = i if buf[ws + i] & 1 == 0 else next_even[i + 1]
+    parent = np.empty(m + 2, dtype=np.int32)
+    parent[m] = m + 1
+    parent[m + 1] = m + 1
+    for i in range(m):
+        nxt = _record_next(buf, ws + i, we, next_even, ws, kinds, lens, subs, nsubs)
+        parent[i] = nxt - ws if nxt >= 0 else m + 1
+    size = np.ones(m + 2, dtype=np.int32)
+    for i in range(m + 1):
+        size[parent[i]] += size[i]
+    tin = np.empty(m + 2, dtype=np.int32)
+    slot = np.empty(m + 2, dtype=np.int32)
+    tin[m + 1] = 0
+    slot[m + 1] = 1
+    for i in range(m, -1, -1):
+        par = parent[i]
+        tin[i] = slot[par]
+        slot[par] += size[i]
+        slot[i] = tin[i] + 1
+    return tin, size
+
+
 @njit(cache=True, nogil=True)
 def _walk048(buf, final, resync, garbage_start, base, kinds, lens, subs, nsubs):  # pragma: no cover
     """Walk data blocks in ``buf`` (its first octet at file offset ``base``).
 
     Returns (consumed, item offsets per record (-1 absent), events (offset, code, value),
-    CAT048 blocks decoded, resync, garbage_start). Stops before a block that runs past the
-    buffer unless ``final``; ``resync``: look for the next CAT048 block that parses cleanly.
+    CAT048 blocks decoded, resync, garbage_start, octets examined while resynchronising).
+    Stops before a block that runs past the buffer unless ``final``; ``resync``: look for the
+    next CAT048 block that parses cleanly. Resynchronising is linear in the octets skipped:
+    candidates are decided with :func:`_resync_tables` (each octet's tables built once per
+    window), never by walking a candidate block's records, which made it O(octets x block).
     """
     n = buf.shape[0]
     cap = 1024
@@ -213,6 +288,10 @@ def _walk048(buf, final, resync, garbage_start, base, kinds, lens, subs, nsubs):
     ev = np.zeros((64, 3), dtype=np.int64)
     nev = 0
     blocks = 0
+    work = 0
+    ws, we, wlim = -1, -1, -1  # the window whose tables are built: candidates ws <= p < wlim
+    tin = np.zeros(1, dtype=np.int32)
+    size = np.zeros(1, dtype=np.int32)
     p = 0
     while True:
         if nev + 2 >= ev.shape[0]:
@@ -221,6 +300,7 @@ def _walk048(buf, final, resync, garbage_start, base, kinds, lens, subs, nsubs):
             ev = ev2
         if resync:
             stop = False
+            start = p
             while p + 3 <= n:
                 if buf[p] == 48:
                     length = int(buf[p + 1]) * 256 + int(buf[p + 2])
@@ -229,12 +309,18 @@ def _walk048(buf, final, resync, garbage_start, base, kinds, lens, subs, nsubs):
                             if not final:
                                 stop = True
                                 break
-                        elif (
-                            _parse_block(buf, p, length, offs, 0, False, kinds, lens, subs, nsubs)
-                            >= 0
-                        ):
-                            break
+                        else:
+                            if p < ws or p >= wlim:
+                                ws = p
+                                we = min(n, p + _RESYNC_WINDOW + _MAX_BLOCK + 1)
+                                wlim = ws + _RESYNC_WINDOW if we < n else n
+                                tin, size = _resync_tables(buf, ws, we, kinds, lens, subs, nsubs)
+                                work += we - ws + 1
+                            s, t = p + 3 - ws, p + length - ws
+                            if tin[t] <= tin[s] < tin[t] + size[t]:
+                                break
                 p += 1
+            work += p - start
             if stop or (p + 3 > n and not final):
                 break  # need more data to decide
             if p + 3 > n:
@@ -302,7 +388,7 @@ def _walk048(buf, final, resync, garbage_start, base, kinds, lens, subs, nsubs):
             nrec = r
             blocks += 1
         p += length
-    return p, offs[:nrec], ev[:nev], blocks, resync, garbage_start
+    return p, offs[:nrec], ev[:nev], blocks, resync, garbage_start, work
 
 
 @dataclass(frozen=True)
@@ -501,6 +587,9 @@ class DecodeSummary:
     blocks: int = 0
     records: int = 0
     bytes_read: int = 0
+    #: Octets examined while resynchronising after a bad block header (table entries built
+    #: and octets scanned): at most a few per octet read, however the garbage is made.
+    resync_work: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
     max_problems: int = 20
@@ -579,9 +668,10 @@ class Cat048Decoder:
     def _walk(self, buf: ByteArray, *, final: bool) -> Cat048Reports:
         buf = np.ascontiguousarray(buf, dtype=np.uint8)
         state = (self._resync, self._garbage, self._base)
-        consumed, offs, events, blocks, resync, garbage = _walk048(
+        consumed, offs, events, blocks, resync, garbage, work = _walk048(
             buf, final, *state, _KINDS, _LENS, _SUBS, _NSUBS
         )
+        self.summary.resync_work += int(work)
         self._resync, self._garbage = bool(resync), int(garbage)
         for off, code, value in events.tolist():
             self.summary.add(int(off), int(code), int(value))

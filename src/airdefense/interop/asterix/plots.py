@@ -13,8 +13,10 @@ is seconds since 12:00:00 UTC (I048/140); range and azimuth come from I048/040, 
 elevation and the measurement sigmas from the SP field of files airdefense wrote, otherwise
 from the height (I048/110, else the flight level I048/090, as geometric height) with the
 assumed accuracies below (a plot without height: elevation 0 with a wide sigma). Records are
-put in time order within a :data:`ASTERIX_REORDER_S` window; blocks that cannot be read are
-skipped and described in :attr:`AsterixPlotsReader.notes`.
+put in time order within a :data:`ASTERIX_REORDER_S` window; blocks that cannot be read, and
+records whose SP accuracies are outside the bounds of
+:mod:`airdefense.tracking.measurements` (``SIGMA_M_BOUNDS``, ``SIGMA_RAD_BOUNDS``; a sigma that
+is NaN counts as absent), are skipped and counted in :attr:`AsterixPlotsReader.notes`.
 
 CAT048 carries no plot accuracies: the ones assumed here (``DEFAULT_SIGMA_*``) are typical of
 a surveillance radar, a stated assumption. The elevation of a plot with a height is the one
@@ -36,7 +38,7 @@ from numpy.typing import ArrayLike, NDArray
 from airdefense.geo import Frame, ecef_to_geodetic, enu_rotation
 from airdefense.interop.asterix._edition import FT, FloatArray
 from airdefense.interop.asterix.decode import Cat048Decoder, Cat048Reports
-from airdefense.tracking.measurements import Measurements
+from airdefense.tracking.measurements import SIGMA_M_BOUNDS, SIGMA_RAD_BOUNDS, Measurements
 from airdefense.tracking.readers import POLAR_COLUMNS, DetectionsError, DetectionsSource
 
 if TYPE_CHECKING:
@@ -142,6 +144,7 @@ class AsterixPlotsReader(DetectionsSource):
                     self.sites[int(sid)] = np.array([site.east_m, site.north_m, site.up_m], float)
         self._read = 0
         self.unusable = 0
+        self.out_of_bounds = 0
         self.late = 0
 
     @property
@@ -201,6 +204,13 @@ class AsterixPlotsReader(DetectionsSource):
                 f"skipped {self.unusable} CAT048 records without a source (I048/010), time "
                 "(I048/140) or position (I048/040)"
             )
+        if self.out_of_bounds:
+            (m_lo, m_hi), (a_lo, a_hi) = SIGMA_M_BOUNDS, SIGMA_RAD_BOUNDS
+            notes.append(
+                f"skipped {self.out_of_bounds} CAT048 records whose accuracies (SP field) are "
+                f"outside the bounds tracked (sigma of range {m_lo:g}..{m_hi:g} m, of angles "
+                f"{a_lo:g}..{a_hi:g} rad)"
+            )
         if self.late:
             notes.append(
                 f"skipped {self.late} plots more than {ASTERIX_REORDER_S:g} s out of time order"
@@ -219,6 +229,17 @@ class AsterixPlotsReader(DetectionsSource):
         usable = (sid >= 0) & np.isfinite(r.t) & np.isfinite(r.range_m) & (r.range_m > 0)
         usable &= np.isfinite(r.azimuth_rad)
         self.unusable += int((~usable).sum())
+        # an accuracy given (SP, not NaN) must be one the tracker can use: a sigma of 40 rad
+        # makes the conversion's bias factor exp(-sigma^2 / 2) zero, a divisor
+        fits = np.ones(len(r), dtype=bool)
+        for values, (lo, hi) in (
+            (r.sigma_range_m, SIGMA_M_BOUNDS),
+            (r.sigma_azimuth_rad, SIGMA_RAD_BOUNDS),
+            (r.sigma_elevation_rad, SIGMA_RAD_BOUNDS),
+        ):
+            fits &= np.isnan(values) | ((values >= lo) & (values <= hi))
+        self.out_of_bounds += int((usable & ~fits).sum())
+        usable &= fits
         r = r.take(usable)
         sid = sid[usable]
         n = len(r)
