@@ -140,12 +140,15 @@ def run(
             with _progress() as bar:
                 task = bar.add_task(f"simulating {sc.name}", total=1.0)
                 result = simulate(
-                    theatre, trial=trial, progress=lambda f: bar.update(task, completed=f)
+                    theatre,
+                    trial=trial,
+                    progress=lambda f: bar.update(task, completed=f),
+                    compile_ahead=True,
                 )
                 bar.update(task, description="writing run directory")
                 written = write_run(result, dest, finishers)
         else:
-            result = simulate(theatre, trial=trial)
+            result = simulate(theatre, trial=trial, compile_ahead=True)
             written = write_run(result, dest, finishers)
     except TrafficDataMissing as exc:
         raise _fail(f"{path}: civil_traffic: {exc}") from None
