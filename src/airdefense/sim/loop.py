@@ -151,7 +151,8 @@ def _simulate(
     )
     timings["tracking"] = loop.track_clock
     timings["engagement"] = loop.engage_clock
-    timings["compile_ahead"] = loop.ahead_clock
+    if ahead is not None:
+        timings["compile_ahead"] = loop.ahead_clock  # the warm-up and the wait
 
     clock = time.perf_counter()
     coverage = coverage_diagrams(loop.radars) if analysis else {}
@@ -265,9 +266,10 @@ class _Loop:
         if t1 - self.since[sid] >= self.flush_s[sid] - 1e-9 or last:
             self.since[sid] = t1
             if self.pending[sid]:
+                plots = Plots.concat(self.pending[sid])
                 self._tracker_ready()
                 tic = time.perf_counter()
-                self.track_rows.extend(track_plots(self.tracker, Plots.concat(self.pending[sid])))
+                self.track_rows.extend(track_plots(self.tracker, plots))
                 self.track_clock += time.perf_counter() - tic
                 self.pending[sid] = []
 
