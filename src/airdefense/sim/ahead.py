@@ -3,53 +3,54 @@
 The first run after installation compiles every kernel it calls (numba, ``cache=True``)
 and the numbers it computes wait for it: about nine tenths of a cold run is compiling, on
 one core. The tracker's kernels are about half of that, and the loop needs them only after
-the world and the sensors. So :meth:`CompileAhead.start`, when the tracker's kernels are not
-in numba's cache yet, starts a helper process (``python -m airdefense.sim.ahead``) that runs
-the run's own tracker (:func:`~airdefense.sim.stages.make_tracker` on the theatre) over a few
-synthetic sweeps of one radar (:func:`warm_tracker`): numba compiles what the run will call,
-for the types the run will call it with, and writes it to its cache. Meanwhile this process
-compiles the world and the sensors by running them; when the loop first needs the tracker
-(:meth:`CompileAhead.wait`) it compiles the engage stage's kernels by running that stage on
-a synthetic raid (:func:`warm_engagement`) while the helper is still busy, then waits for
-the helper. The tracker's first call then loads its kernels from the cache instead of
-compiling them (numba's dispatcher looks in the cache when a signature is first called).
+the world and the sensors. So ``airdefense run``, when numba's cache lacks the tracker's
+kernels, starts a helper process (:meth:`CompileAhead.start`, ``python -m
+airdefense.sim.warmup``) before it reads the rest of the scenario; :func:`~airdefense.sim.
+loop.simulate` sends it the theatre, and it runs the run's own tracker over a few synthetic
+sweeps of one radar (:func:`~airdefense.sim.warmup.warm_tracker`): numba compiles what the
+run will call, for the types the run will call it with, and writes it to its cache.
+Meanwhile the run compiles the world and the sensors by running them; when the loop first
+needs the tracker (:meth:`CompileAhead.wait`) it compiles the engage stage's kernels by
+running that stage on a synthetic raid (:func:`~airdefense.sim.warmup.warm_engagement`)
+while the helper is still busy, then waits for the helper. The tracker's first call then
+loads its kernels from the cache instead of compiling them (numba's dispatcher looks in the
+cache when a signature is first called).
 
 Nothing here changes a number: the warm-ups run on their own synthetic inputs with their own
-random generators; the helper writes nothing but numba's cache (the same files the run would
+random generators; the helper writes nothing but numba's cache (the files the run would
 write), into the cache folder it inherits (``NUMBA_CACHE_DIR``); the two processes compile
-disjoint sets of functions (the tracker's modules call no other stage's kernels). A helper
-that fails, dies or hangs costs nothing but its time: the run compiles whatever is missing
-when it calls it, as it always did. The helper exits when this process goes away (its stdin
-closes) and is killed and reaped when the run ends early (an error, Ctrl-C).
+disjoint sets of functions (the tracker's modules call no other stage's kernels, and the run
+calls no tracker kernel before the helper has ended). A helper that fails, dies or hangs
+costs nothing but its time: the run compiles whatever is missing when it calls it, as it
+always did. The helper exits when the run goes away (its stdin closes) and is killed and
+reaped when the run ends early (an error, Ctrl-C).
 
-Only ``airdefense run`` asks for it (``simulate(..., compile_ahead=True)``): a Monte Carlo
-worker, a test or a script compiles in its own process, as before.
+Only ``airdefense run`` starts one: a Monte Carlo worker, a test or a script calls
+``simulate`` without it and compiles in its own process, as before. This module imports
+little (numba and one tracker kernel, to look in the cache) so that the command can start
+the helper early.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import pickle
 import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from airdefense.sensors import Plots, Radar
-from airdefense.sensors.plots import FLOAT_ROWS, INT_ROWS
-from airdefense.sim.stages import make_tracker, place_radars, track_plots
 from airdefense.tracking import _management
-from airdefense.tracking.measurements import CONFIRMED, TrackUpdates
-from airdefense.types.events import EventLog
-from airdefense.types.theatre import Theatre
-from airdefense.world.truth import Truth
+
+if TYPE_CHECKING:
+    from airdefense.types.theatre import Theatre
 
 #: A kernel every tracker calls on every batch, whichever its filter and association: the
 #: tracker's kernels are taken as cached once numba's cache holds it for this machine.
 TRACKER_SENTINEL = _management.lost_tracks
+#: The helper's command line.
+HELPER = [sys.executable, "-B", "-m", "airdefense.sim.warmup"]
 #: Longest wait for the helper (s), far beyond the ~20 s it takes: a helper that hangs is
 #: killed and the run compiles what it lacks.
 WAIT_LIMIT_S = 300.0
@@ -70,23 +71,22 @@ def cached(dispatcher: object) -> bool | None:
 
 class CompileAhead:
     """The helper process of a cold first run (see the module docstring): start it with
-    :meth:`start`, wait for it where the tracker is first needed with :meth:`wait`, end it
-    with :meth:`close` (a context manager does)."""
+    :meth:`start`, give it the theatre with :meth:`send`, wait for it where the tracker is
+    first needed with :meth:`wait`, end it with :meth:`close` (a context manager does)."""
 
     def __init__(self, proc: subprocess.Popen[bytes]) -> None:
         self.proc = proc
 
     @classmethod
-    def start(cls, theatre: Theatre, command: list[str] | None = None) -> CompileAhead | None:
-        """Start the helper if the theatre has radars and the tracker's kernels are not in
-        numba's cache; None (nothing started) otherwise, or if it cannot start. ``command``
-        replaces the helper's command line (tests)."""
-        if not theatre.radars or cached(TRACKER_SENTINEL) is not False:
+    def start(cls, command: list[str] | None = None) -> CompileAhead | None:
+        """Start the helper if the tracker's kernels are not in numba's cache; None
+        (nothing started) otherwise, or if it cannot start. It imports what it needs, then
+        waits for the theatre (:meth:`send`). ``command`` replaces its command line (tests)."""
+        if cached(TRACKER_SENTINEL) is not False:
             return None
-        cmd = command or [sys.executable, "-B", "-m", "airdefense.sim.ahead"]
         try:
             proc = subprocess.Popen(
-                cmd,
+                command or HELPER,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -94,18 +94,20 @@ class CompileAhead:
             )
         except OSError:
             return None
-        ahead = cls(proc)
-        # the theatre goes down the pipe from a thread: the helper reads it once its
-        # interpreter has started, and the run does not wait for that
-        threading.Thread(target=ahead._send, args=(theatre,), daemon=True).start()
-        return ahead
+        return cls(proc)
+
+    def send(self, theatre: Theatre) -> None:
+        """Give the helper the run's theatre (pickled down its stdin, from a thread: the run
+        does not wait for the helper to read it). The pipe stays open: the helper watches
+        it to know when the run is gone."""
+        threading.Thread(target=self._send, args=(theatre,), daemon=True).start()
 
     def _send(self, theatre: Theatre) -> None:
         stdin = self.proc.stdin
         assert stdin is not None
         with contextlib.suppress(OSError, ValueError):  # a helper already gone
             stdin.write(pickle.dumps(theatre, protocol=pickle.HIGHEST_PROTOCOL))
-            stdin.flush()  # left open: the helper watches it to outlive this process not
+            stdin.flush()
 
     @property
     def running(self) -> bool:
@@ -138,179 +140,3 @@ class CompileAhead:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-# --- the warm-ups: a stage's real code on a small synthetic input -------------------------
-
-
-def synthetic_sweeps(radar: Radar, sweeps: int) -> list[Plots]:
-    """One radar's plots of ``sweeps`` sweeps (one Plots each) of a small synthetic picture
-    in its local axes: a lone target, two targets in close formation (their gates overlap
-    and they look alike: the assignment of a cluster and the duplicate test), a target seen
-    for five sweeps and then lost (coasting, a drop), and two false alarms a sweep."""
-    rng = np.random.default_rng(0)
-    period = radar.preset.scan_period_s
-    # local east, north, up (m) at sweep 0 and velocity (m/s)
-    p0 = np.array(
-        [
-            [30e3, 60e3, 5e3],
-            [-40e3, 70e3, 6e3],
-            [-39.85e3, 70e3, 6e3],
-            [5e3, 90e3, 8e3],
-        ]
-    )
-    v = np.array([[-200.0, 0, 0], [150.0, -100.0, 0], [150.0, -100.0, 0], [0, -250.0, 0]])
-    last = np.array([sweeps, sweeps, sweeps, 5])
-    sig_r, sig_a = 30.0, np.radians(0.15)
-    out = []
-    for k in range(sweeps):
-        seen = np.flatnonzero(last > k)
-        local = p0[seen] + k * period * v[seen]
-        clutter = np.column_stack(
-            [rng.uniform(-80e3, 80e3, 2), rng.uniform(20e3, 100e3, 2), rng.uniform(1e3, 9e3, 2)]
-        )
-        local = np.vstack([local, clutter])
-        truth = np.concatenate([seen, [-1, -1]])
-        rng_m = np.linalg.norm(local, axis=1)
-        az = np.arctan2(local[:, 0], local[:, 1]) % (2 * np.pi)
-        el = np.arcsin(local[:, 2] / rng_m)
-        n = rng_m.size
-        rng_m = rng_m + sig_r * rng.standard_normal(n)
-        az = az + sig_a * rng.standard_normal(n)
-        el = el + sig_a * rng.standard_normal(n)
-        t = (k + az / (2 * np.pi)) * period
-        enu = radar.position_enu + local @ radar.rotation
-        cols = {
-            "t": t,
-            "range_m": rng_m,
-            "azimuth_rad": az,
-            "elevation_rad": el,
-            "sigma_range_m": np.full(n, sig_r),
-            "sigma_azimuth_rad": np.full(n, sig_a),
-            "sigma_elevation_rad": np.full(n, sig_a),
-            "snr_db": np.full(n, 20.0),
-            "x": enu[:, 0],
-            "y": enu[:, 1],
-            "z": enu[:, 2],
-            "sensor_id": np.full(n, radar.sensor_id),
-            "scan": np.full(n, k),
-            "truth_id": truth,
-        }
-        order = np.lexsort((rng_m, truth, t))
-        floats = np.ascontiguousarray(np.stack([cols[c] for c in FLOAT_ROWS])[:, order])
-        ints = np.ascontiguousarray(
-            np.stack([cols[c] for c in INT_ROWS]).astype(np.int64)[:, order]
-        )
-        out.append(Plots.from_blocks(floats, ints))
-    return out
-
-
-def warm_tracker(theatre: Theatre) -> None:
-    """Run the theatre's tracker (every radar registered, as the loop builds it) over a few
-    synthetic sweeps of its first radar, as the loop feeds it, and read its picture after
-    each: what it compiles is what the run will call."""
-    radars = place_radars(theatre)
-    if not radars:
-        return
-    tracker = make_tracker(theatre, radars)
-    c = tracker.config
-    sweeps = min(max(c.confirm_n + c.max_misses + 4, 10), 40)
-    period = radars[0].preset.scan_period_s
-    for k, plots in enumerate(synthetic_sweeps(radars[0], sweeps)):
-        track_plots(tracker, plots)
-        tracker.pop_events()
-        tracker.tracks_at((k + 1) * period)
-
-
-def warm_engagement(theatre: Theatre) -> None:
-    """Run the engage stage of the theatre (its batteries, assets, rules and doctrine) on a
-    synthetic raid of three targets flying over its first battery at its first asset, seen
-    as perfect confirmed tracks, until the interceptors it fires have ended (or 600 s): the
-    decision cycle (threat evaluation, intercept points, assignment) and the flyout."""
-    if not theatre.batteries or not theatre.assets:
-        return
-    from airdefense.engagement.engage import Engagement  # not in the helper's imports
-
-    frame = theatre.frame
-    asset = theatre.asset_xyz[0]
-    bat = theatre.batteries[0]
-    site = np.array(bat.launcher_enu)
-    reach = min((m.max_range_km for m, _ in bat.loads), default=50.0) * 1000.0
-    away = site[:2] - asset[:2]
-    gap = float(np.hypot(*away))
-    u = away / gap if gap > 1.0 else np.array([0.0, 1.0])
-    start = site[:2] + 0.5 * reach * u
-    p0 = np.array([[*start, 4000.0], [*(start + 2000.0 * u[::-1]), 4500.0], [*start, 9000.0]])
-    heading = asset[:2] - start
-    heading = heading / max(float(np.hypot(*heading)), 1.0)
-    v = np.array([[*(250.0 * heading), 0.0], [*(250.0 * heading), 0.0], [*(600 * heading), 0.0]])
-    t = np.arange(0.0, 600.0 + 0.5 * theatre.time_step_s, theatre.time_step_s)
-    truth = Truth.straight_lines(frame, t, p0, v)
-    eng = Engagement(theatre, truth, np.random.default_rng(0), np.random.default_rng(1))
-    if not eng.enabled:
-        return
-    events = EventLog()
-    cycle = theatre.doctrine.decision_cycle_s
-    next_cycle = t[0] + cycle
-    for k in range(t.size - 1):
-        t1 = float(t[k + 1])
-        eng.advance(float(t[k]), t1, events)
-        if t1 >= next_cycle - 1e-9:
-            next_cycle += cycle
-            rows = _perfect_tracks(truth, t1)
-            eng.identify(t1, rows, events)
-            eng.cycle(t1, rows, rows.truth_id, events)
-        if eng.interceptors.n and eng.flyout is not None and eng.flyout.active_ids.size == 0:
-            break
-    eng.interceptor_paths()
-    eng.summary()
-
-
-def _perfect_tracks(truth: Truth, t: float) -> TrackUpdates:
-    """Confirmed tracks (numbered from 1) on the live objects at time t, exactly where they
-    are."""
-    idx = np.flatnonzero(truth.alive(t))
-    pos, vel, _ = truth.state_at(np.full(idx.size, t), idx)
-    n = idx.size
-    return TrackUpdates(
-        t=np.full(n, t),
-        track_id=idx + 1,
-        x=pos[:, 0],
-        y=pos[:, 1],
-        z=pos[:, 2],
-        vx=vel[:, 0],
-        vy=vel[:, 1],
-        vz=vel[:, 2],
-        status=np.full(n, CONFIRMED),
-        sx=np.full(n, 50.0),
-        sy=np.full(n, 50.0),
-        sz=np.full(n, 50.0),
-        quality=np.ones(n),
-        truth_id=idx,
-    )
-
-
-# --- the helper process ------------------------------------------------------------------
-
-
-def _exit_when_orphaned() -> None:
-    """Exit as soon as stdin reaches its end: the run that started this helper has closed
-    it or is gone. (Reads the file descriptor, not ``sys.stdin``: a daemon thread blocked
-    inside a buffered reader would abort the interpreter's exit.)"""
-    with contextlib.suppress(OSError):
-        while os.read(0, 65536):
-            pass
-    os._exit(3)
-
-
-def main() -> int:
-    """The helper: read the theatre (a pickle on stdin), compile the tracker's kernels by
-    running it (:func:`warm_tracker`), exit."""
-    theatre = pickle.load(sys.stdin.buffer)
-    threading.Thread(target=_exit_when_orphaned, daemon=True).start()
-    warm_tracker(theatre)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

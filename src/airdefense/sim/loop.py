@@ -21,9 +21,10 @@ from airdefense.engagement.engage import Engagement
 from airdefense.engagement.interceptors import InterceptorLog
 from airdefense.geo import Frame
 from airdefense.sensors import Plots, Radar
-from airdefense.sim.ahead import CompileAhead, warm_engagement
+from airdefense.sim.ahead import CompileAhead
 from airdefense.sim.seeds import child_rngs, stage_seeds
 from airdefense.sim.stages import make_tracker, place_radars, track_plots
+from airdefense.sim.warmup import warm_engagement
 from airdefense.tracking.measurements import TrackUpdates
 from airdefense.tracking.metrics import TrackingScore, evaluate
 from airdefense.types.events import (
@@ -110,7 +111,7 @@ def simulate(
     progress: Callable[[float], None] | None = None,
     *,
     analysis: bool = True,
-    compile_ahead: bool = False,
+    compile_ahead: CompileAhead | None = None,
 ) -> RunResult:
     """Run the theatre once (trial ``trial``) and return what happened.
 
@@ -118,10 +119,16 @@ def simulate(
     diagrams and the tracks' GOSPA/SIAP score: ``track_score`` is None and the summary's
     track-quality figures NaN): a Monte Carlo trial needs the outcome, not the diagnosis.
 
-    ``compile_ahead=True`` (what ``airdefense run`` asks): if numba's cache lacks the
-    tracker's kernels (the first run), a helper process compiles them on another core while
-    this one compiles and runs the rest (:mod:`airdefense.sim.ahead`). Same results."""
-    ahead = CompileAhead.start(theatre) if compile_ahead else None
+    ``compile_ahead``: the helper process ``airdefense run`` starts when numba's cache lacks
+    the tracker's kernels (the first run, :meth:`CompileAhead.start`): given the theatre, it
+    compiles them on another core while this process compiles and runs the rest, and is
+    reaped before this returns (:mod:`airdefense.sim.ahead`). Same results."""
+    ahead = compile_ahead
+    if ahead is not None and not theatre.radars:  # no tracker to compile
+        ahead.close()
+        ahead = None
+    if ahead is not None:
+        ahead.send(theatre)
     try:
         return _simulate(theatre, trial, progress, analysis, ahead)
     finally:
