@@ -166,7 +166,7 @@ def test_the_warm_ups_compile_what_the_run_calls_and_the_helper_only_the_tracker
     steps = json.loads(proc.stdout)
     tracker, engagement, run = steps["tracker"], steps["engagement"], steps["run"]
     assert tracker and all(k.startswith("airdefense.tracking.") for k in tracker)
-    assert any(k.endswith("gate_costs") for k in tracker)
+    assert any(k.endswith("gate_pairs") for k in tracker)
     added = {k for k in engagement if engagement[k] != tracker.get(k)}
     assert all(k.startswith(("airdefense.engagement.", "airdefense._jit.")) for k in added)
     for kernel in (

@@ -702,31 +702,6 @@ def gnn_costs(
     return cost, top + gate + 1.0
 
 
-@njit(cache=True)
-def gate_costs(
-    x0: np.ndarray,
-    p0: np.ndarray,
-    row: np.ndarray,
-    dt: np.ndarray,
-    z: np.ndarray,
-    r: np.ndarray,
-    plot: np.ndarray,
-    c: np.ndarray,
-    kinds: np.ndarray,
-    qs: np.ndarray,
-    taus: np.ndarray,
-    mixture: bool,
-    confirmed: bool,
-    gate: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """:func:`gate_pairs`, then :func:`gnn_costs` of the pairs inside the gate. Returns the
-    log-likelihoods (all pairs), the gated pairs, their costs and the miss cost."""
-    ll, d2 = gate_pairs(x0, p0, row, dt, z, r, plot, c, kinds, qs, taus, mixture)
-    ok = np.flatnonzero(d2 <= gate)
-    cost, miss = gnn_costs(ll, c, d2, ok, confirmed, gate)
-    return ll, ok, cost, miss
-
-
 # --- the duplicate test (a decision: compiled exp, own solver) ------------------------------
 
 
