@@ -273,10 +273,9 @@ class _Loop:
         if t1 - self.since[sid] >= self.flush_s[sid] - 1e-9 or last:
             self.since[sid] = t1
             if self.pending[sid]:
-                plots = Plots.concat(self.pending[sid])
                 self._tracker_ready()
                 tic = time.perf_counter()
-                self.track_rows.extend(track_plots(self.tracker, plots))
+                self.track_rows.extend(track_plots(self.tracker, Plots.concat(self.pending[sid])))
                 self.track_clock += time.perf_counter() - tic
                 self.pending[sid] = []
 
