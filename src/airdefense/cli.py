@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,6 +23,10 @@ from rich.table import Table
 
 from airdefense._version import __version__
 from airdefense.errors import AirdefenseError
+
+if TYPE_CHECKING:
+    from airdefense.scenario import Scenario
+    from airdefense.sim.ahead import CompileAhead
 
 app = typer.Typer(
     name="airdefense",
@@ -118,6 +122,31 @@ def run(
     ] = False,
 ) -> None:
     """Run a scenario: simulate, write the run directory and its report, print a summary."""
+    from airdefense.sim.ahead import CompileAhead
+
+    path, sc = _load(scenario)
+    if seed is not None:
+        sc = sc.model_copy(update={"seed": seed})
+    # the first run (numba's cache lacks the tracker's kernels): a helper process starts
+    # compiling them now, on the other core, while this one imports, resolves and runs
+    ahead = CompileAhead.start()
+    try:
+        _run(path, sc, out, trial, quiet, no_report, ahead)
+    finally:
+        if ahead is not None:
+            ahead.close()
+
+
+def _run(
+    path: Path,
+    sc: Scenario,
+    out: Path | None,
+    trial: int,
+    quiet: bool,
+    no_report: bool,
+    ahead: CompileAhead | None,
+) -> None:
+    """``run`` once its scenario is read (and the compile-ahead helper started, if any)."""
     from airdefense.record.rundir import check_destination, default_run_dir, write_run
     from airdefense.report import write_report
     from airdefense.report.replay import write_replay
@@ -127,9 +156,6 @@ def run(
     from airdefense.world.build import CivilTrafficError
 
     finishers = () if no_report else (write_report, write_replay)
-    path, sc = _load(scenario)
-    if seed is not None:
-        sc = sc.model_copy(update={"seed": seed})
     theatre = resolve(sc, str(path))
     dest = out if out is not None else default_run_dir(sc.name)
     check_destination(dest)
@@ -140,12 +166,15 @@ def run(
             with _progress() as bar:
                 task = bar.add_task(f"simulating {sc.name}", total=1.0)
                 result = simulate(
-                    theatre, trial=trial, progress=lambda f: bar.update(task, completed=f)
+                    theatre,
+                    trial=trial,
+                    progress=lambda f: bar.update(task, completed=f),
+                    compile_ahead=ahead,
                 )
                 bar.update(task, description="writing run directory")
                 written = write_run(result, dest, finishers)
         else:
-            result = simulate(theatre, trial=trial)
+            result = simulate(theatre, trial=trial, compile_ahead=ahead)
             written = write_run(result, dest, finishers)
     except TrafficDataMissing as exc:
         raise _fail(f"{path}: civil_traffic: {exc}") from None

@@ -141,16 +141,10 @@ def test_plot_blocks_join_and_take_match_the_columns() -> None:
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 50, 3000])
-def test_plot_order_is_the_stable_lexsort(n: int) -> None:
+def test_sorted_is_the_stable_lexsort(n: int) -> None:
     rng = np.random.default_rng(n)
     p = _random_plots(rng, n)
-    keys = (p.range_m, p.truth_id, p.sensor_id, p.t)
-    ref = np.lexsort(keys)
-    got = _k.plot_order(p.t, p.sensor_id, p.truth_id, p.range_m)
-    if got.shape[0] == n:
-        assert np.array_equal(got, ref)
-    else:  # too many equal times for the insertion sort: the caller falls back
-        assert n == 3000
+    ref = np.lexsort((p.range_m, p.truth_id, p.sensor_id, p.t))
     assert _same(p.sorted(), p.take(ref))
     s = p.take(ref)
     assert _k.in_plot_order(s.t, s.sensor_id, s.truth_id, s.range_m)
@@ -159,15 +153,30 @@ def test_plot_order_is_the_stable_lexsort(n: int) -> None:
         assert not _k.in_plot_order(p.t, p.sensor_id, p.truth_id, p.range_m)
 
 
-def test_plot_order_with_nan_falls_back() -> None:
+def test_sorted_with_nan() -> None:
     p = _random_plots(np.random.default_rng(7), 40)
     t = p.t.copy()
     t[[3, 17]] = np.nan
     q = Plots(**{**{f.name: getattr(p, f.name) for f in fields(p)}, "t": t})
-    assert _k.plot_order(q.t, q.sensor_id, q.truth_id, q.range_m).shape[0] == 0
     assert not _k.in_plot_order(q.t, q.sensor_id, q.truth_id, q.range_m)
     ref = np.lexsort((q.range_m, q.truth_id, q.sensor_id, q.t))
     assert _same(q.sorted(), q.take(ref))
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 17, 100, 2000])
+@pytest.mark.parametrize("keys", ["distinct", "ties", "sorted", "nan"])
+def test_stable_argsort_is_numpys(n: int, keys: str) -> None:
+    """The kernels' merge sort gives numpy's stable order (ties in input order, NaN last)."""
+    rng = np.random.default_rng(n)
+    a = rng.random(n)
+    if keys == "ties":
+        a = np.round(a * 7)
+    elif keys == "sorted":
+        a = np.sort(a)
+    elif keys == "nan" and n:
+        a = np.round(a * 5)
+        a[rng.integers(0, n, max(n // 5, 1))] = np.nan
+    assert np.array_equal(_k.stable_argsort(a), np.argsort(a, kind="stable"))
 
 
 def _numpy_false_alarms(rad, t0, t1, rng):

@@ -8,7 +8,7 @@ import pytest
 import airdefense as ad
 from airdefense.scenario import library, load_theatre, resolve
 from airdefense.sim.budget import MAX_PLOTS, RunTooBig, check_budget
-from airdefense.sim.loop import place_radars
+from airdefense.sim.stages import place_radars
 
 RADAR = "sensors.Vessa long-range surveillance.overrides"
 

@@ -33,6 +33,22 @@ LIM_R0, LIM_R1, LIM_H0, LIM_H1, LIM_MAX_R, LIM_MIN_H, LIM_MAX_H, LIM_MIN_R = ran
 
 
 @njit(cache=True, nogil=True)
+def _cell(grid, a, n, v):
+    """``np.searchsorted(grid[a : a + n], v, side="right") - 1`` clamped to a cell of the
+    grid (0 to n - 2), for a finite v on an increasing grid: a bisection, without numba's
+    generic searchsorted to compile."""
+    lo = 0
+    hi = n
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if grid[a + mid] <= v:
+            lo = mid + 1
+        else:
+            hi = mid
+    return min(max(lo - 1, 0), n - 2)
+
+
+@njit(cache=True, nogil=True)
 def lookup(m, r, h, gr, gh, tt, r_off, nr, h_off, nh, t_off, lim):
     """Flyout time of missile type ``m`` to ground range ``r`` and height ``h`` by bilinear
     interpolation in its table (NaN outside the grid or the envelope)."""
@@ -48,11 +64,9 @@ def lookup(m, r, h, gr, gh, tt, r_off, nr, h_off, nh, t_off, lim):
     ):
         return np.nan
     a, n_r = r_off[m], nr[m]
-    i = np.searchsorted(gr[a : a + n_r], r, side="right") - 1
-    i = min(max(i, 0), n_r - 2)
+    i = _cell(gr, a, n_r, r)
     b, n_h = h_off[m], nh[m]
-    j = np.searchsorted(gh[b : b + n_h], h, side="right") - 1
-    j = min(max(j, 0), n_h - 2)
+    j = _cell(gh, b, n_h, h)
     r0, r1 = gr[a + i], gr[a + i + 1]
     h0, h1 = gh[b + j], gh[b + j + 1]
     fr = (r - r0) / (r1 - r0)

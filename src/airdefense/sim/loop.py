@@ -10,7 +10,6 @@ world through :meth:`Truth.kill`, the only way downstream reaches back upstream.
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,12 +21,13 @@ from airdefense.engagement.engage import Engagement
 from airdefense.engagement.interceptors import InterceptorLog
 from airdefense.geo import Frame
 from airdefense.sensors import Plots, Radar
+from airdefense.sim.ahead import CompileAhead
 from airdefense.sim.budget import check_budget
 from airdefense.sim.seeds import child_rngs, stage_seeds
-from airdefense.tracking.config import TrackerConfig
-from airdefense.tracking.measurements import Measurements, TrackUpdates
+from airdefense.sim.stages import make_tracker, place_radars, track_plots
+from airdefense.sim.warmup import warm_engagement
+from airdefense.tracking.measurements import TrackUpdates
 from airdefense.tracking.metrics import TrackingScore, evaluate
-from airdefense.tracking.tracker import Tracker
 from airdefense.types.events import (
     AssetHit,
     EventKind,
@@ -106,35 +106,44 @@ class RunResult:
         return self.theatre.frame
 
 
-def place_radars(theatre: Theatre) -> list[Radar]:
-    """Every radar of the theatre at its site (antenna on its mast)."""
-    return [
-        Radar(
-            site.preset,
-            sensor_id=site.sensor_id,
-            name=site.name,
-            position_enu=site.antenna_xyz,
-            ground_height_m=site.ground.height_m,
-            boresight_rad=site.boresight_rad,
-            frame=theatre.frame,
-            phase_rad=site.phase_rad,
-        )
-        for site in theatre.radars
-    ]
-
-
 def simulate(
     theatre: Theatre,
     trial: int = 0,
     progress: Callable[[float], None] | None = None,
     *,
     analysis: bool = True,
+    compile_ahead: CompileAhead | None = None,
 ) -> RunResult:
     """Run the theatre once (trial ``trial``) and return what happened.
 
     ``analysis=False`` skips what only a run directory's report reads (the radars' coverage
     diagrams and the tracks' GOSPA/SIAP score: ``track_score`` is None and the summary's
-    track-quality figures NaN): a Monte Carlo trial needs the outcome, not the diagnosis."""
+    track-quality figures NaN): a Monte Carlo trial needs the outcome, not the diagnosis.
+
+    ``compile_ahead``: the helper process ``airdefense run`` starts when numba's cache lacks
+    the tracker's kernels (the first run, :meth:`CompileAhead.start`): given the theatre, it
+    compiles them on another core while this process compiles and runs the rest, and is
+    reaped before this returns (:mod:`airdefense.sim.ahead`). Same results."""
+    ahead = compile_ahead
+    if ahead is not None and not theatre.radars:  # no tracker to compile
+        ahead.close()
+        ahead = None
+    if ahead is not None:
+        ahead.send(theatre)
+    try:
+        return _simulate(theatre, trial, progress, analysis, ahead)
+    finally:
+        if ahead is not None:
+            ahead.close()
+
+
+def _simulate(
+    theatre: Theatre,
+    trial: int,
+    progress: Callable[[float], None] | None,
+    analysis: bool,
+    ahead: CompileAhead | None,
+) -> RunResult:
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     seeds = stage_seeds(theatre.seed, trial)
@@ -142,12 +151,16 @@ def simulate(
     timings["world"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    loop = _Loop(theatre, truth, seeds)
+    loop = _Loop(theatre, truth, seeds, ahead)
     loop.run(progress)
     plots, tracks = loop.finish()
-    timings["sensors"] = time.perf_counter() - clock - loop.track_clock - loop.engage_clock
+    timings["sensors"] = (
+        time.perf_counter() - clock - loop.track_clock - loop.engage_clock - loop.ahead_clock
+    )
     timings["tracking"] = loop.track_clock
     timings["engagement"] = loop.engage_clock
+    if ahead is not None:
+        timings["compile_ahead"] = loop.ahead_clock  # the warm-up and the wait
 
     clock = time.perf_counter()
     coverage = coverage_diagrams(loop.radars) if analysis else {}
@@ -185,10 +198,15 @@ def simulate(
 class _Loop:
     """One run's time loop and what it gathers: the radars and their random streams, the
     tracker and the plots waiting for it, the engage stage, the event log; wall time spent
-    tracking and engaging."""
+    tracking and engaging; the helper compiling the tracker's kernels, if any, until the
+    tracker is first needed (and the wall time spent waiting for it)."""
 
     def __init__(
-        self, theatre: Theatre, truth: Truth, seeds: dict[str, np.random.SeedSequence]
+        self,
+        theatre: Theatre,
+        truth: Truth,
+        seeds: dict[str, np.random.SeedSequence],
+        ahead: CompileAhead | None = None,
     ) -> None:
         self.theatre = theatre
         self.truth = truth
@@ -213,6 +231,8 @@ class _Loop:
         self.next_cycle = float(truth.t[0]) + theatre.doctrine.decision_cycle_s
         self.track_clock = 0.0
         self.engage_clock = 0.0
+        self.ahead = ahead
+        self.ahead_clock = 0.0
 
     def run(self, progress: Callable[[float], None] | None) -> None:
         """Every window [t_k, t_k+1) of the time grid, in order."""
@@ -255,6 +275,7 @@ class _Loop:
         if t1 - self.since[sid] >= self.flush_s[sid] - 1e-9 or last:
             self.since[sid] = t1
             if self.pending[sid]:
+                self._tracker_ready()
                 tic = time.perf_counter()
                 self.track_rows.extend(track_plots(self.tracker, Plots.concat(self.pending[sid])))
                 self.track_clock += time.perf_counter() - tic
@@ -263,6 +284,7 @@ class _Loop:
     def _decide(self, t1: float) -> None:
         """A decision cycle: identification takes the track updates since the last one, then
         the engage stage runs on the confirmed picture."""
+        self._tracker_ready()
         tic = time.perf_counter()
         self.next_cycle += self.theatre.doctrine.decision_cycle_s
         engagement = self.engagement
@@ -273,6 +295,17 @@ class _Loop:
             picture = self.tracker.tracks_at(t1)
             engagement.cycle(t1, picture, picture.truth_id, self.events)
         self.engage_clock += time.perf_counter() - tic
+
+    def _tracker_ready(self) -> None:
+        """Before the tracker's first call, if a helper is compiling its kernels: compile the
+        engage stage's meanwhile (a synthetic raid), then wait for the helper; the tracker
+        then loads its kernels from numba's cache."""
+        if self.ahead is None:
+            return
+        tic = time.perf_counter()
+        ahead, self.ahead = self.ahead, None
+        ahead.wait(meanwhile=lambda: warm_engagement(self.theatre))
+        self.ahead_clock += time.perf_counter() - tic
 
     def finish(self) -> tuple[Plots, TrackUpdates]:
         """Every plot and track row of the run; the first detections logged."""
@@ -347,52 +380,6 @@ def identification_summary(events: EventLog, truth: Truth) -> dict[str, int]:
         "threats_identified": int(is_threat.sum()),
         "civil_identified_hostile": int((~is_threat).sum()),
     }
-
-
-def make_tracker(theatre: Theatre, radars: list[Radar]) -> Tracker:
-    """The theatre's tracker, fed by every radar (its site, local axes and scan period).
-
-    Each radar's plots arrive once per revisit, split by sweep, so batches of different radars
-    interleave in time: the tracker accepts batches that far out of order.
-    """
-    settings = theatre.tracking.model_dump()
-    longest = max((r.preset.scan_period_s for r in radars), default=0.0)
-    settings["batch_window_s"] = max(settings["batch_window_s"], theatre.time_step_s + longest)
-    frame = theatre.frame
-    tracker = Tracker(TrackerConfig(**settings), frame=frame)
-    for radar in radars:
-        tracker.add_sensor(
-            radar.sensor_id,
-            radar.position_enu,
-            frame.sensor_rotation(radar.position_enu),
-            revisit_s=radar.preset.scan_period_s,
-        )
-    return tracker
-
-
-def track_plots(tracker: Tracker, p: Plots) -> list[TrackUpdates]:
-    """Feed one radar's pending plots to the tracker, one batch per sweep (a target is
-    plotted at most once per sweep, and a fast sector scan sweeps more than once a step)."""
-    cut = np.flatnonzero(np.diff(p.scan)) + 1
-    bounds = np.concatenate([[0], cut, [len(p)]])
-    out = []
-    for a, b in itertools.pairwise(bounds):
-        sl = slice(int(a), int(b))
-        m = Measurements.from_polar(
-            p.t[sl],
-            p.sensor_id[sl],
-            p.range_m[sl],
-            p.azimuth_rad[sl],
-            p.elevation_rad[sl],
-            p.sigma_range_m[sl],
-            p.sigma_azimuth_rad[sl],
-            p.sigma_elevation_rad[sl],
-            truth_id=p.truth_id[sl],
-        )
-        u = tracker.process(m)
-        if len(u):
-            out.append(u)
-    return out
 
 
 def _log_launches(events: EventLog, truth: Truth, t0: float, t1: float) -> None:

@@ -637,12 +637,13 @@ def gate_pairs(
     pm = np.empty((m_n, 3, 3))
     s = np.empty((3, 3))
     si = np.empty((3, 3))
+    npos = xm.shape[1]  # 3, as a run-time integer: one predict_model for every caller
     for k in range(k_n):
         src, j = row[k], plot[k]
         best = np.inf
         for m in range(m_n):
             motion_blocks(kinds[m], qs[m], taus[m], dt[k], fb, qb)
-            predict_model(x0[src, m], p0[src, m], fb, qb, 3, xo, po, fp)
+            predict_model(x0[src, m], p0[src, m], fb, qb, npos, xo, po, fp)
             q2, ll[k, m] = plot_fit(xo, po, z[j], r[j], s, si)
             best = min(best, q2)
             for a in range(3):  # element by element: no array assignment's shape check
@@ -701,31 +702,6 @@ def gnn_costs(
     return cost, top + gate + 1.0
 
 
-@njit(cache=True)
-def gate_costs(
-    x0: np.ndarray,
-    p0: np.ndarray,
-    row: np.ndarray,
-    dt: np.ndarray,
-    z: np.ndarray,
-    r: np.ndarray,
-    plot: np.ndarray,
-    c: np.ndarray,
-    kinds: np.ndarray,
-    qs: np.ndarray,
-    taus: np.ndarray,
-    mixture: bool,
-    confirmed: bool,
-    gate: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """:func:`gate_pairs`, then :func:`gnn_costs` of the pairs inside the gate. Returns the
-    log-likelihoods (all pairs), the gated pairs, their costs and the miss cost."""
-    ll, d2 = gate_pairs(x0, p0, row, dt, z, r, plot, c, kinds, qs, taus, mixture)
-    ok = np.flatnonzero(d2 <= gate)
-    cost, miss = gnn_costs(ll, c, d2, ok, confirmed, gate)
-    return ll, ok, cost, miss
-
-
 # --- the duplicate test (a decision: compiled exp, own solver) ------------------------------
 
 
@@ -781,9 +757,10 @@ def _combined_motion(
     fp = np.empty((d, d))
     xm = np.empty((m_n, d))
     pm = np.empty((m_n, d, d))
+    npv = xc.shape[0]  # 6, as a run-time integer: one predict_model for every caller
     for m in range(m_n):
         motion_blocks(kinds[m], qs[m], taus[m], dt, fb, qb)
-        predict_model(x[n, m], p[n, m], fb, qb, 6, xm[m], pm[m], fp)
+        predict_model(x[n, m], p[n, m], fb, qb, npv, xm[m], pm[m], fp)
     for a in range(6):
         acc = 0.0
         for m in range(m_n):
@@ -823,5 +800,9 @@ def duplicate_test(
         u, v = a[k], b[k]
         _combined_motion(x, p, mu, u, t_b - t[u], kinds, qs, taus, xa, pa)
         _combined_motion(x, p, mu, v, t_b - t[v], kinds, qs, taus, xb, pb)
-        same[k] = _quadratic_solve(pa + pb, xa - xb) < gate
+        for i in range(6):  # pa += pb, xa -= xb: loops, not array expressions to compile
+            xa[i] -= xb[i]
+            for j in range(6):
+                pa[i, j] += pb[i, j]
+        same[k] = _quadratic_solve(pa, xa) < gate
     return same

@@ -187,54 +187,16 @@ def start_tracks(
         rev0[n] = revisit[col[j]]
 
 
-@njit(cache=True)
-def compact(
-    keep: np.ndarray,
-    ids: np.ndarray,
-    x: np.ndarray,
-    p: np.ndarray,
-    mu: np.ndarray,
-    t: np.ndarray,
-    t0: np.ndarray,
-    status: np.ndarray,
-    hits: np.ndarray,
-    quality: np.ndarray,
-    seen: np.ndarray,
-    rev0: np.ndarray,
-    reported: np.ndarray,
-    truth: np.ndarray,
-    dup: np.ndarray,
-) -> int:
+def compact(keep: np.ndarray, *arrays: np.ndarray) -> int:
     """Move the kept tracks (mask over the first ``keep.size`` rows) to the front of every
-    track array, in order; returns how many (the arrays in ``Tracker._FIELDS`` order)."""
-    # rows move element by element: an array assigned to an array compiles numba's shape
-    # check, whose error message alone costs ~2 s of a first run's compiling
-    _, m_n, d = x.shape
-    j = 0
-    for i in range(keep.size):
-        if not keep[i]:
-            continue
-        if j != i:
-            ids[j] = ids[i]
-            for m in range(m_n):
-                mu[j, m] = mu[i, m]
-                for a in range(d):
-                    x[j, m, a] = x[i, m, a]
-                    for b in range(d):
-                        p[j, m, a, b] = p[i, m, a, b]
-            t[j] = t[i]
-            t0[j] = t0[i]
-            status[j] = status[i]
-            hits[j] = hits[i]
-            quality[j] = quality[i]
-            for s in range(seen.shape[1]):
-                seen[j, s] = seen[i, s]
-            rev0[j] = rev0[i]
-            reported[j] = reported[i]
-            truth[j] = truth[i]
-            dup[j] = dup[i]
-        j += 1
-    return j
+    track array, in order; returns how many (the arrays in ``Tracker._FIELDS`` order). Plain
+    numpy: a run compacts a few hundred times, ~40 us each, and compiling this cost ~0.7 s
+    of the first run."""
+    n = keep.size
+    k = int(np.count_nonzero(keep))
+    for a in arrays:
+        a[:k] = a[:n][keep]
+    return k
 
 
 @njit(cache=True)

@@ -269,35 +269,29 @@ def cluster_index(ti: np.ndarray, pj: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return np.searchsorted(tracks, ti), np.searchsorted(plots, pj), tracks.size, plots.size
 
 
-@njit(cache=True)
 def assignment_matrix(
     tl: np.ndarray, pl: np.ndarray, cost: np.ndarray, nt: int, npl: int, miss_cost: float
 ) -> np.ndarray:
     """One cluster's GNN cost matrix: nt tracks x (npl plots + one dummy plot per track),
     the pair costs, ``miss_cost`` on each track's own dummy and a prohibitive cost
-    elsewhere."""
+    elsewhere. (Plain numpy, as :func:`cluster_index`: beside the assignment solver its
+    calls cost nothing, and compiling it cost the first run ~0.3 s.)"""
     m = np.full((nt, npl + nt), miss_cost * 1e6 + 1e6)
-    for e in range(tl.size):
-        m[tl[e], pl[e]] = cost[e]
-    for i in range(nt):
-        m[i, npl + i] = miss_cost
+    m[tl, pl] = cost
+    own = np.arange(nt)
+    m[own, npl + own] = miss_cost
     return m
 
 
-@njit(cache=True)
 def assigned_pairs(
     tl: np.ndarray, pl: np.ndarray, rows: np.ndarray, cols: np.ndarray, nt: int, npl: int
 ) -> np.ndarray:
     """Mask of the pairs (tl, pl) that an assignment (rows[k] -> cols[k]) of nt tracks made,
-    dummy columns (>= npl) left out."""
+    dummy columns (>= npl) left out. (Plain numpy.)"""
     col_of = np.full(nt, -1, dtype=np.int64)
-    for k in range(rows.size):
-        if cols[k] < npl:
-            col_of[rows[k]] = cols[k]
-    out = np.empty(tl.size, dtype=np.bool_)
-    for e in range(tl.size):
-        out[e] = col_of[tl[e]] == pl[e]
-    return out
+    real = cols < npl
+    col_of[rows[real]] = cols[real]
+    return col_of[tl] == pl
 
 
 @njit(cache=True)

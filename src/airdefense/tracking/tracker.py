@@ -433,9 +433,9 @@ class Tracker:
         mixture = self.n_models > 1 and not confirmed
         n_all = self._n
         if c.association == "gnn":
-            loglik, ok, cost, miss = _kernels.gate_costs(
-                x0, p0, row, dt, z, r, pj, cp, *model, mixture, confirmed, self.gate
-            )
+            loglik, d2 = _kernels.gate_pairs(x0, p0, row, dt, z, r, pj, cp, *model, mixture)
+            ok = np.flatnonzero(d2 <= self.gate)
+            cost, miss = _kernels.gnn_costs(loglik, cp, d2, ok, confirmed, self.gate)
             chosen, order, bounds = _pairing.gnn_easy(ti[ok], pj[ok], cost, n_all, len(batch))
             if bounds.size > 1:  # clusters of two tracks and two plots or more
                 association.solve_clusters(ti[ok], pj[ok], cost, miss, chosen, order, bounds)
