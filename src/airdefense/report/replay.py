@@ -370,12 +370,12 @@ def _tracks(
     tt = extra["track_truth"]
     tt_tid = tt["track_id"].astype(np.int64)
     truth_obj = np.full(track_ids.size, -1, dtype=np.int64)
-    if tt_tid.size:
+    if tt_tid.size and oid.size:  # a track on no listed object is on none
         p = np.minimum(np.searchsorted(tt_tid, track_ids), tt_tid.size - 1)
         hit = tt_tid[p] == track_ids
         obj = tt["truth_id"].astype(np.int64)[p]
         k = np.searchsorted(oid, obj)
-        ok = hit & (k < oid.size) & (oid[np.minimum(k, max(oid.size - 1, 0))] == obj)
+        ok = hit & (k < oid.size) & (oid[np.minimum(k, oid.size - 1)] == obj)
         truth_obj[ok] = k[ok]
     h = _heights(frame, tracks["x"], tracks["y"], tracks["z"])
     return {
