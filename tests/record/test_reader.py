@@ -10,7 +10,14 @@ import duckdb
 import pytest
 
 from airdefense.errors import AirdefenseError
-from airdefense.record.reader import RunReader, RunReadError, database_of, reading
+from airdefense.record.reader import (
+    DamagedRunError,
+    RunReader,
+    RunReadError,
+    database_of,
+    declared_columns,
+    reading,
+)
 from airdefense.record.schema import RUN_FORMAT, TABLES, VIEWS
 
 
@@ -170,3 +177,138 @@ def test_reading_takes_a_reader_or_a_run_directory(tmp_path: Path) -> None:
         assert opened.meta["scenario"] == "tiny"
     with pytest.raises(RunReadError):
         opened.rows("SELECT 1")  # closed with the block
+
+
+# --- a damaged run: one line naming the table and column -------------------------------------
+
+
+def _full_run(path: Path) -> Path:
+    """A run directory with every table of the schema, a few consistent rows in the ones the
+    checks look at, and the meta values a run writes."""
+    path.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(path / "run.duckdb")) as con:
+        for name, ddl in TABLES.items():
+            con.execute(f"CREATE TABLE {name} ({ddl})")
+        con.execute("CREATE TABLE summary (scenario VARCHAR, leakers INTEGER, duration_s DOUBLE)")
+        con.execute("INSERT INTO summary VALUES ('tiny', 0, 60)")
+        meta = {
+            "scenario": "tiny",
+            "duration_s": "60.0",
+            "dt_s": "1.0",
+            "origin_lat_deg": "47.0",
+            "origin_lon_deg": "8.0",
+            "origin_alt_m": "0.0",
+            "run_format": str(RUN_FORMAT),
+        }
+        con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
+        con.execute(
+            "INSERT INTO objects (object_id, name, category, preset, side) "
+            "VALUES (0, 'c1', 'cruise', 'cm', 'hostile')"
+        )
+        con.execute(
+            "INSERT INTO truth (t, object_id, x, y, z) VALUES (0, 0, 1e5, 0, 50), (1, 0, 99e3, 0, 50)"
+        )
+        con.execute(
+            "INSERT INTO tracks (t, track_id, x, y, z, vx, vy, vz, status, truth_id) "
+            "VALUES (1, 7, 99e3, 0, 50, -1e3, 0, 0, 'tentative', 0)"
+        )
+        con.execute(
+            "INSERT INTO interceptors (interceptor_id, battery_id, battery, launcher, missile, "
+            "plan_t, launch_t, track_id, object_id, retargets, end_reason, cost_usd) "
+            "VALUES (0, 0, 'B', 0, 'SAM', 1, 2, 7, 0, 0, 'flying', 1e6)"
+        )
+    return path
+
+
+def _retype(con: duckdb.DuckDBPyConnection, table: str, column: str, expr: str) -> None:
+    """Recreate ``table`` with ``column`` replaced by ``expr`` (of whatever type it has)."""
+    cols = [d[0] for d in con.sql(f"SELECT * FROM {table} LIMIT 0").description]
+    select = ", ".join(f"{expr} AS {c}" if c == column else c for c in cols)
+    con.execute(f"CREATE TABLE damaged AS SELECT {select} FROM {table}")
+    con.execute(f"DROP TABLE {table}")
+    con.execute(f"ALTER TABLE damaged RENAME TO {table}")
+
+
+DAMAGES: dict[str, tuple[str, str]] = {
+    # name: (damage, the line after "<db>: ")
+    "empty objects": ("DELETE FROM objects", "objects: empty, but truth.object_id names objects"),
+    "no objects": ("DROP TABLE objects", "objects: missing, but truth.object_id names objects"),
+    "text in tracks.x": ("retype tracks x 'north'", "tracks.x: holds VARCHAR, not DOUBLE"),
+    "numbers as text": ("retype truth t CAST(t AS VARCHAR)", "truth.t: holds VARCHAR, not DOUBLE"),
+    "a column dropped": ("ALTER TABLE tracks DROP COLUMN vx", "tracks.vx: column missing"),
+    "meta.value a number": ("retype meta value 1", "meta.value: holds INTEGER, not VARCHAR"),
+    "summary text": ("retype summary leakers 'many'", "summary.leakers: holds VARCHAR, not INTEGER"),
+    "negative duration": (
+        "UPDATE meta SET value = '-5' WHERE key = 'duration_s'",
+        "meta: duration_s is '-5', not a number in 0..1e+06",
+    ),
+    "infinite duration": (
+        "UPDATE meta SET value = 'inf' WHERE key = 'duration_s'",
+        "meta: duration_s is 'inf', not a number in 0..1e+06",
+    ),
+    "latitude 91": (
+        "UPDATE meta SET value = '91' WHERE key = 'origin_lat_deg'",
+        "meta: origin_lat_deg is '91', not a number in -90..90",
+    ),
+    "a key twice": (
+        "INSERT INTO meta VALUES ('duration_s', '7')",
+        "meta: key 'duration_s' given twice",
+    ),
+    "NaN position": (
+        "UPDATE truth SET x = 'nan'::DOUBLE WHERE t = 1",
+        "truth.x: holds nan, not a finite number in -1e+08..1e+08",
+    ),
+    "huge time": ("UPDATE tracks SET t = 1e300", "tracks.t: holds 1e+300, not a finite number in 0..1e+06"),
+    "negative launch": (
+        "UPDATE interceptors SET launch_t = -1",
+        "interceptors.launch_t: holds -1.0, not a finite number in 0..1e+06",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(DAMAGES))
+def test_a_damaged_run_is_one_line_naming_table_and_column(tmp_path: Path, name: str) -> None:
+    run = _full_run(tmp_path / "run")
+    damage, says = DAMAGES[name]
+    with duckdb.connect(str(run / "run.duckdb")) as con:
+        if damage.startswith("retype "):
+            _, table, column, expr = damage.split(" ", 3)
+            _retype(con, table, column, expr)
+        else:
+            con.execute(damage)
+    with pytest.raises(DamagedRunError) as exc:
+        RunReader(run)
+    assert _line(exc) == (
+        f"{run / 'run.duckdb'}: {says} (the run is damaged: run the scenario again)"
+    )
+    assert isinstance(exc.value, RunReadError)
+
+
+def test_an_undamaged_run_and_what_a_run_may_lack_pass_the_checks(tmp_path: Path) -> None:
+    """Absent optional tables, NULL positions, an empty run and no duration are no damage."""
+    run = _full_run(tmp_path / "run")
+    with RunReader(run) as reader:
+        assert reader.rows("SELECT count(*) FROM truth") == [(2,)]
+    with duckdb.connect(str(run / "run.duckdb")) as con:
+        con.execute("DROP TABLE interceptors")
+        con.execute("UPDATE truth SET x = NULL")
+        con.execute("DELETE FROM meta WHERE key IN ('duration_s', 'origin_lat_deg')")
+        con.execute("ALTER TABLE tracks ADD COLUMN extra VARCHAR")
+    with RunReader(run) as reader:
+        assert not reader.has("interceptors") and "duration_s" not in reader.meta
+    with duckdb.connect(str(run / "run.duckdb")) as con:
+        con.execute("DELETE FROM truth")
+        con.execute("DELETE FROM objects")
+    with RunReader(run) as reader:
+        assert reader.rows("SELECT count(*) FROM objects") == [(0,)]
+
+
+def test_the_declared_columns_are_those_of_the_schema() -> None:
+    assert declared_columns("tracks")["x"] == "DOUBLE"
+    assert declared_columns("tracks")["status"] == "VARCHAR"
+    assert list(declared_columns("meta")) == ["key", "value"]
+    for name, ddl in TABLES.items():
+        with duckdb.connect() as con:
+            con.execute(f"CREATE TABLE {name} ({ddl})")
+            cols = [(d[0], str(d[1])) for d in con.sql(f"SELECT * FROM {name}").description]
+        assert [c for c, _ in cols] == list(declared_columns(name)), name

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
@@ -498,16 +499,16 @@ def test_replay_opens_a_browser_only_when_asked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import webbrowser
-    from http.server import ThreadingHTTPServer
+    from http.server import HTTPServer
 
     make_run(tmp_path, optional_rows=False)
     opened: list[str] = []
     monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url))
 
-    def stop_at_once(self: ThreadingHTTPServer, *a: object, **k: object) -> None:
+    def stop_at_once(self: HTTPServer, *a: object, **k: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(ThreadingHTTPServer, "serve_forever", stop_at_once)
+    monkeypatch.setattr(HTTPServer, "serve_forever", stop_at_once)
     result = _run(["replay", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert opened == []
@@ -553,10 +554,12 @@ def test_replay_command_serves_until_ctrl_c(tmp_path: Path) -> None:
             body = resp.read().decode("utf-8")
         assert resp.status == 200 and 'id="replay-data"' in body
         assert body == (tmp_path / "replay.html").read_text(encoding="utf-8")
-        # the run directory is served; a download dropped half-way is no error
-        db = match.group(0).replace("replay.html", "run.duckdb")
-        with urllib.request.urlopen(db, timeout=10) as resp:
+        # a download dropped half-way is no error; nothing but the page is served
+        with urllib.request.urlopen(match.group(0), timeout=10) as resp:
             assert resp.status == 200 and len(resp.read(100)) == 100
+        db = match.group(0).replace("replay.html", "run.duckdb")
+        with pytest.raises(urllib.error.HTTPError, match="404"):
+            urllib.request.urlopen(db, timeout=10)
         time.sleep(0.1)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=15)

@@ -15,7 +15,9 @@ that did not run) reads as empty, with its declared columns.
 from __future__ import annotations
 
 import errno
+import functools
 import math
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,6 +45,47 @@ class RunReadError(AirdefenseError):
     another layout."""
 
 
+class DamagedRunError(RunReadError):
+    """A run database of this format whose content cannot be what a run wrote: a table or
+    column missing or of another type, a meta value out of its range, objects missing behind
+    the truth and tracks, a time or position that is not a finite number in range. Its one
+    line names the database, the table and column, and what is wrong."""
+
+
+#: Bounds of the meta values the readers use, when present: (lowest, highest).
+META_BOUNDS: dict[str, tuple[float, float]] = {
+    "duration_s": (0.0, 1e6),
+    "dt_s": (1e-6, 1e6),
+    "origin_lat_deg": (-90.0, 90.0),
+    "origin_lon_deg": (-180.0, 180.0),
+    "origin_alt_m": (-12_000.0, 100_000.0),
+}
+#: Bounds of the times (s), positions (m) and velocities (m/s) the readers draw and encode,
+#: by table and column: each value must be a finite number (or NULL) within them.
+_TIME = (0.0, 1e6)
+_POSITION = (-1e8, 1e8)
+_SPEED = (-1e6, 1e6)
+_XYZ = dict.fromkeys(("x", "y", "z"), _POSITION)
+_VXYZ = dict.fromkeys(("vx", "vy", "vz"), _SPEED)
+VALUE_BOUNDS: dict[str, dict[str, tuple[float, float]]] = {
+    "truth": {"t": _TIME, **_XYZ, **_VXYZ},
+    "detections": {"t": _TIME, **_XYZ},
+    "tracks": {"t": _TIME, **_XYZ, **_VXYZ},
+    "events": {"t": _TIME, **_XYZ},
+    "interceptors": {"plan_t": _TIME, "launch_t": _TIME, "end_t": _TIME},
+    "interceptor_paths": {"t": _TIME, **_XYZ},
+    "track_metrics": {"t": _TIME},
+    "first_detections": {"t": _TIME},
+}
+#: Tables with rows for each object (the column naming it): when one has rows, ``objects``
+#: may not be empty (the replay and the exports look every object up in it).
+OBJECT_REFERENCES: dict[str, str] = {
+    "truth": "object_id",
+    "first_detections": "object_id",
+}
+_DAMAGED = "the run is damaged: run the scenario again"
+
+
 class RunReader:
     """A run directory opened for reading (read-only; close it, or use it as a context
     manager).
@@ -61,7 +104,7 @@ class RunReader:
             raise RunReadError(
                 f"not a readable run database ({_first_line(exc)})", source=str(self.db_path)
             ) from None
-        self._attach(con, str(self.db_path))
+        self._attach(con, str(self.db_path), check=True)
 
     @classmethod
     def of_connection(cls, con: duckdb.DuckDBPyConnection, label: str = "<run>") -> RunReader:
@@ -72,8 +115,9 @@ class RunReader:
         reader._attach(con, label)
         return reader
 
-    def _attach(self, con: duckdb.DuckDBPyConnection, label: str) -> None:
-        """Check the database's format and give absent tables an empty stand-in."""
+    def _attach(self, con: duckdb.DuckDBPyConnection, label: str, check: bool = False) -> None:
+        """Check the database's format (and, with ``check``, that its content is what a run
+        of this format holds: :func:`check_run`) and give absent tables an empty stand-in."""
         self._con = con
         self._label = label
         try:
@@ -81,10 +125,26 @@ class RunReader:
             present = self._present()
             if "meta" not in present:
                 raise RunReadError("not a run database (no meta table)", source=label)
+            try:
+                types = _column_types(con) if check else {}
+            except duckdb.Error as exc:
+                raise RunReadError(f"cannot read ({_first_line(exc)})", source=label) from None
+            if check:
+                _check_columns(types, "meta", label)
             self.meta: dict[str, str] = {}
-            for key, value in con.sql("SELECT key, value FROM meta ORDER BY key, value").fetchall():
+            rows = con.sql("SELECT key, value FROM meta ORDER BY key, value").fetchall()
+            for key, value in rows:
+                if check and str(key) in self.meta and self.meta[str(key)] != str(value):
+                    raise DamagedRunError(
+                        f"key {key!r} given twice ({_DAMAGED})", source=label, field="meta"
+                    )
                 self.meta.setdefault(str(key), str(value))
             self.run_format = _check_format(self.meta, label)
+            if check:
+                try:
+                    check_run(con, self.meta, types, label)
+                except duckdb.Error as exc:
+                    raise RunReadError(f"cannot read ({_first_line(exc)})", source=label) from None
             for name, ddl in TABLES.items():  # an absent table reads as empty
                 if name not in present:
                     con.execute(f"CREATE TEMP TABLE {name} ({ddl})")
@@ -254,6 +314,151 @@ def _check_format(meta: dict[str, str], db: str) -> int:
             source=db,
         )
     return found
+
+
+# --- checking a run's content -------------------------------------------------------------
+
+
+def check_run(
+    con: duckdb.DuckDBPyConnection,
+    meta: dict[str, str],
+    types: dict[str, dict[str, str]],
+    label: str,
+) -> None:
+    """Check what the readers rely on, cheaply (metadata, and one aggregate query per table
+    with bounded values): every table of the schema present has its declared columns with
+    their types (the summary: its columns present), the meta values in :data:`META_BOUNDS`
+    are numbers in range, ``objects`` is not empty when other tables name objects, and the
+    values in :data:`VALUE_BOUNDS` are finite and in range. Raises :class:`DamagedRunError`
+    naming the table, column and what is wrong."""
+    for name in TABLES:
+        if name in types:
+            _check_columns(types, name, label)
+    for column, found in types.get("summary", {}).items():
+        want = SUMMARY_COLUMNS.get(column, (None,))[0]
+        if want is not None and not _type_fits(found, want):
+            raise DamagedRunError(
+                f"holds {found}, not {want} ({_DAMAGED})", source=label, field=f"summary.{column}"
+            )
+    for key, (low, high) in META_BOUNDS.items():
+        if key in meta:
+            _check_meta_number(meta[key], key, low, high, label)
+    _check_objects(con, types, label)
+    for name, bounds in VALUE_BOUNDS.items():
+        if name in types:
+            _check_values(con, name, bounds, label)
+
+
+def _column_types(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
+    """table -> column -> DuckDB type, of the database's own (not temporary) tables."""
+    types: dict[str, dict[str, str]] = {}
+    rows = con.sql(
+        "SELECT c.table_name, c.column_name, c.data_type FROM duckdb_columns() c "
+        "JOIN duckdb_tables() t ON c.table_oid = t.table_oid "
+        "WHERE NOT t.temporary ORDER BY c.table_name, c.column_index"
+    ).fetchall()
+    for table, column, data_type in rows:
+        types.setdefault(str(table), {})[str(column)] = str(data_type)
+    return types
+
+
+def _check_columns(types: dict[str, dict[str, str]], name: str, label: str) -> None:
+    """Each declared column of ``name`` is present with a type its readers can use."""
+    have = types.get(name, {})
+    for column, want in declared_columns(name).items():
+        if column not in have:
+            raise DamagedRunError(
+                f"column missing ({_DAMAGED})", source=label, field=f"{name}.{column}"
+            )
+        if not _type_fits(have[column], want):
+            raise DamagedRunError(
+                f"holds {have[column]}, not {want} ({_DAMAGED})",
+                source=label,
+                field=f"{name}.{column}",
+            )
+
+
+@functools.cache
+def declared_columns(name: str) -> dict[str, str]:
+    """The columns of table ``name`` as :data:`~airdefense.record.schema.TABLES` declares
+    them: column -> SQL type."""
+    text = re.sub(r"--[^\n]*", "", TABLES[name])
+    columns = {}
+    for part in text.split(","):
+        words = part.split()
+        if len(words) >= 2:
+            columns[words[0]] = words[1].upper()
+    return columns
+
+
+_INTEGERS = frozenset(
+    "TINYINT SMALLINT INTEGER BIGINT HUGEINT UTINYINT USMALLINT UINTEGER UBIGINT".split()
+)
+
+
+def _type_fits(found: str, want: str) -> bool:
+    """Whether a column of DuckDB type ``found`` reads as the declared type ``want``."""
+    found = found.upper()
+    if want in _INTEGERS:
+        return found in _INTEGERS
+    if want in ("DOUBLE", "FLOAT", "REAL"):
+        return found in ("DOUBLE", "FLOAT") or found in _INTEGERS or found.startswith("DECIMAL")
+    return found == want
+
+
+def _check_meta_number(text: str, key: str, low: float, high: float, label: str) -> None:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and low <= value <= high):
+        raise DamagedRunError(
+            f"{key} is {text!r}, not a number in {low:g}..{high:g} ({_DAMAGED})",
+            source=label,
+            field="meta",
+        )
+
+
+def _check_objects(
+    con: duckdb.DuckDBPyConnection, types: dict[str, dict[str, str]], label: str
+) -> None:
+    """``objects`` holds rows when another table names an object (the readers look every
+    named object up in it)."""
+    if "objects" in types and con.sql("SELECT 1 FROM objects LIMIT 1").fetchall():
+        return
+    for name, column in OBJECT_REFERENCES.items():
+        if name not in types:
+            continue
+        named = con.sql(f"SELECT 1 FROM {name} WHERE {column} >= 0 LIMIT 1").fetchall()
+        if named:
+            what = "empty" if "objects" in types else "missing"
+            raise DamagedRunError(
+                f"{what}, but {name}.{column} names objects ({_DAMAGED})",
+                source=label,
+                field="objects",
+            )
+
+
+def _check_values(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    bounds: dict[str, tuple[float, float]],
+    label: str,
+) -> None:
+    """The bounded columns of ``name`` hold finite numbers (or NULL) within their bounds:
+    one aggregate query over the table (a NaN is the largest value to DuckDB's max)."""
+    columns = list(bounds)
+    sql = ", ".join(f"min({c}), max({c})" for c in columns)
+    ((*found,),) = con.sql(f"SELECT {sql} FROM {name}").fetchall()
+    for i, column in enumerate(columns):
+        floor, limit = bounds[column]
+        for value in found[2 * i : 2 * i + 2]:
+            if value is not None and not (math.isfinite(value) and floor <= value <= limit):
+                raise DamagedRunError(
+                    f"holds {value!r}, not a finite number in {floor:g}..{limit:g} ({_DAMAGED})",
+                    source=label,
+                    field=f"{name}.{column}",
+                )
 
 
 def _first_line(exc: BaseException) -> str:

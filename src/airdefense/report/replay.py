@@ -11,22 +11,33 @@ an animated plan view and altitude profile drawn on canvases by inline vanilla J
 embedded as JSON of quantised integer columns, delta-coded where rows follow one another in
 time, which keeps the default scenario's page well under 5 MB.
 
-``serve(run_dir, port)`` makes an HTTP server bound to 127.0.0.1 only that serves the run
-directory, for ``airdefense replay``.
+``serve(run_dir, port)`` makes an HTTP server bound to 127.0.0.1 only, for ``airdefense
+replay``: it serves that run's ``replay.html`` and nothing else of the directory (no listing,
+no database, no symbolic link), only to requests that name this machine in their Host header
+(a page of another site cannot read it through DNS rebinding), GET and HEAD only, from a
+fixed pool of threads, closing connections idle for 10 s.
 """
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import json
 import math
+import os
+import queue
+import selectors
+import socket
+import stat
 import sys
+import threading
+import time
 from collections.abc import Callable
 from html import escape
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,7 +49,6 @@ from airdefense.record.reader import (
     ColumnDict,
     RunReader,
     RunReadError,
-    database_of,
     reading,
 )
 from airdefense.report.rundata import RunData, _stride_keep, _take, load_run
@@ -360,12 +370,12 @@ def _tracks(
     tt = extra["track_truth"]
     tt_tid = tt["track_id"].astype(np.int64)
     truth_obj = np.full(track_ids.size, -1, dtype=np.int64)
-    if tt_tid.size:
+    if tt_tid.size and oid.size:  # a track on no listed object is on none
         p = np.minimum(np.searchsorted(tt_tid, track_ids), tt_tid.size - 1)
         hit = tt_tid[p] == track_ids
         obj = tt["truth_id"].astype(np.int64)[p]
         k = np.searchsorted(oid, obj)
-        ok = hit & (k < oid.size) & (oid[np.minimum(k, max(oid.size - 1, 0))] == obj)
+        ok = hit & (k < oid.size) & (oid[np.minimum(k, oid.size - 1)] == obj)
         truth_obj[ok] = k[ok]
     h = _heights(frame, tracks["x"], tracks["y"], tracks["z"])
     return {
@@ -691,13 +701,15 @@ def write_replay(run_dir: Path) -> Path:
 
 def ensure_replay(run_dir: Path) -> Path:
     """``run_dir/replay.html``, written first if it is missing (runs from older versions);
-    ReplayError (one line) when ``run_dir`` is not a run directory or cannot be read."""
+    ReplayError (one line) when ``run_dir`` is not a run directory, or its run cannot be
+    read (the reader checks it even when the page is there: a damaged run is not served)."""
     run_dir = Path(run_dir)
     target = run_dir / REPLAY_NAME
     try:
-        database_of(run_dir)
-        if not target.is_file():
-            write_replay(run_dir)
+        with RunReader(run_dir) as run:
+            if not target.is_file():
+                page = render_replay(replay_data(run)).encode("utf-8")
+                write_atomic(target, page)
     except RunReadError as exc:
         raise ReplayError(exc.message, source=exc.source, field=exc.field) from None
     except OSError as exc:
@@ -705,29 +717,254 @@ def ensure_replay(run_dir: Path) -> Path:
     return target
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    """Serves files from the run directory without logging every request to stderr."""
+#: The files the server serves from the run directory: the replay page, which embeds its data.
+SERVED = (REPLAY_NAME,)
+#: Host headers the server answers (with its own port): anything else may be another site
+#: reaching it through DNS rebinding.
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+#: Seconds a connection may stay silent (or stall a reply) before it is closed.
+IDLE_TIMEOUT_S = 10.0
+#: Worker threads answering requests; connections beyond them wait in a queue of at most
+#: QUEUE_LIMIT (more are closed at once) behind a listen backlog of LISTEN_BACKLOG.
+WORKERS = 16
+QUEUE_LIMIT = 1024
+LISTEN_BACKLOG = 512
+_CHUNK = 64 * 1024
+
+
+class _ReplayHandler(BaseHTTPRequestHandler):
+    """Answers GET and HEAD for the files in :data:`SERVED` of one run directory, to a
+    request naming this machine in its Host header; everything else is refused.
+
+    No directory listing, no other file of the directory (``run.duckdb`` included), no
+    symbolic link (the file is opened with ``O_NOFOLLOW`` and must be a regular file),
+    405 for any other method, and nothing logged."""
+
+    server: _Server
+    server_version = "airdefense-replay"
+    sys_version = ""
 
     def log_message(self, format: str, *args: Any) -> None:
         return
 
+    def setup(self) -> None:
+        self.timeout = self.server.idle_timeout_s  # applied to the socket by setup()
+        super().setup()
 
-class _Server(ThreadingHTTPServer):
-    """A threading server whose handler threads do not keep the process alive, and which
-    stays silent when a browser drops a connection mid-reply (a cancelled load is no error)."""
+    def do_GET(self) -> None:
+        self._answer(body=True)
 
-    daemon_threads = True
+    def do_HEAD(self) -> None:
+        self._answer(body=False)
+
+    def _refuse_method(self) -> None:
+        self.send_response(405)
+        self.send_header("Allow", "GET, HEAD")
+        self.send_header("Content-Length", "0")
+        self.send_header("Connection", "close")
+        self.end_headers()
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _refuse_method
+
+    def _answer(self, body: bool) -> None:
+        if not self._host_ok():
+            self.send_error(403, "Host not allowed: use 127.0.0.1 or localhost")
+            return
+        path = urlsplit(self.path).path
+        if path == "/":
+            self.send_response(302)
+            self.send_header("Location", "/" + REPLAY_NAME)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        name = unquote(path[1:]) if path.startswith("/") else ""
+        fd = self.server.open_served(name)
+        if fd is None:
+            self.send_error(404)
+            return
+        with os.fdopen(fd, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(size))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.send_header("Cross-Origin-Resource-Policy", "same-origin")
+            self.send_header("Referrer-Policy", "no-referrer")
+            self.end_headers()
+            if body:
+                while chunk := fh.read(_CHUNK):
+                    self.wfile.write(chunk)
+
+    def _host_ok(self) -> bool:
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) != 1:
+            return False
+        port = self.server.server_address[1]
+        return hosts[0].strip().lower() in {f"{h}:{port}" for h in LOCAL_HOSTS}
+
+
+class _Server(HTTPServer):
+    """An HTTP server on 127.0.0.1 that starts no thread per connection: one waiter thread
+    holds the accepted connections until they send something (closing those silent for the
+    idle timeout), and a fixed pool of daemon threads answers them (queued when all are busy,
+    up to :data:`QUEUE_LIMIT` connections in all; more are closed at once). So neither many
+    requests nor idle connections grow it, and an idle connection holds no worker. It stays
+    silent when a browser drops a connection mid-reply (a cancelled load is no error)."""
+
+    request_queue_size = LISTEN_BACKLOG
+    allow_reuse_address = False
+
+    def __init__(self, root: Path, port: int, idle_timeout_s: float, workers: int) -> None:
+        self.root = root
+        self.idle_timeout_s = idle_timeout_s
+        self._ready: queue.Queue[tuple[Any, Any] | None] = queue.Queue()
+        self._arrived: queue.SimpleQueue[tuple[Any, Any]] = queue.SimpleQueue()
+        self._held = 0  # connections accepted and not yet closed
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)  # a full pipe already wakes the waiter
+        self._threads: list[threading.Thread] = []
+        super().__init__(("127.0.0.1", port), _ReplayHandler)  # closes itself if bind fails
+        self._threads = [
+            threading.Thread(
+                target=self._wait,
+                name=f"airdefense-replay-{self.server_address[1]}-waiter",
+                daemon=True,
+            ),
+            *(
+                threading.Thread(
+                    target=self._work,
+                    name=f"airdefense-replay-{self.server_address[1]}-{i}",
+                    daemon=True,
+                )
+                for i in range(workers)
+            ),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def open_served(self, name: str) -> int | None:
+        """A read-only descriptor of ``root/name`` if ``name`` is a served file that is a
+        regular file in the run directory itself (not a link, a directory or a FIFO)."""
+        if name not in SERVED:
+            return None
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        try:
+            fd = os.open(self.root / name, flags)
+        except OSError:
+            return None
+        try:
+            st = os.fstat(fd)
+            real = Path(os.path.realpath(self.root / name))
+            if stat.S_ISREG(st.st_mode) and real.parent == self.root:
+                os.set_blocking(fd, True)
+                return fd
+        except OSError:
+            pass
+        os.close(fd)
+        return None
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._lock:
+            full = self._held >= QUEUE_LIMIT
+            if not full:
+                self._held += 1
+        if full:
+            super().shutdown_request(request)
+            return
+        self._arrived.put((request, client_address))
+        with contextlib.suppress(OSError):
+            self._wake_w.send(b"\0")
+
+    def shutdown_request(self, request: Any) -> None:
+        super().shutdown_request(request)
+        with self._lock:
+            self._held -= 1
+
+    def _wait(self) -> None:
+        """Hold connections until they are readable (then queue them for a worker) or have
+        been silent for the idle timeout (then close them)."""
+        deadlines: dict[Any, tuple[Any, float]] = {}
+        with selectors.DefaultSelector() as sel:
+            sel.register(self._wake_r, selectors.EVENT_READ)
+            while not self._closed.is_set():
+                now = time.monotonic()
+                soonest = min((d for _, d in deadlines.values()), default=now + 1.0)
+                for key, _ in sel.select(max(min(soonest - now, 1.0), 0.0)):
+                    if key.fileobj is self._wake_r:
+                        with contextlib.suppress(OSError):
+                            self._wake_r.recv(4096)
+                        continue
+                    sel.unregister(key.fileobj)
+                    addr, _ = deadlines.pop(key.fileobj)
+                    self._ready.put((key.fileobj, addr))
+                while True:
+                    try:
+                        request, addr = self._arrived.get_nowait()
+                    except queue.Empty:
+                        break
+                    sel.register(request, selectors.EVENT_READ)
+                    deadlines[request] = (addr, time.monotonic() + self.idle_timeout_s)
+                now = time.monotonic()
+                for request in [r for r, (_, d) in deadlines.items() if d <= now]:
+                    sel.unregister(request)
+                    del deadlines[request]
+                    self.shutdown_request(request)
+        for request in deadlines:
+            self.shutdown_request(request)
+
+    def _work(self) -> None:
+        while (item := self._ready.get()) is not None:
+            request, client_address = item
+            try:
+                self.finish_request(request, client_address)
+            except Exception:
+                self.handle_error(request, client_address)
+            finally:
+                self.shutdown_request(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        if isinstance(sys.exc_info()[1], ConnectionError):
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
             return
         super().handle_error(request, client_address)
 
+    def server_close(self) -> None:
+        """Stop listening, close the connections still waiting, and stop the threads."""
+        super().server_close()
+        self._closed.set()
+        with contextlib.suppress(OSError):
+            self._wake_w.send(b"\0")
+        if self._threads:
+            self._threads[0].join(5)
+        self._wake_r.close()
+        self._wake_w.close()
+        while True:  # what was queued for a worker and not taken
+            try:
+                item = self._ready.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                self.shutdown_request(item[0])
+        for _ in self._threads[1:]:
+            self._ready.put(None)
 
-def serve(run_dir: Path, port: int | None = None) -> ThreadingHTTPServer:
-    """An HTTP server for ``run_dir`` bound to 127.0.0.1 only (port 0/None: a free one).
+
+def serve(
+    run_dir: Path,
+    port: int | None = None,
+    *,
+    idle_timeout_s: float = IDLE_TIMEOUT_S,
+    workers: int = WORKERS,
+) -> HTTPServer:
+    """An HTTP server for the replay of ``run_dir``, bound to 127.0.0.1 only (port 0/None: a
+    free one): it answers GET and HEAD for ``replay.html`` (``/`` redirects to it) to a
+    request whose Host is ``localhost``, ``127.0.0.1`` or ``[::1]`` with its port, and
+    nothing else; a connection silent for ``idle_timeout_s`` is closed.
 
     The caller runs ``serve_forever()`` and closes it; raises OSError when the port is taken.
     """
-    handler = functools.partial(_QuietHandler, directory=str(Path(run_dir).resolve()))
-    return _Server(("127.0.0.1", port or 0), handler)
+    root = Path(os.path.realpath(run_dir))
+    return _Server(root, port or 0, idle_timeout_s, workers)
