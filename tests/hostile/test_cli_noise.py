@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hostile_helpers import TIME_CAP_S, airdefense, assert_refused, listing
+from hostile_helpers import MEMORY_CAP_BYTES, TIME_CAP_S, airdefense, assert_refused, listing
 from typer.testing import CliRunner
 
 from airdefense.cli import app, shown
@@ -22,6 +23,10 @@ from airdefense.montecarlo.runner import max_workers
 
 SCENARIO = "airliner-crossing"
 MC_SCENARIO = Path(__file__).parents[1] / "montecarlo" / "mc-test.yaml"
+
+
+def _memory_cap() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP_BYTES, MEMORY_CAP_BYTES))
 
 
 def _start(*args: str | Path, cwd: Path, prelude: str = "") -> subprocess.Popen[str]:
@@ -34,6 +39,7 @@ def _start(*args: str | Path, cwd: Path, prelude: str = "") -> subprocess.Popen[
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_memory_cap,
         start_new_session=True,
         env={**os.environ, "PYTHONWARNINGS": "default", "COLUMNS": "200"},
     )

@@ -274,6 +274,10 @@ _loop.simulate = _slow
 """
 
 
+def _memory_cap() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP_BYTES, MEMORY_CAP_BYTES))
+
+
 def _start(*args: str | Path, cwd: Path, prelude: str = "") -> subprocess.Popen[str]:
     code = prelude + "\nfrom airdefense.cli import main\nmain()\n"
     return subprocess.Popen(
@@ -282,6 +286,7 @@ def _start(*args: str | Path, cwd: Path, prelude: str = "") -> subprocess.Popen[
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_memory_cap,
         env={**os.environ, "COLUMNS": "200"},
     )
 
@@ -337,7 +342,7 @@ def test_two_runs_into_one_out_at_once_one_wins(workdir: Path) -> None:
 
 
 def test_a_second_study_into_a_busy_out_is_refused(workdir: Path) -> None:
-    args = ["montecarlo", str(MC_SCENARIO), "-n", "3", "--workers", "1", "--out", "mc", "-q"]
+    args = ["montecarlo", str(MC_SCENARIO), "-n", "8", "--workers", "1", "--out", "mc", "-q"]
     first = _start(*args, cwd=workdir)
     try:
         end = time.monotonic() + 120
@@ -352,7 +357,7 @@ def test_a_second_study_into_a_busy_out_is_refused(workdir: Path) -> None:
         first.wait()
     assert first.returncode == 0, err
     with duckdb.connect(str(workdir / "mc" / "montecarlo.duckdb"), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM trials").fetchone() == (3,)
+        assert con.execute("SELECT count(*) FROM trials").fetchone() == (8,)
 
 
 def test_a_second_export_into_a_busy_directory_is_refused(workdir: Path, run_dir: Path) -> None:
@@ -380,13 +385,16 @@ def test_a_second_export_into_a_busy_directory_is_refused(workdir: Path, run_dir
 def test_what_a_killed_run_left_is_cleared_by_the_next(workdir: Path) -> None:
     # a run killed with SIGKILL leaves its lock file and its hidden temporary directory
     (workdir / ".same.lock").write_text("")
-    stale = workdir / ".same.x1y2z3.tmp"
+    stale = workdir / ".same.x1y2z3_w.tmp"
     stale.mkdir()
     (stale / "run.duckdb").write_bytes(b"half")
+    # another run's, whose name starts alike: not this run's to clear
+    other = workdir / ".same.b.k9k9k9k9.tmp"
+    other.mkdir()
     res = airdefense("run", SCENARIO, "--out", "same", "-q", "--no-report", cwd=workdir)
     assert res.code == 0, res.err
     _complete_run(workdir / "same")
-    assert listing(workdir) == {"same", "same/run.duckdb", "same/scenario.yaml"}
+    assert listing(workdir) == {other.name, "same", "same/run.duckdb", "same/scenario.yaml"}
 
 
 # --- the checks themselves -----------------------------------------------------------------

@@ -353,10 +353,11 @@ class RunDirSlot:
 
     def _remove_stale_staging(self) -> None:
         """Temporary directories of a run into the same place that was killed (SIGKILL): no
-        living run owns them while the lock is held."""
-        prefix = _staging_prefix(self.out)
+        living run owns them while the lock is held. Only this name's (``.NAME.XXXXXXXX.tmp``,
+        as :func:`tempfile.mkdtemp` names them), never another's that starts alike."""
+        mine = re.compile(re.escape(_staging_prefix(self.out)) + r"[a-z0-9_]{8}\.tmp")
         for p in self.out.parent.iterdir():
-            if p.name.startswith(prefix) and p.name.endswith(".tmp") and p.is_dir():
+            if mine.fullmatch(p.name) and p.is_dir() and not p.is_symlink():
                 shutil.rmtree(p, ignore_errors=True)
 
     def write(self, result: RunResult, finishers: Sequence[Callable[[Path], object]] = ()) -> Path:
