@@ -1,25 +1,35 @@
 """The ``airdefense`` command line (typer + rich). The only module that knows the terminal.
 
-Every user error (a bad scenario, a missing data package, an occupied output directory)
-is printed as one line ``error: ...`` on stderr with exit code 2, no traceback, and nothing
-written.
+Every user error (a bad scenario, a missing data package, an occupied or unwritable output
+directory, a full disk, a bad option) is printed as one line ``error: ...`` on stderr with
+exit code 2, no traceback, and nothing written; Ctrl-C is one line ``interrupted: ...`` and
+exit code 130. What is printed of a file name is shown with its control characters escaped
+(an ANSI escape sequence in a name never reaches the terminal).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import gc
 import os
+import re
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperGroup
 
 from airdefense._version import __version__
 from airdefense.errors import AirdefenseError
@@ -28,37 +38,226 @@ if TYPE_CHECKING:
     from airdefense.scenario import Scenario
     from airdefense.sim.ahead import CompileAhead
 
+#: Seeds and trial numbers: 64-bit signed integers in every database.
+MAX_SEED = 2**63 - 1
+#: Most trials of a Monte Carlo study (``airdefense.montecarlo.runner.MAX_TRIALS``).
+MAX_TRIALS = 1_000_000
+#: Longest distance a score option takes (m): 10,000 km, a quarter of the Earth around.
+MAX_DISTANCE_M = 1e7
+
+#: Characters never printed as they are: C0 and C1 controls (ESC starts a terminal escape
+#: sequence, a newline would forge a second line) and the bidirectional overrides.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: object) -> str:
+    """``text`` safe for the terminal: each control character as a visible escape
+    (``\\x1b``, ``\\u202e``). Every message that names a file goes through it."""
+    return _CONTROL.sub(
+        lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}",
+        str(text),
+    )
+
+
+def _path(path: object) -> str:
+    """A file name for a message printed with rich markup: shown, and escaped for rich."""
+    return escape(shown(path))
+
+
+def _usage_error_types() -> tuple[type[BaseException], ...]:
+    """Typer's usage errors: click's, or those of the copy of click newer typers carry."""
+    types: list[type[BaseException]] = []
+    try:
+        from typer._click.exceptions import ClickException as Vendored
+
+        types.append(Vendored)
+    except ImportError:
+        pass
+    try:
+        from click.exceptions import ClickException
+
+        types.append(ClickException)
+    except ImportError:  # pragma: no cover - typer without click
+        pass
+    return tuple(types)
+
+
+def _abort_types() -> tuple[type[BaseException], ...]:
+    types: list[type[BaseException]] = [typer.Abort]
+    try:
+        from click.exceptions import Abort
+
+        types.append(Abort)
+    except ImportError:  # pragma: no cover
+        pass
+    return tuple(types)
+
+
+class _OneLineGroup(TyperGroup):
+    """The command group, whose usage errors (an unknown option, a missing argument, a value
+    that is not a number or out of its range) are one line ``error: ...`` and exit code 2,
+    not typer's framed box."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            code = super().main(
+                args=args,
+                prog_name=prog_name,
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
+            )
+        except _usage_error_types() as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `airdefense` alone: help, shown
+                sys.exit(getattr(exc, "exit_code", 2))
+            message = " ".join(exc.format_message().split())  # type: ignore[attr-defined]
+            ctx = getattr(exc, "ctx", None)
+            where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            err_console.print(f"error: {shown(message + where)}", markup=False)
+            sys.exit(getattr(exc, "exit_code", 2))
+        except _abort_types():
+            err_console.print("interrupted", markup=False)
+            sys.exit(130)
+        except KeyboardInterrupt:
+            err_console.print("interrupted", markup=False)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
     name="airdefense",
     help="Simulate a layered ground-based air defence: scenarios, radars, tracks, engagements.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=_OneLineGroup,
 )
 console = Console()
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _fail(message: str) -> typer.Exit:
-    err_console.print(f"error: {message}", markup=False)
+    err_console.print(f"error: {shown(message)}", markup=False)
     return typer.Exit(code=2)
+
+
+def _interrupted(what: str = "nothing was written") -> typer.Exit:
+    err_console.print(f"interrupted: {shown(what)}", markup=False)
+    return typer.Exit(code=130)
+
+
+#: What to do about an error of the system, by errno, for a file the command read or wrote.
+_OS_ADVICE = {
+    errno.ENOSPC: "free some space on that disk",
+    errno.EDQUOT: "free some of your disk quota",
+    errno.EFBIG: "raise the file-size limit (ulimit -f)",
+    errno.EROFS: "that file system is read-only",
+    errno.EMFILE: "raise the open-files limit (ulimit -n)",
+    errno.ENFILE: "the system has too many files open",
+}
+
+
+def _os_error_line(exc: OSError) -> str:
+    where = exc.filename if exc.filename is not None else ""
+    reason = exc.strerror or " ".join(str(exc).split()) or type(exc).__name__
+    advice = _OS_ADVICE.get(exc.errno or 0)
+    return f"{where}: " * bool(where) + reason + (f" ({advice})" if advice else "")
+
+
+def _io_error_line(exc: BaseException) -> str | None:
+    """DuckDB's error of the file system (a full disk under a database), as one line."""
+    if not type(exc).__module__.lstrip("_").startswith("duckdb"):
+        return None
+    from airdefense.record.rundir import io_errno
+
+    code = io_errno(exc)
+    if code is None:
+        return None
+    advice = _OS_ADVICE.get(code)
+    return " ".join(str(exc).split())[:300] + (f" ({advice})" if advice else "")
 
 
 def _command(**kwargs: Any) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Register a command whose user errors (any :class:`AirdefenseError`, from whichever
-    stage raises it) end as one line ``error: ...`` and exit code 2."""
+    stage raises it), and any error of the system on a file (a full disk, a file-size limit,
+    a read-only file system) end as one line ``error: ...`` and exit code 2, and whose Ctrl-C
+    (where the command has no word of its own for it) is one line and exit code 130."""
 
     def register(func: Callable[..., None]) -> Callable[..., None]:
         @functools.wraps(func)
         def run(*args: Any, **kw: Any) -> None:
-            try:
-                func(*args, **kw)
-            except AirdefenseError as exc:
-                raise _fail(str(exc)) from None
+            pressed = _CtrlC()
+            with pressed, _hushed(bool(kw.get("quiet"))):
+                try:
+                    func(*args, **kw)
+                except typer.Exit:
+                    raise
+                except KeyboardInterrupt:
+                    raise _interrupted() from None
+                except BrokenPipeError:
+                    raise  # stdout closed by a pager: typer ends quietly
+                except Exception as exc:
+                    if pressed.pressed:  # a Ctrl-C a library made its own error (DuckDB does)
+                        raise _interrupted() from None
+                    if isinstance(exc, AirdefenseError):
+                        raise _fail(str(exc)) from None
+                    line = _os_error_line(exc) if isinstance(exc, OSError) else _io_error_line(exc)
+                    if line is None:
+                        raise
+                    raise _fail(line) from None
 
         return app.command(**kwargs)(run)
 
     return register
+
+
+class _CtrlC:
+    """While a command runs: Ctrl-C raises KeyboardInterrupt as always, and is remembered,
+    so that one a library turns into an error of its own is still an interruption."""
+
+    def __init__(self) -> None:
+        self.pressed = False
+        self._previous: Any = None
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        self.pressed = True
+        raise KeyboardInterrupt
+
+    def __enter__(self) -> _CtrlC:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+@contextlib.contextmanager
+def _hushed(quiet: bool) -> Iterator[None]:
+    """--quiet: no warnings of the libraries (matplotlib, numpy, numba) either, here and in
+    the worker processes started meanwhile."""
+    if not quiet:
+        yield
+        return
+    before = os.environ.get("PYTHONWARNINGS")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        os.environ["PYTHONWARNINGS"] = "ignore"
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop("PYTHONWARNINGS", None)
+            else:
+                os.environ["PYTHONWARNINGS"] = before
 
 
 def _load(arg: str | None):
@@ -112,10 +311,19 @@ def run(
         Path | None,
         typer.Option("--out", "-o", help="Run directory (default runs/<scenario>-<UTC time>)."),
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.", min=0)] = None,
-    trial: Annotated[int, typer.Option(help="Trial number: its own random stream.", min=0)] = 0,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="Override the scenario's seed (0 to 2**63-1).", min=0, max=MAX_SEED),
+    ] = None,
+    trial: Annotated[
+        int,
+        typer.Option(
+            help="Trial number: its own random stream (0 to 2**63-1).", min=0, max=MAX_SEED
+        ),
+    ] = 0,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print only the run directory.")
+        bool,
+        typer.Option("--quiet", "-q", help="Print only the run directory (and no warnings)."),
     ] = False,
     no_report: Annotated[
         bool, typer.Option("--no-report", help="Skip report.html and replay.html.")
@@ -147,7 +355,7 @@ def _run(
     ahead: CompileAhead | None,
 ) -> None:
     """``run`` once its scenario is read (and the compile-ahead helper started, if any)."""
-    from airdefense.record.rundir import check_destination, default_run_dir, write_run
+    from airdefense.record.rundir import RunDirSlot, default_run_dir
     from airdefense.report import write_report
     from airdefense.report.replay import write_replay
     from airdefense.scenario import resolve
@@ -158,42 +366,43 @@ def _run(
     finishers = () if no_report else (write_report, write_replay)
     theatre = resolve(sc, str(path))
     dest = out if out is not None else default_run_dir(sc.name)
-    check_destination(dest)
     show = not quiet and console.is_terminal
     start = time.perf_counter()
     try:
-        if show:
-            with _progress() as bar:
-                task = bar.add_task(f"simulating {sc.name}", total=1.0)
-                result = simulate(
-                    theatre,
-                    trial=trial,
-                    progress=lambda f: bar.update(task, completed=f),
-                    compile_ahead=ahead,
-                )
-                bar.update(task, description="writing run directory")
-                written = write_run(result, dest, finishers)
-        else:
-            result = simulate(theatre, trial=trial, compile_ahead=ahead)
-            written = write_run(result, dest, finishers)
+        # the destination is checked, locked and its temporary directory made before the
+        # simulation: one that cannot be written is one line now, not after the run
+        with RunDirSlot(dest) as slot:
+            if show:
+                with _progress() as bar:
+                    task = bar.add_task(f"simulating {sc.name}", total=1.0)
+                    result = simulate(
+                        theatre,
+                        trial=trial,
+                        progress=lambda f: bar.update(task, completed=f),
+                        compile_ahead=ahead,
+                    )
+                    bar.update(task, description="writing run directory")
+                    written = slot.write(result, finishers)
+            else:
+                result = simulate(theatre, trial=trial, compile_ahead=ahead)
+                written = slot.write(result, finishers)
     except TrafficDataMissing as exc:
         raise _fail(f"{path}: civil_traffic: {exc}") from None
     except CivilTrafficError as exc:
         raise _fail(f"{path}: {exc}") from None
     except KeyboardInterrupt:
-        err_console.print("interrupted: nothing was written", markup=False)
-        raise typer.Exit(code=130) from None
+        raise _interrupted() from None
     elapsed = time.perf_counter() - start
     if quiet:
-        console.print(str(written), markup=False, highlight=False)
+        console.print(shown(written), markup=False, highlight=False)
         return
     _print_summary(result.summary, elapsed)
     report = written / "report.html"
-    console.print(f"run directory: [bold]{written}[/bold]")
+    console.print(f"run directory: [bold]{_path(written)}[/bold]")
     if report.exists():
-        console.print(f"report:        [bold]{report}[/bold]")
+        console.print(f"report:        [bold]{_path(report)}[/bold]")
     if (written / "replay.html").exists():
-        console.print(f"replay:        [bold]{written / 'replay.html'}[/bold]")
+        console.print(f"replay:        [bold]{_path(written / 'replay.html')}[/bold]")
 
 
 def _print_summary(summary: dict[str, object], elapsed: float) -> None:
@@ -223,7 +432,7 @@ def validate(
     path, sc = _load(scenario)
     threats = sum(r.count for r in sc.raids)
     console.print(
-        f"ok: {path}: {sc.name}: {len(sc.sensors)} sensors, {len(sc.raids)} raids ({threats} threats), "
+        f"ok: {shown(path)}: {sc.name}: {len(sc.sensors)} sensors, {len(sc.raids)} raids ({threats} threats), "
         f"{len(sc.civil_traffic)} civil traffic collections, {len(sc.batteries)} batteries, "
         f"{sc.duration_s:g} s at {sc.time_step_s:g} s steps",
         markup=False,
@@ -300,14 +509,15 @@ def schema(
     if out is None:
         sys.stdout.write(text)
         return
-    tmp = out.with_name(f".{out.name}.tmp")
+    from airdefense.files import write_atomic
+    from airdefense.record.rundir import check_output_file, output_error
+
+    check_output_file(out)
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, out)
+        write_atomic(out, text.encode("utf-8"))
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise _fail(f"{out}: cannot write ({exc.strerror})") from None
-    console.print(f"wrote {out}", markup=False, highlight=False)
+        raise output_error(exc, out) from None
+    console.print(f"wrote {shown(out)}", markup=False, highlight=False)
 
 
 @_command()
@@ -347,7 +557,8 @@ def track(
         bool, typer.Option("--force", help="Overwrite --out if it exists (refused otherwise).")
     ] = False,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print only the tracks file's path.")
+        bool,
+        typer.Option("--quiet", "-q", help="Print only the tracks file's path (and no warnings)."),
     ] = False,
 ) -> None:
     """Track a detections file and write the tracks to Parquet, streamed (memory stays flat).
@@ -355,6 +566,7 @@ def track(
     A bad file gets one line `error: FILE: column: ...`, exit code 2, and nothing is written.
     """
     from airdefense.geo import Frame
+    from airdefense.record.rundir import WRITE_ERRNOS, check_output_file, io_errno, output_error
     from airdefense.scenario.load import load_model
     from airdefense.tracking.config import TrackerConfig
     from airdefense.tracking.readers import (
@@ -376,6 +588,7 @@ def track(
     show = not quiet and console.is_terminal
     start = time.perf_counter()
     try:
+        check_output_file(out)
         check_output(out, force=force)
         open_reader: type[DetectionsSource] = DetectionsReader
         if detections.name.lower().endswith(ASTERIX_SUFFIXES):  # raw CAT048 plots
@@ -387,22 +600,27 @@ def track(
             TrackWriter(out, force=force) as writer,
             _progress(disable=not show) as bar,
         ):
-            task = bar.add_task(f"tracking {detections.name}", total=1.0)
+            task = bar.add_task(f"tracking {_path(detections.name)}", total=1.0)
             tracker = Tracker(cfg, frame)
             for chunk in reader:
                 for updates in tracker.run(chunk):
                     writer.write(updates)
                 bar.update(task, completed=reader.fraction)
     except KeyboardInterrupt:
-        err_console.print("interrupted: nothing was written", markup=False)
-        raise typer.Exit(code=130) from None
+        raise _interrupted() from None
+    except OSError as exc:
+        if io_errno(exc) in WRITE_ERRNOS and exc.filename != str(detections):
+            raise output_error(exc, out) from None
+        raise
     elapsed = time.perf_counter() - start
     for note in reader.notes:  # what an ASTERIX file held that could not be used
-        err_console.print(f"warning: {detections}: {note}", markup=False, highlight=False)
+        err_console.print(
+            f"warning: {shown(detections)}: {shown(note)}", markup=False, highlight=False
+        )
     if quiet:
-        console.print(str(out), markup=False, highlight=False)
+        console.print(shown(out), markup=False, highlight=False)
         return
-    table = Table(title=f"tracked {detections}", title_justify="left")
+    table = Table(title=f"tracked {_path(detections)}", title_justify="left")
     table.add_column("figure")
     table.add_column("value", justify="right")
     table.add_row(f"detections read ({reader.kind})", f"{reader.rows_read:,}")
@@ -411,7 +629,7 @@ def track(
     table.add_row("rows written", f"{writer.rows:,}")
     table.add_row("seconds", f"{elapsed:.2f}")
     console.print(table)
-    console.print(f"tracks: [bold]{out}[/bold]")
+    console.print(f"tracks: [bold]{_path(out)}[/bold]")
 
 
 @_command()
@@ -433,14 +651,17 @@ def score(
         ),
     ],
     c_m: Annotated[
-        float, typer.Option("--c-m", help="GOSPA cut-off distance c (m), > 0.")
+        float,
+        typer.Option(
+            "--c-m", help="GOSPA cut-off distance c (m), > 0 and at most 1e7 (10,000 km)."
+        ),
     ] = 1000.0,
     association_m: Annotated[
         float | None,
         typer.Option(
             "--association-m",
-            help="SIAP: a track within this distance (m) of a truth is associated with it. "
-            "Default: the GOSPA cut-off c.",
+            help="SIAP: a track within this distance (m) of a truth is associated with it, > 0 "
+            "and at most 1e7. Default: the GOSPA cut-off c.",
         ),
     ] = None,
     as_json: Annotated[
@@ -455,8 +676,11 @@ def score(
     from airdefense.tracking.readers import read_tracks, read_truth
 
     for name, value in (("--c-m", c_m), ("--association-m", association_m)):
-        if value is not None and not (math.isfinite(value) and value > 0):
-            raise _fail(f"{name}: must be a finite number > 0 (got {value:g})")
+        if value is not None and not (math.isfinite(value) and 0 < value <= MAX_DISTANCE_M):
+            raise _fail(
+                f"{name}: must be a finite number > 0 and at most {MAX_DISTANCE_M:,.0f} m "
+                f"(got {value:g})"
+            )
     assoc = c_m if association_m is None else association_m
     truth_data = read_truth(truth)
     track_data = read_tracks(tracks)
@@ -465,7 +689,7 @@ def score(
         clean = {k: (float(v) if math.isfinite(float(v)) else None) for k, v in figures.items()}
         sys.stdout.write(json.dumps(clean, indent=2) + "\n")
         return
-    console.print(f"{tracks} against {truth}", markup=False, highlight=False)
+    console.print(f"{shown(tracks)} against {shown(truth)}", markup=False, highlight=False)
     table = Table(title="GOSPA and SIAP", title_justify="left")
     table.add_column("figure")
     table.add_column("value", justify="right")
@@ -537,7 +761,7 @@ def export(
 
     written = export_run(run_dir, fmt, out, force=force)
     for path in written:
-        console.print(str(path), markup=False, highlight=False, soft_wrap=True)
+        console.print(shown(path), markup=False, highlight=False, soft_wrap=True)
 
 
 @_command()
@@ -565,11 +789,10 @@ def replay(
         where = f"port {port}: cannot listen on 127.0.0.1" if port else "cannot listen on 127.0.0.1"
         raise _fail(f"{where} ({exc.strerror or exc})") from None
     except KeyboardInterrupt:
-        err_console.print("interrupted: nothing was written", markup=False)
-        raise typer.Exit(code=130) from None
+        raise _interrupted() from None
     url = f"http://127.0.0.1:{server.server_address[1]}/{page.name}"
     console.print(
-        f"replay of {run_dir} at {url} (Ctrl-C stops)",
+        f"replay of {shown(run_dir)} at {shown(url)} (Ctrl-C stops)",
         markup=False,
         highlight=False,
         soft_wrap=True,
@@ -612,7 +835,8 @@ def stream(
         typer.Option(help="Replay speed: 1 real time, 10 ten times faster, 0 as fast as possible."),
     ] = 1.0,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No progress line and no summary.")
+        bool,
+        typer.Option("--quiet", "-q", help="No progress line, no summary and no warnings."),
     ] = False,
 ) -> None:
     """Send a run's ASTERIX data blocks and DIS PDUs as UDP datagrams in replayed time."""
@@ -634,15 +858,15 @@ def stream(
     for name, ep in targets.items():
         if not ep.loopback:
             err_console.print(
-                f"note: {st.UNITS[name]} go to {ep}, NOT a loopback address: they leave this "
-                "machine",
+                f"note: {st.UNITS[name]} go to {shown(ep)}, NOT a loopback address: they leave "
+                "this machine",
                 markup=False,
             )
-    where = ", ".join(f"{st.UNITS[n]} to {ep}" for n, ep in targets.items())
+    where = ", ".join(f"{st.UNITS[n]} to {shown(ep)}" for n, ep in targets.items())
     pace = "as fast as possible" if speed == 0 else f"at {speed:g}x"
     if not quiet:
         console.print(
-            f"streaming {run_dir}: {where}, {pace} (Ctrl-C stops)",
+            f"streaming {shown(run_dir)}: {where}, {pace} (Ctrl-C stops)",
             markup=False,
             highlight=False,
             soft_wrap=True,
@@ -695,7 +919,14 @@ def montecarlo(
     ],
     trials: Annotated[
         int,
-        typer.Option("--trials", "-n", help="Trials per sweep point.", min=1, show_default=False),
+        typer.Option(
+            "--trials",
+            "-n",
+            help="Trials per sweep point; at most 1,000,000 in all (trials x sweep points).",
+            min=1,
+            max=MAX_TRIALS,
+            show_default=False,
+        ),
     ],
     out: Annotated[
         Path,
@@ -717,15 +948,23 @@ def montecarlo(
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option(help="Worker processes of the local cluster (default: one per core).", min=1),
+        typer.Option(
+            help="Worker processes of the local cluster (default: one per core; at most 4 per "
+            "core and 256).",
+            min=1,
+        ),
     ] = None,
     scheduler: Annotated[
         str | None,
         typer.Option(help="Use the existing Dask cluster at this scheduler (tcp://HOST:PORT)."),
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.", min=0)] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="Override the scenario's seed (0 to 2**63-1).", min=0, max=MAX_SEED),
+    ] = None,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print only the output directory.")
+        bool,
+        typer.Option("--quiet", "-q", help="Print only the output directory (and no warnings)."),
     ] = False,
     force: Annotated[
         bool,
@@ -742,11 +981,13 @@ def montecarlo(
         Progress as TrialProgress,
     )
     from airdefense.montecarlo.report import summary_rows
+    from airdefense.montecarlo.runner import check_cluster_options
+    from airdefense.record.rundir import check_output_dir
 
+    check_cluster_options(workers, scheduler)
     path, sc = _load(scenario)
-    if workers is not None and scheduler is not None:
-        raise _fail("--workers and --scheduler: give one (a local cluster, or an existing one)")
     plan = make_plan(sc, trials, sweep, seed, source=str(path))
+    check_output_dir(out)
     show = not quiet and console.is_terminal
     bar = Progress(
         TextColumn("[bold]{task.description}"),
@@ -775,25 +1016,22 @@ def montecarlo(
             )
         except (Interrupted, KeyboardInterrupt):
             bar.stop()
-            err_console.print(
-                f"interrupted: every finished trial is saved in {out}; rerun the same command "
-                "to run the rest",
-                markup=False,
-            )
-            raise typer.Exit(code=130) from None
+            raise _interrupted(
+                f"every finished trial is saved in {out}; rerun the same command to run the rest"
+            ) from None
     if quiet:
-        console.print(str(out), markup=False, highlight=False)
+        console.print(shown(out), markup=False, highlight=False)
     else:
         rows = summary_rows(results)
         sweep_text = " ".join(results.sweep) or "no sweep"
         table = Table(
-            title=f"{sc.name}: seed {plan.identity.seed}, {sweep_text} (95% intervals)",
+            title=f"{sc.name}: seed {plan.identity.seed}, {_path(sweep_text)} (95% intervals)",
             title_justify="left",
         )
         for j, head in enumerate(rows[0] if rows else ()):
-            table.add_column(head, justify="left" if j == 0 else "right")
+            table.add_column(_path(head), justify="left" if j == 0 else "right")
         for r in rows:
-            table.add_row(*r.values())
+            table.add_row(*(_path(v) for v in r.values()))
         console.print(table)
         rate = outcome.ran / outcome.elapsed_s if outcome.elapsed_s > 0 else 0.0
         console.print(
@@ -804,8 +1042,8 @@ def montecarlo(
             markup=False,
             highlight=False,
         )
-        console.print(f"report:   [bold]{page}[/bold]")
-        console.print(f"database: [bold]{out / 'montecarlo.duckdb'}[/bold]")
+        console.print(f"report:   [bold]{_path(page)}[/bold]")
+        console.print(f"database: [bold]{_path(out / 'montecarlo.duckdb')}[/bold]")
     if outcome.errors:
         err_console.print(
             f"warning: {outcome.errors} trials raised; their errors are in the report and the "
@@ -814,8 +1052,8 @@ def montecarlo(
         )
     if outcome.lost:
         err_console.print(
-            f"error: {outcome.lost} trials not run ({outcome.lost_reason}); rerun the same "
-            "command to run them",
+            f"error: {outcome.lost} trials not run ({shown(outcome.lost_reason)}); rerun the "
+            "same command to run them",
             markup=False,
         )
         raise typer.Exit(code=1)

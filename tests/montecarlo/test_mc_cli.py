@@ -68,6 +68,55 @@ def test_bad_input_is_one_line_and_writes_nothing(
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("tcp://10.0.0.5:8786", ("tcp", "10.0.0.5", 8786)),
+        ("scheduler.lab:8786", ("tcp", "scheduler.lab", 8786)),
+        ("TLS://[::1]:8786", ("tls", "::1", 8786)),
+        ("notaurl", None),
+        ("tcp://host", None),
+        ("tcp://host:0", None),
+        ("tcp://host:65536", None),
+        ("tcp://host:8786/path", None),
+        ("tcp://host:\uff18\uff17", None),  # fullwidth digits are no port
+        ("tcp://-host:8786", None),
+        ("ucx://host:8786", None),
+        ("inproc://x", None),
+    ],
+)
+def test_scheduler_addresses(text: str, parts: tuple[str, str, int] | None) -> None:
+    if parts is None:
+        with pytest.raises(runner.ClusterError, match=r"^--scheduler .*: (not a|protocol)"):
+            runner.scheduler_address(text)
+    else:
+        assert runner.scheduler_address(text) == parts
+
+
+def test_bounds_of_a_plan() -> None:
+    from airdefense.errors import AirdefenseError
+
+    sc = load_scenario(SCENARIO)
+    for trials in (0, -1, runner.MAX_TRIALS + 1, 2**40, True):
+        with pytest.raises(AirdefenseError, match=r"^--trials: must be 1 to 1,000,000"):
+            make_plan(sc, trials)
+    for seed in (-1, 2**63, 2**70):
+        with pytest.raises(AirdefenseError, match=r"^--seed: must be 0 to 2\*\*63-1"):
+            make_plan(sc, 2, seed=seed)
+    with pytest.raises(AirdefenseError, match=r"500,001 trials at each of 2 sweep points"):
+        make_plan(sc, 500_001, ["raids.0.count=1,2"])
+    assert make_plan(sc, runner.MAX_TRIALS, seed=2**63 - 1).total == runner.MAX_TRIALS
+
+
+def test_workers_past_the_machine_are_refused() -> None:
+    cap = runner.max_workers()
+    assert 1 <= cap <= runner.MAX_WORKERS
+    runner.check_cluster_options(cap, None)
+    for n in (0, cap + 1, 10**6):
+        with pytest.raises(runner.ClusterError, match=rf"^--workers {n}: must be 1 to {cap}"):
+            runner.check_cluster_options(n, None)
+
+
 def test_an_unreachable_scheduler_is_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

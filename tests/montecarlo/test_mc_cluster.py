@@ -58,6 +58,21 @@ def test_workers_are_processes_with_one_thread(client: Any) -> None:
     assert set(client.run(lambda: os.environ.get("NUMBA_NUM_THREADS")).values()) == {"1"}
 
 
+def _sigint_handler() -> str:
+    import signal
+
+    return str(signal.getsignal(signal.SIGINT))
+
+
+def test_workers_ignore_ctrl_c_and_the_driver_does_not(client: Any) -> None:
+    """A terminal's Ctrl-C reaches every process of the group: the workers ignore it (they
+    were spawned ignoring it), the driver keeps its own handler."""
+    import signal
+
+    assert set(client.run(_sigint_handler).values()) == {str(signal.SIG_IGN)}
+    assert signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
+
+
 def test_cluster_equals_in_process(tmp_path: Path, client: Any, plan: Plan) -> None:
     store = Store.open(tmp_path / "dask", plan.identity, plan.points, plan.trials)
     seen = []

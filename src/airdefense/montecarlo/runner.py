@@ -16,11 +16,16 @@ import contextlib
 import logging
 import math
 import os
+import re
+import signal
+import socket
+import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
@@ -36,6 +41,8 @@ from airdefense.montecarlo.sweep import (
 )
 from airdefense.montecarlo.trial import TrialResult, error_text, run_trial
 from airdefense.scenario.models import Scenario
+
+T = TypeVar("T")
 
 #: Threads each worker runs with: one trial per process, and the libraries below it held to
 #: one thread, so K workers use K cores and no more (numba's parallel kernels, BLAS).
@@ -57,6 +64,25 @@ FLUSH_S = 1.0
 BATCH_MAX = 256
 #: How long to wait for an existing cluster's scheduler (seconds).
 CONNECT_TIMEOUT_S = 10
+#: Longest that Ctrl-C is ignored while the local cluster's workers are spawned (seconds).
+SPAWN_TIMEOUT_S = 60
+#: Most trials of one study (per sweep point, and over all points): a typo like -n 2**40
+#: must not start a study of centuries (1,000,000 trials of 1 s are ~12 days on a core).
+MAX_TRIALS = 1_000_000
+#: Seeds are 64-bit signed integers in the databases.
+MAX_SEED = 2**63 - 1
+#: Most worker processes of a local cluster: this many per core, and never more than
+#: ``MAX_WORKERS`` (each takes ~420 MB; more processes than cores only share the cores).
+MAX_WORKERS_PER_CORE = 4
+MAX_WORKERS = 256
+#: What --scheduler takes: [PROTOCOL://]HOST:PORT, over TCP.
+SCHEDULER_PROTOCOLS = ("tcp", "tls", "ws", "wss")
+_ADDRESS = re.compile(
+    r"(?:(?P<proto>[A-Za-z][A-Za-z0-9+.-]*)://)?"
+    r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)"
+    r":(?P<port>[0-9]{1,5})",
+    re.ASCII,
+)
 
 
 class ClusterError(AirdefenseError):
@@ -100,11 +126,20 @@ def make_plan(
     replaced by ``seed`` if given): ``sweeps`` as the command line writes them
     (``PATH=V1,V2``), or ``axes`` already parsed. Raises SweepError (one line) for a bad
     sweep."""
-    if trials < 1:
-        raise ValueError("trials must be >= 1")
+    if isinstance(trials, bool) or not 1 <= trials <= MAX_TRIALS:
+        raise AirdefenseError(f"must be 1 to {MAX_TRIALS:,} (got {trials:,})", source="--trials")
+    if seed is not None and (isinstance(seed, bool) or not 0 <= seed <= MAX_SEED):
+        raise AirdefenseError(f"must be 0 to 2**63-1 = {MAX_SEED} (got {seed})", source="--seed")
     base = scenario if seed is None else scenario.model_copy(update={"seed": seed})
     axes = list(axes or []) + parse_sweeps(list(sweeps or []))
     points = sweep_points(base, axes, source)
+    if trials * len(points) > MAX_TRIALS:
+        raise AirdefenseError(
+            f"{trials:,} trials at each of {len(points):,} sweep points are "
+            f"{trials * len(points):,} trials: at most {MAX_TRIALS:,} in one study (fewer "
+            "trials or fewer points)",
+            source="--trials",
+        )
     identity = RunIdentity(
         scenario=base.name,
         # the seed is compared on its own: the hash is of everything else
@@ -121,6 +156,192 @@ def default_workers() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not on Linux
         return os.cpu_count() or 1
+
+
+def max_workers() -> int:
+    """The most worker processes a local cluster may have on this machine."""
+    return min(MAX_WORKERS, MAX_WORKERS_PER_CORE * default_workers())
+
+
+def check_cluster_options(workers: int | None, scheduler: str | None) -> None:
+    """Refuse, before anything is written, a number of workers this machine cannot hold,
+    both a local and an existing cluster, and a scheduler address that is none (ClusterError,
+    one line)."""
+    if workers is not None and scheduler is not None:
+        raise ClusterError(
+            "--workers and --scheduler: give one (a local cluster, or an existing one)"
+        )
+    if workers is not None:
+        cap = max_workers()
+        if isinstance(workers, bool) or not 1 <= workers <= cap:
+            cores = default_workers()
+            raise ClusterError(
+                f"--workers {workers}: must be 1 to {cap} on this machine ({cores} cores, at "
+                f"most {MAX_WORKERS_PER_CORE} per core and {MAX_WORKERS} in all); for more, "
+                "start a Dask cluster and give its --scheduler"
+            )
+    if scheduler is not None:
+        scheduler_address(scheduler)
+
+
+def scheduler_address(text: str) -> tuple[str, str, int]:
+    """``[PROTOCOL://]HOST:PORT`` as (protocol, host, port); ClusterError (one line) for
+    anything else."""
+    m = _ADDRESS.fullmatch(text)
+    port = int(m["port"]) if m else 0
+    proto = (m["proto"] or "tcp").lower() if m else ""
+    if m is None or not 1 <= port <= 65535:
+        raise ClusterError(
+            f"--scheduler {text}: not a scheduler address (give tcp://HOST:PORT, e.g. "
+            "tcp://10.0.0.5:8786)"
+        )
+    if proto not in SCHEDULER_PROTOCOLS:
+        raise ClusterError(
+            f"--scheduler {text}: protocol {proto!r} is not supported (use one of "
+            f"{', '.join(p + '://' for p in SCHEDULER_PROTOCOLS)})"
+        )
+    return proto, m["host"].strip("[]"), port
+
+
+def _reachable(text: str) -> None:
+    """A plain TCP connection to the scheduler's port, first: nothing listening, an unknown
+    host or no answer is one line at once, not Dask's retries until its timeout."""
+    _, host, port = scheduler_address(text)
+    try:
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S):
+            pass
+    except ConnectionRefusedError:
+        raise ClusterError(
+            f"--scheduler {text}: cannot connect (nothing listens on that port: is the "
+            "scheduler running? is the address right?)"
+        ) from None
+    except socket.gaierror as exc:
+        raise ClusterError(
+            f"--scheduler {text}: cannot connect (unknown host {host}: {exc.strerror})"
+        ) from None
+    except TimeoutError:
+        raise ClusterError(
+            f"--scheduler {text}: cannot connect (no answer within {CONNECT_TIMEOUT_S} s: a "
+            "firewall, or the wrong address?)"
+        ) from None
+    except OSError as exc:
+        raise ClusterError(f"--scheduler {text}: cannot connect ({exc.strerror or exc})") from None
+
+
+class CtrlC:
+    """Whether Ctrl-C was pressed during a run (see :func:`ctrl_c_noticed`); calling it
+    says so."""
+
+    def __init__(self) -> None:
+        self.pressed = False
+
+    def __call__(self) -> bool:
+        return self.pressed
+
+
+@contextlib.contextmanager
+def ctrl_c_noticed() -> Iterator[CtrlC]:
+    """Ctrl-C during the block, noticed even where a library swallows the KeyboardInterrupt
+    it raises (Dask's client calls and garbage-collector callbacks do) or turns into its own
+    error (DuckDB's "Query interrupted"): besides raising it, the handler sets a flag that
+    the driver checks between trials and when something fails, and the "Exception ignored"
+    report of one raised where it cannot propagate is not printed."""
+    state = CtrlC()
+    if threading.current_thread() is not threading.main_thread():
+        yield state
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        state.pressed = True
+        raise KeyboardInterrupt
+
+    def unraisable(info: Any) -> None:
+        if not isinstance(info.exc_value, KeyboardInterrupt):
+            hook(info)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    hook = sys.unraisablehook
+    sys.unraisablehook = unraisable
+    try:
+        yield state
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        sys.unraisablehook = hook
+
+
+def _spawned_workers(before: set[int]) -> int:
+    """Worker processes (multiprocessing's spawned children) started since ``before``."""
+    import psutil
+
+    count = 0
+    for child in psutil.Process().children():
+        if child.pid in before:
+            continue
+        with contextlib.suppress(psutil.Error):
+            if "--multiprocessing-fork" in child.cmdline():
+                count += 1
+    return count
+
+
+def _start_deaf_workers(start: Callable[[], T], n: int) -> T:
+    """``start()``, which starts ``n`` worker processes, such that the workers never see
+    Ctrl-C.
+
+    A terminal sends SIGINT to the whole process group: to the driver, which stops the run,
+    saves what finished and says so in one line, and to every worker process, each of which
+    would die printing a traceback. A process keeps an ignored signal across exec (and
+    nothing else of its parent's signal handling), so SIGINT is ignored from just before the
+    workers are spawned until they all are; ``start()`` runs in a thread meanwhile, and Ctrl-C
+    works again (KeyboardInterrupt here, the cluster closed) while it waits for them to
+    come up, which takes seconds.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return start()
+    import psutil
+
+    before = {c.pid for c in psutil.Process().children()}
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = start()
+        except BaseException as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name="airdefense-start-cluster", daemon=True)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        thread.start()
+        end = time.monotonic() + SPAWN_TIMEOUT_S
+        while thread.is_alive() and _spawned_workers(before) < n and time.monotonic() < end:
+            time.sleep(0.01)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    try:
+        while thread.is_alive():
+            thread.join(0.1)
+    except KeyboardInterrupt:
+        thread.join(SPAWN_TIMEOUT_S)  # let it finish, then close what it started
+        started = box.get("value")
+        if started is not None:
+            with _quiet_logs():
+                _quietly(started.close)
+        raise
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+class _IgnoreCtrlC(WorkerPlugin):
+    """Installed on the local cluster's workers: a worker that restarts (after the start,
+    so not under :func:`_start_deaf_workers`) ignores Ctrl-C too, once it is set up."""
+
+    name = "airdefense-ignore-ctrl-c"
+
+    def setup(self, worker: Any) -> None:
+        """Ignore SIGINT in the worker process (from its main thread, where it runs)."""
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class ScenarioPlugin(WorkerPlugin):
@@ -162,40 +383,59 @@ def cluster(workers: int | None = None, scheduler: str | None = None) -> Iterato
     import dask
     from distributed import Client, LocalCluster
 
+    check_cluster_options(workers, scheduler)
     if scheduler is not None:
+        _reachable(scheduler)
         try:
-            client = Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
-            reason = " ".join(str(exc).split()) or type(exc).__name__
-            raise ClusterError(f"--scheduler {scheduler}: cannot connect ({reason})") from None
+            with _quiet_logs():
+                client = Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+        except Exception as exc:  # whatever answers there, it is not a scheduler we can use
+            reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+            raise ClusterError(
+                f"--scheduler {scheduler}: cannot connect ({reason}); is a Dask scheduler "
+                "listening there?"
+            ) from None
         try:
             yield client
         finally:
-            _quietly(client.close)
+            with _quiet_logs():
+                _quietly(client.close)
         return
     n = workers or default_workers()
-    with _quiet_logs(), dask.config.set({"distributed.worker.profile.enabled": False}):
-        try:
-            local = LocalCluster(
-                n_workers=n,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-                # no dashboard; its HTTP endpoint on a free port (never a taken 8787)
-                scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-                silence_logs=logging.ERROR,
-                env=dict(WORKER_ENV),
-            )
-        except Exception as exc:  # a cluster that cannot start is the user's to know about
-            raise ClusterError(f"cannot start a local cluster of {n} workers ({exc})") from None
-    client = Client(local, set_as_default=False)
+
+    def start() -> Any:
+        return LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            # no dashboard; its HTTP endpoint on a free port (never a taken 8787)
+            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+            silence_logs=logging.ERROR,
+            env=dict(WORKER_ENV),
+        )
+
+    local = client = None
     try:
+        with _quiet_logs(), dask.config.set({"distributed.worker.profile.enabled": False}):
+            try:
+                local = _start_deaf_workers(start, n)
+            except Exception as exc:  # a cluster that cannot start is the user's to know
+                reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+                raise ClusterError(
+                    f"cannot start a local cluster of {n} workers ({reason}); try fewer --workers"
+                ) from None
+            client = Client(local, set_as_default=False)
+            with contextlib.suppress(Exception):
+                client.register_plugin(_IgnoreCtrlC())
         yield client
     finally:
         with _quiet_logs():
-            _quietly(client.close)
-            _quietly(local.close)
+            if client is not None:
+                _quietly(client.close)
+            if local is not None:
+                _quietly(local.close)
 
 
 def _quietly(close: Callable[[], Any]) -> None:
@@ -274,6 +514,7 @@ def execute(
     client: Any,
     progress: Callable[[Progress], None] | None = None,
     trial_fn: Callable[[str, int, int], TrialResult] = run_trial,
+    interrupted: Callable[[], bool] | None = None,
 ) -> Outcome:
     """Run every trial of ``plan`` missing from ``store`` on ``client``'s cluster.
 
@@ -283,7 +524,8 @@ def execute(
     finishes. Results are written in batches (one transaction each, at least every
     ``FLUSH_S``). A trial's own exception comes back in its result and is saved; a task that
     fails (a worker lost again and again) is counted in ``Outcome.lost`` and left for the next
-    run. Ctrl-C writes what has finished and raises :class:`Interrupted`.
+    run. Ctrl-C (a KeyboardInterrupt, or ``interrupted()`` true: it is asked after every
+    result) writes what has finished and raises :class:`Interrupted`.
     """
     from distributed import as_completed
 
@@ -340,10 +582,15 @@ def execute(
         batch.clear()
         last_flush = time.monotonic()
 
+    pressed = interrupted or (lambda: False)
     try:
+        if pressed():
+            raise KeyboardInterrupt
         for _ in range(min(in_flight, len(todo))):
             submit_next()
         for fut, value in ac:
+            if pressed():
+                raise KeyboardInterrupt
             res: TrialResult | None = None
             if fut.status == "error" or isinstance(value, BaseException):
                 exc = value[1] if isinstance(value, tuple) else value
@@ -375,7 +622,13 @@ def execute(
                     )
                 )
         flush()
-    except KeyboardInterrupt:
+    except BaseException as exc:
+        # Ctrl-C: a KeyboardInterrupt, or one a library turned into its own error (DuckDB
+        # stops a query with "Query interrupted")
+        if not isinstance(exc, KeyboardInterrupt) and not (
+            isinstance(exc, Exception) and pressed()
+        ):
+            raise
         with contextlib.suppress(Exception):
             flush()
         with _quiet_logs(), contextlib.suppress(Exception):

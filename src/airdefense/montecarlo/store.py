@@ -21,6 +21,7 @@ refuses another unless told to discard what it holds.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import shutil
 from collections.abc import Iterable, Sequence
@@ -37,6 +38,7 @@ from airdefense.errors import AirdefenseError
 from airdefense.files import write_atomic
 from airdefense.montecarlo.sweep import SweepPoint
 from airdefense.montecarlo.trial import FIGURES, TIMINGS, TrialResult
+from airdefense.record.rundir import io_errno, output_error
 
 DB_NAME = "montecarlo.duckdb"
 REPORT_NAME = "report.html"
@@ -64,6 +66,17 @@ _TRIAL_COLUMNS = ("point", "trial", "seed", *FIGURES, *TIMINGS, "error", "traceb
 
 class StoreError(AirdefenseError):
     """A directory or database that cannot be used; ``str()`` is the one-line message."""
+
+
+def _write_error(exc: BaseException, where: Path, kept: str = "") -> StoreError:
+    """A write that failed (a full disk, a file-size limit) as one line: the system's reason,
+    what to free or change, and ``kept`` (what of the study is safe)."""
+    line = output_error(exc, where)
+    return StoreError(line.message + (f"; {kept}" if kept else ""), source=line.source)
+
+
+#: What a write that failed mid-study leaves (the trials are committed batch by batch).
+KEPT = "every trial saved before is kept: rerun the same command to run the rest"
 
 
 @dataclass(frozen=True)
@@ -115,6 +128,8 @@ def _connect(db: Path) -> duckdb.DuckDBPyConnection:
                 f"{db}: in use by another process (another airdefense montecarlo on this "
                 "directory?); wait for it or stop it"
             ) from None
+        if io_errno(exc) not in (None, errno.EIO):
+            raise _write_error(exc, db) from None
         raise StoreError(f"{db}: cannot open ({text.splitlines()[0]})") from None
     except duckdb.Error as exc:
         raise StoreError(f"{db}: not a readable Monte Carlo database ({exc})") from None
@@ -203,28 +218,48 @@ class Store:
                     f"{out_dir}: not empty and holds no {DB_NAME} (choose a new or empty "
                     "directory for --out)"
                 )
+        created = not out_dir.exists()
+        new_db = not db.exists()
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"{out_dir}: cannot create ({exc.strerror})") from None
-        con = _connect(db)
-        meta = _read_meta(con)
-        if meta:
-            diff = _differences(meta, identity)
-            if diff and not force:
-                done = _count(con)
+            raise _write_error(exc, out_dir) from None
+        try:
+            con = _connect(db)
+        except StoreError:
+            if created:
+                with contextlib.suppress(OSError):
+                    out_dir.rmdir()
+            raise
+        try:
+            meta = _read_meta(con)
+            if meta:
+                diff = _differences(meta, identity)
+                if diff and not force:
+                    done = _count(con)
+                    con.close()
+                    raise StoreError(
+                        f"{out_dir}: holds another Monte Carlo run ({'; '.join(diff)}, "
+                        f"{done:,} trials): use another --out, or --force to discard it"
+                    )
+                if diff:
+                    con.close()
+                    discard(out_dir)
+                    new_db = True
+                    con = _connect(db)
+                    meta = {}
+            store = cls(out_dir, con)
+            store._init(meta, identity, points, trials)
+        except (OSError, duckdb.Error) as exc:
+            if io_errno(exc) is None:
                 con.close()
-                raise StoreError(
-                    f"{out_dir}: holds another Monte Carlo run ({'; '.join(diff)}, {done:,} "
-                    "trials): use another --out, or --force to discard it"
-                )
-            if diff:
+                raise
+            # a new database that could not be set up is no study: nothing of it is left
+            with contextlib.suppress(Exception):
                 con.close()
-                discard(out_dir)
-                con = _connect(db)
-                meta = {}
-        store = cls(out_dir, con)
-        store._init(meta, identity, points, trials)
+            if new_db:
+                discard(out_dir, remove_dir=created)
+            raise _write_error(exc, db if io_errno(exc) != errno.ENOTDIR else out_dir) from None
         return store
 
     def _init(
@@ -255,7 +290,8 @@ class Store:
                 con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", sorted(rows.items()))
                 con.execute("COMMIT")
             except BaseException:
-                con.execute("ROLLBACK")
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("ROLLBACK")
                 raise
             # fold the set-up into the file: from here on the write-ahead log holds trials only
             con.execute("CHECKPOINT")
@@ -314,11 +350,17 @@ class Store:
                 con.execute("INSERT OR IGNORE INTO trial_interceptors SELECT * FROM _used")
                 con.execute("COMMIT")
             except BaseException:
-                con.execute("ROLLBACK")
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("ROLLBACK")
                 raise
+        except (OSError, duckdb.Error) as exc:
+            if io_errno(exc) is None:
+                raise
+            raise _write_error(exc, self.path, KEPT) from None
         finally:
-            con.unregister("_batch")
-            con.unregister("_used")
+            with contextlib.suppress(duckdb.Error):
+                con.unregister("_batch")
+                con.unregister("_used")
         return len(batch)
 
     def read(self, max_trial: int | None = None) -> TrialTable:
@@ -326,8 +368,14 @@ class Store:
         return read_trials(self._con, max_trial)
 
     def close(self) -> None:
-        """Close the database (everything written is committed)."""
-        self._con.close()
+        """Close the database (everything written is committed; StoreError, one line, when
+        the last write into the file fails)."""
+        try:
+            self._con.close()
+        except (OSError, duckdb.Error) as exc:
+            if io_errno(exc) is None:
+                raise
+            raise _write_error(exc, self.path, KEPT) from None
 
 
 def read_trials(con: duckdb.DuckDBPyConnection, max_trial: int | None = None) -> TrialTable:

@@ -23,12 +23,23 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
+import duckdb
+
 from airdefense.errors import AirdefenseError
 from airdefense.record.reader import RunReader, RunReadError
+from airdefense.record.rundir import (
+    FileLock,
+    RunDirError,
+    check_output_dir,
+    io_errno,
+    output_error,
+)
 from airdefense.record.schema import TABLES
 
 #: Where exports go when no ``--out`` is given, inside the run directory.
 DEFAULT_SUBDIR = "export"
+#: The lock an export holds in its directory while it writes (removed when done).
+LOCK_NAME = ".airdefense-export.lock"
 #: What the table formats write besides the tables: the summary, and the ``engagements``
 #: view (one row per interceptor, under the name analysts know it by).
 EXTRA_TABLES = ("summary", "engagements")
@@ -124,10 +135,18 @@ def export_run(
     out = Path(out_dir) if out_dir is not None else Path(run_dir) / DEFAULT_SUBDIR
     try:
         with open_run(run_dir) as run:
+            # a destination that cannot be written is one line before anything is read
+            check_output_dir(out)
             return spec.load()(run, out, force=force)
-    except OSError as exc:
-        where = exc.filename or out
-        raise ExportError(f"{where}: cannot write ({exc.strerror or exc})") from None
+    except (OSError, duckdb.Error) as exc:
+        # a full disk, a file-size limit, a read-only file system: one line, and the
+        # temporary files are gone (OutputFiles)
+        if io_errno(exc) is None:
+            raise
+        line = output_error(exc, out)
+        raise ExportError(line.message, source=line.source) from None
+    except RunDirError as exc:
+        raise ExportError(exc.message, source=exc.source, field=exc.field) from None
     except RunReadError as exc:
         raise _export_error(exc) from None
 
@@ -143,7 +162,9 @@ class OutputFiles:
     this created) are removed, so nothing half-written ever looks finished.
 
     Construction checks, before anything is written, that ``out_dir`` is not a file and that
-    no target exists unless ``force``.
+    no target exists unless ``force``. The block holds a lock in ``out_dir``
+    (``.airdefense-export.lock``, removed at the end): a second export into the same directory
+    meanwhile is refused at once, so two never mix their files.
     """
 
     def __init__(self, out_dir: Path, names: Iterable[str], *, force: bool) -> None:
@@ -158,8 +179,10 @@ class OutputFiles:
                 target = self.out_dir / name
                 if target.exists():
                     raise ExportError(f"{target}: already exists (use --force to overwrite)")
+        self.force = force
         self._created: list[Path] = []
         self._tmp: dict[str, Path] = {}
+        self._lock: FileLock | None = None
 
     def __enter__(self) -> OutputFiles:
         missing = []
@@ -169,6 +192,25 @@ class OutputFiles:
             d = d.parent
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self._created = missing  # innermost first
+        # one export at a time into a directory: two never mix their files
+        self._lock = FileLock(
+            self.out_dir / LOCK_NAME,
+            f"{self.out_dir}: another airdefense export is writing into it now (wait for it "
+            "to end, or choose another --out)",
+        )
+        try:
+            self._lock.acquire()
+            if not self.force:  # again, now that no other export can change it
+                for name in self.names:
+                    if (self.out_dir / name).exists():
+                        raise ExportError(
+                            f"{self.out_dir / name}: already exists (use --force to overwrite)"
+                        )
+        except BaseException as exc:
+            self._cleanup()
+            if isinstance(exc, RunDirError):
+                raise ExportError(exc.message) from None
+            raise
         return self
 
     def tmp(self, name: str) -> Path:
@@ -190,6 +232,7 @@ class OutputFiles:
                 for name in self.names:
                     os.chmod(self._tmp[name], 0o644)
                     os.replace(self._tmp[name], self.out_dir / name)
+                self._unlock()
                 return
             except BaseException:
                 self._cleanup()
@@ -202,9 +245,15 @@ class OutputFiles:
         for path in self._tmp.values():
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
+        self._unlock()
         for d in self._created:
             with contextlib.suppress(OSError):
                 d.rmdir()  # only if still empty
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     @property
     def paths(self) -> list[Path]:

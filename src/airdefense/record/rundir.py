@@ -9,7 +9,10 @@ scenario, seed and trial give identical tables.
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -32,26 +35,370 @@ if TYPE_CHECKING:
 
 
 class RunDirError(AirdefenseError):
-    """The run directory cannot be written (exists, not writable)."""
+    """The run directory cannot be written (exists, not writable, no space left)."""
 
 
 def default_run_dir(scenario_name: str, root: Path = Path("runs")) -> Path:
-    """``runs/<scenario>-<UTC timestamp>``."""
+    """``runs/<scenario>-<UTC timestamp>`` (``-2``, ``-3``, ... when taken)."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = root / f"{scenario_name}-{stamp}"
     n = 1
-    while path.exists():
+    while path.exists() or _lock_path(path).exists():
         n += 1
         path = root / f"{scenario_name}-{stamp}-{n}"
     return path
 
 
+#: The kernel's own file systems: nothing a run writes belongs under them (``/dev/shm``, an
+#: ordinary tmpfs, excepted).
+SYSTEM_DIRS = ("/proc", "/sys", "/dev")
+SYSTEM_DIR_EXCEPTIONS = ("/dev/shm",)
+#: Less free space than this where an output would go is refused before anything runs (a
+#: bundled scenario's run directory is 8 to 16 MB).
+MIN_FREE_BYTES = 16_000_000
+
+#: What to do about an error of the file system, by errno (``{option}``: the option that
+#: chose the destination).
+_ADVICE = {
+    errno.ENOSPC: "free some space on that disk or choose another {option}",
+    errno.EDQUOT: "free some of your disk quota or choose another {option}",
+    errno.EFBIG: "a file would pass this shell's file-size limit (ulimit -f): raise it or "
+    "choose another {option}",
+    errno.EROFS: "choose another {option} (that file system is mounted read-only)",
+    errno.EACCES: "you may not write there: choose another {option}",
+    errno.EPERM: "you may not write there: choose another {option}",
+    errno.ENOTDIR: "a part of the path is a file, not a directory: choose another {option}",
+    errno.ENAMETOOLONG: "choose a shorter {option}",
+    errno.ENOTEMPTY: "another program wrote there meanwhile: choose another {option}",
+    errno.EEXIST: "another program wrote there meanwhile: choose another {option}",
+    errno.EMFILE: "too many open files: raise the limit (ulimit -n) and run it again",
+    errno.EIO: "check that disk, or choose another {option}",
+}
+#: The errors of a write that say the destination (not the data) is the problem.
+WRITE_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM}
+)
+#: How DuckDB (whose errors are not OSError) words the same errors.
+_DUCKDB_TEXT = {
+    "no space left on device": errno.ENOSPC,
+    "disk quota exceeded": errno.EDQUOT,
+    "file too large": errno.EFBIG,
+    "read-only file system": errno.EROFS,
+    "permission denied": errno.EACCES,
+}
+
+
+_ERRNO_FIELD = re.compile(r'"errno"\s*:\s*"?(\d+)')
+
+
+def _errno_in_text(text: str) -> int | None:
+    """The errno a message names (DuckDB's ``"errno":"28"``, or the system's words)."""
+    m = _ERRNO_FIELD.search(text)
+    if m and int(m[1]) in errno.errorcode:
+        return int(m[1])
+    low = text.lower()
+    for words, code in _DUCKDB_TEXT.items():
+        if words in low:
+            return code
+    return None
+
+
+def io_errno(exc: BaseException) -> int | None:
+    """The errno of a failed write: an OSError's own (or, for an I/O error passed on from
+    DuckDB, the one its text names), or the one a DuckDB error names; None when ``exc`` is no
+    error of the file system."""
+    if isinstance(exc, OSError):
+        if exc.errno in (None, errno.EIO):
+            return _errno_in_text(str(exc)) or exc.errno
+        return exc.errno
+    if isinstance(exc, duckdb.Error):
+        code = _errno_in_text(str(exc))
+        if code is None and isinstance(exc, duckdb.IOException):
+            return errno.EIO
+        return code
+    return None
+
+
+def output_error(exc: BaseException, where: object, option: str = "--out") -> RunDirError:
+    """A failed write (OSError, or DuckDB's I/O error) as one line naming ``where`` (what the
+    user chose, not a temporary name), the system's reason and what to free or change."""
+    code = io_errno(exc)
+    if isinstance(exc, OSError) and exc.strerror and exc.errno == code:
+        reason = exc.strerror
+    elif code is not None and code != errno.EIO:
+        reason = os.strerror(code)
+    else:
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+    advice = _ADVICE.get(code or 0, "choose another {option}").format(option=option)
+    return RunDirError(f"cannot write ({reason}): {advice}", source=str(where))
+
+
+def _system_dir(path: Path) -> str | None:
+    """The kernel file system ``path`` (resolved) lies in, if any."""
+    for root in SYSTEM_DIRS:
+        if path == Path(root) or Path(root) in path.parents:
+            if any(path == Path(e) or Path(e) in path.parents for e in SYSTEM_DIR_EXCEPTIONS):
+                return None
+            return root
+    return None
+
+
+def check_output_file(out: Path, option: str = "--out") -> Path:
+    """:func:`check_output_dir` for a file to write: the same refusals, and a directory (or
+    anything but a regular file) where the file would go. Whether an existing file may be
+    replaced is the caller's to say."""
+    return _check_output(Path(out), option, directory=False)
+
+
+def check_output_dir(out: Path, option: str = "--out") -> Path:
+    """Refuse, before anything runs, a directory an output cannot be written to: one under
+    ``/proc``, ``/sys`` or ``/dev``, a path that is a file (or passes through one), a
+    directory this process may not write to, a disk with less than ``MIN_FREE_BYTES`` free.
+    Returns the nearest existing directory above ``out`` (where writing starts).
+    Whether ``out`` may hold something already is the caller's to say."""
+    return _check_output(Path(out), option, directory=True)
+
+
+def _check_output(out: Path, option: str, directory: bool) -> Path:
+    text = str(out)
+    if "\0" in text:
+        raise RunDirError(f"{option}: a path cannot hold a NUL character")
+    try:
+        kernel = _system_dir(Path(os.path.realpath(out)))
+        if kernel is not None:
+            raise RunDirError(
+                f"is under {kernel}, a file system of the kernel's (choose another {option})",
+                source=text,
+            )
+        if out.is_symlink() and not out.exists():
+            raise RunDirError(f"is a broken symbolic link (choose another {option})", source=text)
+        if directory and out.exists() and not out.is_dir():
+            raise RunDirError(
+                f"exists and is not a directory (choose another {option})", source=text
+            )
+        if not directory and out.exists() and not out.is_file():
+            what = "a directory" if out.is_dir() else "not a regular file"
+            raise RunDirError(
+                f"is {what} (give the name of a file to write for {option})", source=text
+            )
+        # where writing happens: the nearest existing directory above it, named as given
+        base = out.parent
+        while not base.exists() and not base.is_symlink() and base != base.parent:
+            base = base.parent
+        if not base.is_dir():
+            raise RunDirError(
+                f"{base} is a file, not a directory (choose another {option})", source=text
+            )
+        if not os.access(base, os.W_OK | os.X_OK):
+            code = errno.EROFS if _read_only(base) else errno.EACCES
+            raise output_error(OSError(code, os.strerror(code)), base, option)
+        st = os.statvfs(base)
+    except OSError as exc:
+        raise output_error(exc, text, option) from None
+    if st.f_blocks > 0:  # a file system that counts its blocks (not every virtual one does)
+        free = st.f_bavail * st.f_frsize
+        if free < MIN_FREE_BYTES:
+            raise RunDirError(
+                f"cannot write: only {free / 1e6:.1f} MB free on that disk (at least "
+                f"{MIN_FREE_BYTES / 1e6:.0f} MB needed): free some space or choose another "
+                f"{option}",
+                source=text,
+            )
+    if st.f_files > 0 and st.f_favail == 0:
+        raise RunDirError(
+            f"cannot write: no free inodes on that disk: delete some files or choose another "
+            f"{option}",
+            source=text,
+        )
+    return base
+
+
+def _read_only(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 def check_destination(out: Path) -> None:
-    """Refuse a destination that exists and is not an empty directory."""
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    """Refuse a destination a run cannot be written to (:func:`check_output_dir`), or one
+    that exists and is not an empty directory."""
+    check_output_dir(out)
+    try:
+        busy = out.exists() and any(out.iterdir())
+    except OSError as exc:
+        raise output_error(exc, out) from None
+    if busy:
         raise RunDirError(
             f"{out}: already exists and is not empty (choose another --out or remove it)"
         )
+
+
+def _lock_path(out: Path) -> Path:
+    return out.parent / f".{out.name}.lock"
+
+
+class FileLock:
+    """An advisory lock on the file ``path`` (created if missing), held by this process
+    until :meth:`release`, which removes the file; the system drops it when the process
+    dies, so a lock file a killed process left is taken over. :meth:`acquire` does not wait:
+    a lock held elsewhere is ``busy`` raised as RunDirError (one line)."""
+
+    def __init__(self, path: Path, busy: str) -> None:
+        self.path = Path(path)
+        self.busy = busy
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the lock, or raise RunDirError(``busy``) at once."""
+        for _ in range(10):
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise RunDirError(self.busy) from None
+            except BaseException:
+                os.close(fd)
+                raise
+            try:
+                same = os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                self._fd = fd
+                return
+            os.close(fd)  # its holder removed it as it let go: lock the one there now
+        raise RunDirError(self.busy)
+
+    def release(self) -> None:
+        """Remove the lock file and let go (the file first: whoever opened it meanwhile sees
+        it is gone once it has the lock, and takes the next one)."""
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
+            os.close(self._fd)
+            self._fd = None
+
+
+def _staging_prefix(out: Path) -> str:
+    return f".{out.name}."
+
+
+class RunDirSlot:
+    """A run directory reserved before the run, written whole after it.
+
+    :meth:`reserve` checks the destination (:func:`check_destination`), creates its missing
+    parents, takes a lock beside it (``.NAME.lock``, an advisory ``flock`` the system drops
+    when the process dies: a second run into the same ``--out`` is refused at once, in one
+    line, instead of after its simulation) and creates the hidden temporary directory the run
+    is written into (so that a directory that cannot be written is found before the
+    simulation, not after). :meth:`write` fills it and renames it into place; :meth:`release`
+    (or leaving the ``with`` block) removes whatever of it is left, the lock and the parents
+    it created: a failure or a Ctrl-C leaves nothing.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.out = Path(out)
+        self._lock: FileLock | None = None
+        self._staging: Path | None = None
+        self._created: list[Path] = []  # parents made here, innermost first
+        self._done = False
+
+    def __enter__(self) -> RunDirSlot:
+        self.reserve()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def reserve(self) -> None:
+        """Check the destination, lock it and create the temporary directory (RunDirError,
+        one line, when any of it fails; nothing is left behind then)."""
+        out = self.out
+        if not out.name or out.name in (".", ".."):
+            raise RunDirError(f"{out}: name a directory to create (choose another --out)")
+        check_destination(out)
+        try:
+            self._make_parents()
+            self._take_lock()
+            check_destination(out)  # again, now that no other airdefense run can change it
+            self._remove_stale_staging()
+            tmp = tempfile.mkdtemp(prefix=_staging_prefix(out), suffix=".tmp", dir=out.parent)
+            self._staging = Path(tmp)
+            os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; a run dir is not
+        except BaseException as exc:
+            self.release()
+            if isinstance(exc, OSError):
+                raise output_error(exc, out) from None
+            raise
+
+    def _make_parents(self) -> None:
+        missing = []
+        d = self.out.parent
+        while not d.exists():
+            missing.append(d)
+            d = d.parent
+        for d in reversed(missing):
+            d.mkdir()
+            self._created.insert(0, d)
+
+    def _take_lock(self) -> None:
+        self._lock = FileLock(
+            _lock_path(self.out),
+            f"{self.out}: another airdefense run is writing it now (wait for it to end, or "
+            "choose another --out)",
+        )
+        self._lock.acquire()
+
+    def _remove_stale_staging(self) -> None:
+        """Temporary directories of a run into the same place that was killed (SIGKILL): no
+        living run owns them while the lock is held. Only this name's (``.NAME.XXXXXXXX.tmp``,
+        as :func:`tempfile.mkdtemp` names them), never another's that starts alike."""
+        mine = re.compile(re.escape(_staging_prefix(self.out)) + r"[a-z0-9_]{8}\.tmp")
+        for p in self.out.parent.iterdir():
+            if mine.fullmatch(p.name) and p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+
+    def write(self, result: RunResult, finishers: Sequence[Callable[[Path], object]] = ()) -> Path:
+        """Write the run into the temporary directory, run ``finishers`` on it (e.g.
+        ``airdefense.report.write_report``: what they write is part of the atomic run
+        directory), and rename it into place. A write that fails (a full disk, a file-size
+        limit) is RunDirError, one line, and nothing of the run is left."""
+        if self._staging is None or self._done:
+            raise RuntimeError("RunDirSlot.write: reserve() first, and once")
+        tmp = self._staging
+        try:
+            write_scenario_yaml(result, tmp / "scenario.yaml")
+            write_database(result, tmp / "run.duckdb")
+            for finish in finishers:
+                finish(tmp)
+            if self.out.exists():
+                self.out.rmdir()  # checked empty, under the lock
+            os.replace(tmp, self.out)
+        except BaseException as exc:
+            self.release()
+            if io_errno(exc) is not None:  # a full disk, a file-size limit, ...
+                raise output_error(exc, self.out) from None
+            raise
+        self._staging = None
+        self._done = True
+        return self.out
+
+    def release(self) -> None:
+        """Remove the temporary directory (if the run was not written), the lock and the
+        parents created for a run that was not written."""
+        if self._staging is not None:
+            shutil.rmtree(self._staging, ignore_errors=True)
+            self._staging = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+        if not self._done:
+            for d in self._created:
+                with contextlib.suppress(OSError):
+                    d.rmdir()  # only if still empty
+        self._created = []
 
 
 def write_run(
@@ -60,25 +407,12 @@ def write_run(
     """Write the run directory at ``out`` atomically and return its path.
 
     ``finishers`` run on the complete temporary directory before it is renamed into place
-    (e.g. ``airdefense.report.write_report``), so what they write is part of the atomic
-    run directory; record itself knows nothing of the stages that read it.
+    (e.g. ``airdefense.report.write_report``), so what they write is part of the atomic run
+    directory; record itself knows nothing of the stages that read it. (The command line
+    reserves the directory before the simulation instead: :class:`RunDirSlot`.)
     """
-    check_destination(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; a run dir is not
-        write_scenario_yaml(result, tmp / "scenario.yaml")
-        write_database(result, tmp / "run.duckdb")
-        for finish in finishers:
-            finish(tmp)
-        if out.exists():
-            out.rmdir()
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+    with RunDirSlot(out) as slot:
+        return slot.write(result, finishers)
 
 
 def _umask() -> int:
