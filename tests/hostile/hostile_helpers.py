@@ -5,10 +5,13 @@ with 2, prints exactly one line (``error: ...``) and no traceback, and has writt
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,3 +67,43 @@ def assert_refused(outcome: Outcome, starts: str = "error: ", contains: str = ""
     assert contains in line, line
     assert "Traceback" not in outcome.err
     return line
+
+
+def start(
+    *args: str | Path, cwd: Path, prelude: str = "", new_session: bool = False
+) -> subprocess.Popen[str]:
+    """``airdefense ARGS`` started, not waited for, under the memory cap; ``prelude`` is
+    Python run before the command (a patch); ``new_session``: in a process group of its own
+    (the driver and its workers), as a terminal starts it, so Ctrl-C goes to the group."""
+    code = prelude + "\nfrom airdefense.cli import main\nmain()\n"
+    env = {**os.environ, "PYTHONWARNINGS": "default", "COLUMNS": "200"}
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *map(str, args)],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_caps,
+        start_new_session=new_session,
+        env=env,
+    )
+
+
+def group_gone(pgid: int, timeout_s: float) -> bool:
+    """Whether every process of group ``pgid`` has ended within ``timeout_s``."""
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    """Kill a started command's process group and reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(Exception):
+        proc.communicate(timeout=10)

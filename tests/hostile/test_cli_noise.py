@@ -7,15 +7,21 @@ from __future__ import annotations
 
 import contextlib
 import os
-import resource
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from hostile_helpers import MEMORY_CAP_BYTES, TIME_CAP_S, airdefense, assert_refused, listing
+from hostile_helpers import (
+    TIME_CAP_S,
+    airdefense,
+    assert_refused,
+    group_gone,
+    listing,
+    start,
+    stop,
+)
 from typer.testing import CliRunner
 
 from airdefense.cli import app, shown
@@ -25,42 +31,8 @@ SCENARIO = "airliner-crossing"
 MC_SCENARIO = Path(__file__).parents[1] / "montecarlo" / "mc-test.yaml"
 
 
-def _memory_cap() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP_BYTES, MEMORY_CAP_BYTES))
-
-
-def _start(*args: str | Path, cwd: Path, prelude: str = "") -> subprocess.Popen[str]:
-    """``airdefense ARGS`` in a process group of its own (the driver and its workers), as a
-    terminal starts it: Ctrl-C goes to the whole group."""
-    code = prelude + "\nfrom airdefense.cli import main\nmain()\n"
-    return subprocess.Popen(
-        [sys.executable, "-c", code, *map(str, args)],
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=_memory_cap,
-        start_new_session=True,
-        env={**os.environ, "PYTHONWARNINGS": "default", "COLUMNS": "200"},
-    )
-
-
-def _group_gone(pgid: int, timeout_s: float) -> bool:
-    end = time.monotonic() + timeout_s
-    while time.monotonic() < end:
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.1)
-    return False
-
-
-def _stop(proc: subprocess.Popen[str]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    with contextlib.suppress(Exception):
-        proc.communicate(timeout=10)
+def _start_group(*args: str | Path, cwd: Path, prelude: str = "") -> subprocess.Popen[str]:
+    return start(*args, cwd=cwd, prelude=prelude, new_session=True)
 
 
 def _lines(err: str) -> list[str]:
@@ -88,7 +60,7 @@ def test_ctrl_c_in_a_study_is_one_line(workdir: Path, when: str) -> None:
     db = workdir / "mc" / "montecarlo.duckdb"
     wal = db.with_name(db.name + ".wal")
     args = ["montecarlo", MC_SCENARIO, "-n", "40", "--workers", "2", "--out", "mc"]
-    proc = _start(*args, cwd=workdir)
+    proc = _start_group(*args, cwd=workdir)
 
     def ready() -> bool:
         if when == "trials":
@@ -110,9 +82,9 @@ def test_ctrl_c_in_a_study_is_one_line(workdir: Path, when: str) -> None:
             "interrupted: every finished trial is saved in mc; rerun the same command to run "
             "the rest"
         ]
-        assert _group_gone(proc.pid, 30), "workers outlived the interrupted driver"
+        assert group_gone(proc.pid, 30), "workers outlived the interrupted driver"
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 def test_ctrl_c_in_a_run_is_one_line_and_leaves_nothing(workdir: Path, tmp_path: Path) -> None:
@@ -125,7 +97,7 @@ def test_ctrl_c_in_a_run_is_one_line_and_leaves_nothing(workdir: Path, tmp_path:
         "_loop.simulate = _slow\n"
     )
     before = listing(workdir)
-    proc = _start("run", SCENARIO, "--out", "run", cwd=workdir, prelude=slow)
+    proc = _start_group("run", SCENARIO, "--out", "run", cwd=workdir, prelude=slow)
     try:
         end = time.monotonic() + TIME_CAP_S
         while not marker.exists():
@@ -134,7 +106,7 @@ def test_ctrl_c_in_a_run_is_one_line_and_leaves_nothing(workdir: Path, tmp_path:
         os.killpg(proc.pid, signal.SIGINT)
         _, err = proc.communicate(timeout=30)
     finally:
-        _stop(proc)
+        stop(proc)
     assert proc.returncode == 130, err
     assert _lines(err) == ["interrupted: nothing was written"]
     assert listing(workdir) == before  # no run directory, temporary directory or lock
@@ -240,12 +212,12 @@ _loop.simulate = _noisy
 
 def test_quiet_prints_the_run_directory_and_no_warning(workdir: Path) -> None:
     args = ["run", SCENARIO, "--no-report"]
-    proc = _start(*args, "--out", "q", "--quiet", cwd=workdir, prelude=NOISY)
+    proc = _start_group(*args, "--out", "q", "--quiet", cwd=workdir, prelude=NOISY)
     out, err = proc.communicate(timeout=TIME_CAP_S)
     assert proc.returncode == 0, err
     assert err == ""
     assert out == "q\n"
-    proc = _start(*args, "--out", "l", cwd=workdir, prelude=NOISY)
+    proc = _start_group(*args, "--out", "l", cwd=workdir, prelude=NOISY)
     _, err = proc.communicate(timeout=TIME_CAP_S)
     assert proc.returncode == 0, err
     assert "UserWarning: a library's warning" in err  # the warnings are real

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from hostile_helpers import MEMORY_CAP_BYTES, TIME_CAP_S, Outcome, assert_refused, listing
+from hostile_helpers import MEMORY_CAP_BYTES, TIME_CAP_S, Outcome, assert_refused, listing, start
 from typer.testing import CliRunner
 
 from airdefense.cli import app
@@ -274,23 +274,6 @@ _loop.simulate = _slow
 """
 
 
-def _memory_cap() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP_BYTES, MEMORY_CAP_BYTES))
-
-
-def _start(*args: str | Path, cwd: Path, prelude: str = "") -> subprocess.Popen[str]:
-    code = prelude + "\nfrom airdefense.cli import main\nmain()\n"
-    return subprocess.Popen(
-        [sys.executable, "-c", code, *map(str, args)],
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=_memory_cap,
-        env={**os.environ, "COLUMNS": "200"},
-    )
-
-
 def _complete_run(out: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == ["run.duckdb", "scenario.yaml"]
     with duckdb.connect(str(out / "run.duckdb"), read_only=True) as con:
@@ -298,7 +281,7 @@ def _complete_run(out: Path) -> None:
 
 
 def test_a_second_run_into_a_busy_out_is_refused_at_once(workdir: Path) -> None:
-    first = _start("run", SCENARIO, "--out", "same", "-q", "--no-report", cwd=workdir,
+    first = start("run", SCENARIO, "--out", "same", "-q", "--no-report", cwd=workdir,
                    prelude=SLOW_SIMULATION)  # fmt: skip
     try:
         end = time.monotonic() + 60
@@ -326,7 +309,7 @@ def test_a_second_run_into_a_busy_out_is_refused_at_once(workdir: Path) -> None:
 
 def test_two_runs_into_one_out_at_once_one_wins(workdir: Path) -> None:
     runs = [
-        _start("run", SCENARIO, "--out", "same", "-q", "--no-report", cwd=workdir) for _ in range(2)
+        start("run", SCENARIO, "--out", "same", "-q", "--no-report", cwd=workdir) for _ in range(2)
     ]
     results = [(p.wait(timeout=TIME_CAP_S), *p.communicate()) for p in runs]
     codes = sorted(code for code, _, _ in results)
@@ -343,7 +326,7 @@ def test_two_runs_into_one_out_at_once_one_wins(workdir: Path) -> None:
 
 def test_a_second_study_into_a_busy_out_is_refused(workdir: Path) -> None:
     args = ["montecarlo", str(MC_SCENARIO), "-n", "8", "--workers", "1", "--out", "mc", "-q"]
-    first = _start(*args, cwd=workdir)
+    first = start(*args, cwd=workdir)
     try:
         end = time.monotonic() + 120
         while not (workdir / "mc" / "montecarlo.duckdb").exists():
