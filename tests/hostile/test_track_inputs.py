@@ -156,3 +156,37 @@ def test_an_asterix_plot_with_a_sigma_of_40_rad_is_skipped_and_counted(workdir: 
     tab = pq.read_table(workdir / "tracks.parquet")
     assert tab.num_rows == n - 1
     assert pc.all(pc.is_finite(tab["sx"])).as_py()
+
+
+# --- score: truth and tracks files ------------------------------------------------------------
+
+TRUTH = "t,truth_id,x,y,z,vx,vy,vz"
+TRACKS = "t,track_id,x,y,z,vx,vy,vz,status"
+GOOD_TRUTH = ["0,1,0,0,1000,100,0,0", "1,1,100,0,1000,100,0,0"]
+GOOD_TRACKS = ["0,7,0,0,1000,100,0,0,confirmed", "1,7,100,0,1000,100,0,0,confirmed"]
+
+# name: (which file is bad, its bad row, what the line must say)
+SCORE_CASES: dict[str, tuple[str, str, str]] = {
+    "truth-x-1e308": ("truth", "2,1,1e308,0,1000,100,0,0", "x: 1e+308 at row 3, line 4 is outside"),
+    "truth-t-1e300": ("truth", "1e300,1,0,0,1000,100,0,0", "t: 1e+300 at row 3, line 4 is outside"),
+    "truth-vx-1e300": ("truth", "2,1,0,0,1000,1e300,0,0", "vx: 1e+300 at row 3, line 4 is outside"),
+    "tracks-z-minus-1e308": ("tracks", "2,7,0,0,-1e308,100,0,0,confirmed",
+                             "z: -1e+308 at row 3, line 4 is outside"),
+    "tracks-vy-infinite": ("tracks", "2,7,0,0,1000,100,inf,0,confirmed",
+                           "vy: infinite (inf) at row 3, line 4"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(SCORE_CASES))
+def test_score_refuses_an_extreme_truth_or_track_in_one_line(workdir: Path, name: str) -> None:
+    """``score`` reads a truth file and a tracks file: the same bounds as ``track``'s input,
+    so no distance it computes overflows."""
+    bad, row, says = SCORE_CASES[name]
+    truth_rows = [*GOOD_TRUTH, row] if bad == "truth" else GOOD_TRUTH
+    track_rows = [*GOOD_TRACKS, row] if bad == "tracks" else GOOD_TRACKS
+    (workdir / "truth.csv").write_text("\n".join([TRUTH, *truth_rows]) + "\n")
+    (workdir / "tracks.csv").write_text("\n".join([TRACKS, *track_rows]) + "\n")
+    before = listing(workdir)
+    outcome = airdefense("score", "tracks.csv", "--truth", "truth.csv", "--json", cwd=workdir)
+    assert_refused(outcome, contains=f"{bad}.csv: {says}")
+    assert listing(workdir) == before

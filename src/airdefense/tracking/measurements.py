@@ -22,6 +22,9 @@ IntArray = NDArray[np.int64]
 MAX_ABS_TIME_S = 1e10
 #: Positions |x|, |y|, |z| and ranges: at most 1e8 m (100,000 km, far beyond any sensor).
 MAX_ABS_POSITION_M = 1e8
+#: Velocity components of a truth or track file (``score``): at most 1e5 m/s (100 km/s, beyond
+#: anything that flies; a square of 1e308 would overflow).
+MAX_ABS_SPEED_MPS = 1e5
 #: Standard deviations of positions and ranges (sx, sy, sz, sigma_range): 1 mm to 1,000 km.
 SIGMA_M_BOUNDS = (1e-3, 1e6)
 #: Standard deviations of angles (sigma_azimuth, sigma_elevation): 1 microradian to 1 rad

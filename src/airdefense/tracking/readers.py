@@ -50,6 +50,7 @@ from airdefense.errors import AirdefenseError
 from airdefense.tracking.measurements import (
     MAX_ABS_ID,
     MAX_ABS_POSITION_M,
+    MAX_ABS_SPEED_MPS,
     MAX_ABS_TIME_S,
     SIGMA_M_BOUNDS,
     SIGMA_RAD_BOUNDS,
@@ -696,6 +697,23 @@ def _read_whole(
     return table, batches
 
 
+#: The bounds of a truth or track file's time, position and velocity columns (``score``):
+#: the tracker's own input bounds, so that every distance it computes stays finite.
+_KINEMATIC_BOUNDS: dict[str, tuple[tuple[float, float], str]] = {
+    "t": ((-MAX_ABS_TIME_S, MAX_ABS_TIME_S), "seconds"),
+    **{c: ((-MAX_ABS_POSITION_M, MAX_ABS_POSITION_M), "ENU metres") for c in ("x", "y", "z")},
+    **{c: ((-MAX_ABS_SPEED_MPS, MAX_ABS_SPEED_MPS), "m/s") for c in ("vx", "vy", "vz")},
+}
+
+
+def _kinematic(table: _Table, batch: pa.RecordBatch, name: str, offset: int) -> FloatArray:
+    """A time, position or velocity column: finite and inside its bound, else one line."""
+    a = table.floats(batch, name, offset)
+    bounds, what = _KINEMATIC_BOUNDS[name]
+    table.bounded(name, a, offset, bounds, what)
+    return a
+
+
 def read_truth(path: str | Path) -> TruthSamples:
     """A truth file (columns ``t, truth_id, x, y, z``, ENU metres; optional ``vx, vy, vz``),
     sorted by time."""
@@ -711,7 +729,7 @@ def read_truth(path: str | Path) -> TruthSamples:
     for b in batches:
         parts["truth_id"].append(table.ints(b, "truth_id", offset))
         for c in names:
-            parts[c].append(table.floats(b, c, offset))
+            parts[c].append(_kinematic(table, b, c, offset))
         offset += b.num_rows
     cols = {c: np.concatenate(v) for c, v in parts.items()}
     order = np.argsort(cols["t"], kind="stable")
@@ -752,7 +770,7 @@ def read_tracks(path: str | Path) -> TrackUpdates:
         cols: dict[str, np.ndarray] = {"status": _status_codes(table, b, offset)}
         cols["track_id"] = table.ints(b, "track_id", offset)
         for c in ("t", "x", "y", "z", "vx", "vy", "vz"):
-            cols[c] = table.floats(b, c, offset)
+            cols[c] = _kinematic(table, b, c, offset)
         for c in ("sx", "sy", "sz", "quality"):
             cols[c] = (
                 np.asarray(
