@@ -5,13 +5,10 @@ with 2, prints exactly one line (``error: ...``) and no traceback, and has writt
 
 from __future__ import annotations
 
-import contextlib
 import os
 import resource
-import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,23 +84,3 @@ def start(
         start_new_session=new_session,
         env=env,
     )
-
-
-def group_gone(pgid: int, timeout_s: float) -> bool:
-    """Whether every process of group ``pgid`` has ended within ``timeout_s``."""
-    end = time.monotonic() + timeout_s
-    while time.monotonic() < end:
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.1)
-    return False
-
-
-def stop(proc: subprocess.Popen[str]) -> None:
-    """Kill a started command's process group and reap it."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    with contextlib.suppress(Exception):
-        proc.communicate(timeout=10)

@@ -13,19 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
-from hostile_helpers import (
-    TIME_CAP_S,
-    airdefense,
-    assert_refused,
-    group_gone,
-    listing,
-    start,
-    stop,
-)
+from hostile_helpers import TIME_CAP_S, airdefense, assert_refused, listing, start
 from typer.testing import CliRunner
 
 from airdefense.cli import app, shown
 from airdefense.montecarlo.runner import max_workers
+from process_groups import group_gone, stop
 
 SCENARIO = "airliner-crossing"
 MC_SCENARIO = Path(__file__).parents[1] / "montecarlo" / "mc-test.yaml"

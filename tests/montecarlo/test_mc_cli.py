@@ -4,7 +4,6 @@ and the report written whole."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -23,6 +22,7 @@ from airdefense.montecarlo.runner import make_plan
 from airdefense.montecarlo.store import DB_NAME
 from airdefense.montecarlo.trial import FIGURES, run_trial
 from airdefense.scenario.load import load_scenario
+from process_groups import group_gone, stop
 
 HERE = Path(__file__).parent
 SCENARIO = HERE / "mc-test.yaml"
@@ -160,24 +160,6 @@ def _wait_for_a_commit(proc: subprocess.Popen[str], db: Path, timeout_s: float =
     pytest.fail("no trial was committed in time")
 
 
-def _group_gone(pgid: int, timeout_s: float) -> bool:
-    end = time.monotonic() + timeout_s
-    while time.monotonic() < end:
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.1)
-    return False
-
-
-def _kill_group(proc: subprocess.Popen[str]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    with contextlib.suppress(Exception):
-        proc.communicate(timeout=10)
-
-
 def _count(db: Path) -> int:
     with duckdb.connect(str(db), read_only=True) as con:
         row = con.execute("SELECT count(*) FROM trials").fetchone()
@@ -217,9 +199,9 @@ def test_interrupted_and_killed_runs_resume_to_the_uninterrupted_trials(tmp_path
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 130, err
         assert "interrupted: every finished trial is saved" in err
-        assert _group_gone(proc.pid, 30), "workers outlived the interrupted driver"
+        assert group_gone(proc.pid, 30), "workers outlived the interrupted driver"
     finally:
-        _kill_group(proc)
+        stop(proc)
     after_int = _count(db)
     assert 0 < after_int < total
 
@@ -229,9 +211,9 @@ def test_interrupted_and_killed_runs_resume_to_the_uninterrupted_trials(tmp_path
         _wait_for_a_commit(proc, db)
         os.kill(proc.pid, signal.SIGKILL)
         proc.communicate(timeout=30)
-        assert _group_gone(proc.pid, 60), "workers outlived the killed driver"
+        assert group_gone(proc.pid, 60), "workers outlived the killed driver"
     finally:
-        _kill_group(proc)
+        stop(proc)
     after_kill = _count(db)
     assert after_int < after_kill <= total
 
